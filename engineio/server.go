@@ -1,0 +1,353 @@
+package engineio
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gosio/gosio/engineio/internal/codec"
+)
+
+// Handler receives the events of a server's sessions. The Socket.IO layer is
+// one; any program that wants raw Engine.IO messages can be another.
+type Handler interface {
+	// OnOpen is called once for each new session, before any message of it
+	// is delivered.
+	OnOpen(s *Session)
+	// OnMessage is called for each message from the client, one at a time per
+	// session and in order. data belongs to the handler. The session's
+	// transport stops reading while OnMessage runs, so long work belongs on
+	// another goroutine.
+	OnMessage(s *Session, binary bool, data []byte)
+	// OnClose is called once when the session has ended, after its last
+	// OnMessage. err, if not nil, tells more about the reason.
+	OnClose(s *Session, reason CloseReason, err error)
+}
+
+// Server is an Engine.IO server. It is an [http.Handler]: mount it at
+// Options.Path on any mux.
+type Server struct {
+	opts    Options
+	handler Handler
+
+	mu       sync.RWMutex
+	sessions map[string]*Session
+	closed   atomic.Bool
+	// emptied is closed when the last session is forgotten after Shutdown began.
+	emptied chan struct{}
+
+	// wg counts the goroutines the server starts (WebSocket readers and
+	// writers, OnClose calls), so Close and Shutdown can wait for them.
+	wg sync.WaitGroup
+}
+
+// NewServer returns a server that reports to h. opts may be nil for defaults.
+func NewServer(h Handler, opts *Options) *Server {
+	return &Server{
+		opts:     opts.withDefaults(),
+		handler:  h,
+		sessions: make(map[string]*Session),
+		emptied:  make(chan struct{}),
+	}
+}
+
+// Options returns the server's options with defaults applied.
+func (srv *Server) Options() Options { return srv.opts }
+
+// SessionCount returns the number of open sessions.
+func (srv *Server) SessionCount() int {
+	srv.mu.RLock()
+	defer srv.mu.RUnlock()
+	return len(srv.sessions)
+}
+
+// Session returns the open session with the given id, or nil.
+func (srv *Server) Session(id string) *Session {
+	srv.mu.RLock()
+	defer srv.mu.RUnlock()
+	return srv.sessions[id]
+}
+
+// ServeHTTP handles Engine.IO requests: handshakes, polling GETs and POSTs,
+// and WebSocket connections and upgrades.
+func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasPrefix(r.URL.Path, srv.opts.Path) && r.URL.Path+"/" != srv.opts.Path {
+		http.NotFound(w, r)
+		return
+	}
+	if srv.applyCORS(w, r) {
+		return // preflight answered
+	}
+	if srv.opts.Headers != nil {
+		srv.opts.Headers(w.Header(), r)
+	}
+	q := r.URL.Query()
+	transport := q.Get("transport")
+	if !srv.opts.allows(transport) {
+		writeError(w, ErrUnknownTransport)
+		return
+	}
+	protocol := 0
+	switch q.Get("EIO") {
+	case "4":
+		protocol = 4
+	case "3":
+		if srv.opts.AllowEIO3 {
+			protocol = 3
+		}
+	}
+	if protocol == 0 {
+		writeError(w, ErrUnsupportedProtocol)
+		return
+	}
+	if sid := q.Get("sid"); sid != "" {
+		srv.serveSession(w, r, sid, transport)
+		return
+	}
+	if r.Method != http.MethodGet {
+		writeError(w, ErrBadHandshakeMethod)
+		return
+	}
+	if srv.opts.AllowRequest != nil {
+		if err := srv.opts.AllowRequest(r); err != nil {
+			writeError(w, ErrForbidden)
+			return
+		}
+	}
+	if srv.closed.Load() {
+		w.Header().Set("Connection", "close")
+		writeError(w, &RequestError{Code: 3, Message: "Server shutting down", Status: http.StatusServiceUnavailable})
+		return
+	}
+	srv.handshake(w, r, protocol, transport)
+}
+
+// serveSession routes a request for an existing session.
+func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, sid, transport string) {
+	s := srv.Session(sid)
+	if s == nil {
+		writeError(w, ErrUnknownSID)
+		return
+	}
+	if transport == TransportWebSocket {
+		if srv.opts.AllowRequest != nil && srv.opts.AllowRequest(r) != nil {
+			writeError(w, ErrForbidden)
+			return
+		}
+		srv.serveUpgrade(s, w, r)
+		return
+	}
+	switch r.Method {
+	case http.MethodGet:
+		s.servePoll(w, r)
+	case http.MethodPost:
+		s.servePost(w, r)
+	default:
+		writeError(w, ErrBadRequest)
+	}
+}
+
+// handshake opens a session on the requested transport.
+func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, protocol int, transport string) {
+	q := r.URL.Query()
+	jsonp := ""
+	if transport == TransportPolling && protocol == 3 {
+		if j, ok := q["j"]; ok {
+			if len(j) != 1 || !codec.ValidJSONPIndex(j[0]) {
+				writeError(w, ErrBadRequest)
+				return
+			}
+			jsonp = j[0]
+		}
+	}
+	if transport == TransportWebSocket && !isWebSocketRequest(r) {
+		writeError(w, ErrBadRequest)
+		return
+	}
+	gen := srv.opts.GenerateID
+	if gen == nil {
+		gen = newSessionID
+	}
+	id, err := gen(r)
+	if err != nil || id == "" {
+		srv.opts.Logger.Error("engineio: generating session id", "err", err)
+		writeError(w, ErrBadRequest)
+		return
+	}
+	s := &Session{
+		srv:            srv,
+		id:             id,
+		protocol:       protocol,
+		req:            detachRequest(r),
+		supportsBinary: protocol == 3 && q.Get("b64") == "" && jsonp == "",
+		jsonp:          jsonp,
+		transport:      transport,
+		pollWake:       make(chan struct{}, 1),
+		done:           make(chan struct{}),
+	}
+	header := w.Header()
+	if srv.opts.InitialHeaders != nil {
+		srv.opts.InitialHeaders(header, r)
+	}
+	if ck := srv.opts.Cookie; ck != nil {
+		http.SetCookie(w, &http.Cookie{
+			Name: ck.Name, Value: id, Path: ck.Path, HttpOnly: ck.HTTPOnly,
+			SameSite: ck.SameSite, Secure: ck.Secure,
+		})
+	}
+	s.queue = append(s.queue, outPacket{typ: codec.Open, data: srv.openPayload(s)})
+
+	var ws *wsConn
+	if transport == TransportWebSocket {
+		if ws = srv.acceptWebSocket(w, r, header); ws == nil {
+			return
+		}
+	}
+	srv.mu.Lock()
+	if _, dup := srv.sessions[id]; dup {
+		srv.mu.Unlock()
+		srv.opts.Logger.Error("engineio: duplicate session id", "sid", id)
+		if ws != nil {
+			ws.close()
+		} else {
+			writeError(w, ErrBadRequest)
+		}
+		return
+	}
+	srv.sessions[id] = s
+	srv.mu.Unlock()
+
+	s.heartbeat.start(s)
+	s.recvMu.Lock()
+	srv.handler.OnOpen(s)
+	s.recvMu.Unlock()
+
+	if ws != nil {
+		s.mu.Lock()
+		s.ws = ws
+		s.wakeLocked()
+		s.mu.Unlock()
+		srv.goTracked(func() { ws.readLoop(s) })
+		return
+	}
+	s.servePoll(w, r)
+}
+
+// openPayload is the JSON of the OPEN packet.
+func (srv *Server) openPayload(s *Session) []byte {
+	upgrades := []string{}
+	if s.transport == TransportPolling && !srv.opts.DisableUpgrades && srv.opts.allows(TransportWebSocket) {
+		upgrades = append(upgrades, TransportWebSocket)
+	}
+	open := struct {
+		SID          string   `json:"sid"`
+		Upgrades     []string `json:"upgrades"`
+		PingInterval int64    `json:"pingInterval"`
+		PingTimeout  int64    `json:"pingTimeout"`
+		MaxPayload   int64    `json:"maxPayload,omitempty"`
+	}{
+		SID:          s.id,
+		Upgrades:     upgrades,
+		PingInterval: srv.opts.PingInterval.Milliseconds(),
+		PingTimeout:  srv.opts.PingTimeout.Milliseconds(),
+	}
+	if s.protocol == 4 {
+		open.MaxPayload = srv.opts.MaxHTTPBufferSize
+	}
+	b, _ := json.Marshal(open)
+	return b
+}
+
+// detachRequest keeps what the layers above may read of the handshake request
+// without holding its body or its cancellable context.
+func detachRequest(r *http.Request) *http.Request {
+	c := r.Clone(context.Background())
+	c.Body = http.NoBody
+	c.GetBody = nil
+	return c
+}
+
+// forget removes a finished session.
+func (srv *Server) forget(s *Session) {
+	srv.mu.Lock()
+	if srv.sessions[s.id] == s {
+		delete(srv.sessions, s.id)
+	}
+	srv.signalEmptyLocked()
+	srv.mu.Unlock()
+}
+
+// signalEmptyLocked closes emptied once the server is closed and holds no
+// session. srv.mu must be held.
+func (srv *Server) signalEmptyLocked() {
+	if srv.closed.Load() && len(srv.sessions) == 0 {
+		select {
+		case <-srv.emptied:
+		default:
+			close(srv.emptied)
+		}
+	}
+}
+
+// goTracked runs f on a goroutine that Close and Shutdown wait for.
+func (srv *Server) goTracked(f func()) {
+	srv.wg.Add(1)
+	go func() {
+		defer srv.wg.Done()
+		f()
+	}()
+}
+
+func (srv *Server) snapshot() []*Session {
+	srv.mu.RLock()
+	defer srv.mu.RUnlock()
+	out := make([]*Session, 0, len(srv.sessions))
+	for _, s := range srv.sessions {
+		out = append(out, s)
+	}
+	return out
+}
+
+// Close ends every session at once, with reason "server shutting down", and
+// waits for the server's goroutines to end. New handshakes are refused.
+func (srv *Server) Close() error {
+	if !srv.closed.CompareAndSwap(false, true) {
+		srv.wg.Wait()
+		return ErrServerClosed
+	}
+	for _, s := range srv.snapshot() {
+		s.finish(ReasonServerShutdown, nil)
+	}
+	srv.wg.Wait()
+	return nil
+}
+
+// Shutdown refuses new handshakes, sends every session a close packet behind
+// what is already queued, and waits until all sessions have ended and the
+// server's goroutines have returned, or ctx is done. When ctx ends first, the
+// remaining sessions are closed at once and ctx's error is returned.
+func (srv *Server) Shutdown(ctx context.Context) error {
+	if !srv.closed.CompareAndSwap(false, true) {
+		return ErrServerClosed
+	}
+	for _, s := range srv.snapshot() {
+		s.closeGracefully(ReasonServerShutdown)
+	}
+	srv.mu.Lock()
+	srv.signalEmptyLocked()
+	srv.mu.Unlock()
+	select {
+	case <-srv.emptied:
+		srv.wg.Wait()
+		return nil
+	case <-ctx.Done():
+		for _, s := range srv.snapshot() {
+			s.finish(ReasonServerShutdown, ctx.Err())
+		}
+		srv.wg.Wait()
+		return ctx.Err()
+	}
+}

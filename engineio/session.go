@@ -1,0 +1,269 @@
+package engineio
+
+import (
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gosio/gosio/engineio/internal/codec"
+)
+
+// Session is one Engine.IO client session. It outlives the HTTP requests and
+// the transports that carry it.
+//
+// Send and Close may be called from any goroutine. Messages reach the
+// [Handler] one at a time, in the order the client sent them.
+type Session struct {
+	srv      *Server
+	id       string
+	protocol int
+	req      *http.Request
+
+	// Protocol 3 polling details fixed at the handshake.
+	supportsBinary bool   // the client reads the binary payload form (no b64=1)
+	jsonp          string // JSONP callback index, "" when not JSONP
+
+	// recvMu makes deliveries to the Handler sequential across transports.
+	recvMu sync.Mutex
+
+	mu         sync.Mutex
+	state      sessionState
+	queue      []outPacket // waiting to be written, in order
+	spare      []outPacket // the previous batch's array, reused
+	transport  string      // the transport currently carrying the session
+	ws         *wsConn     // the WebSocket when transport is websocket
+	probe      *wsConn     // a WebSocket being probed for an upgrade
+	upgrading  bool        // probe answered: polling GETs return at once
+	pollActive bool        // a long-polling GET is waiting
+	postActive bool        // a POST is being read
+	writing    bool        // the WebSocket writer goroutine is running
+	closing    CloseReason // reason of a close that waits for the queue to flush
+	closeTimer *time.Timer
+	pollWake   chan struct{} // signals the waiting GET; capacity 1
+
+	heartbeat heartbeat
+
+	done   chan struct{} // closed when the session has ended
+	value  atomic.Value
+	closed atomic.Bool
+}
+
+type sessionState int
+
+const (
+	stateOpen    sessionState = iota
+	stateClosing              // a close packet is queued; no more sends
+	stateClosed
+)
+
+// outPacket is one queued outbound Engine.IO packet.
+type outPacket struct {
+	typ codec.PacketType
+	msg *Message // for message packets
+	// data is the payload of control packets (open, pong "probe", ...).
+	data []byte
+	// raw, if set, is a WebSocket control frame (pong, close) written as is.
+	raw []byte
+}
+
+// ID returns the session id (the "sid").
+func (s *Session) ID() string { return s.id }
+
+// Protocol returns the Engine.IO protocol revision of the client: 3 or 4.
+func (s *Session) Protocol() int { return s.protocol }
+
+// Transport returns the name of the transport currently in use: "polling" or
+// "websocket".
+func (s *Session) Transport() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.transport
+}
+
+// Request returns the handshake request. Its body is empty and its context is
+// not cancelled when the request ends; treat it as read-only.
+func (s *Session) Request() *http.Request { return s.req }
+
+// SetValue attaches a value to the session, for the layer above. It is safe for
+// concurrent use.
+func (s *Session) SetValue(v any) { s.value.Store(&v) }
+
+// Value returns the value set by SetValue, or nil.
+func (s *Session) Value() any {
+	if p, ok := s.value.Load().(*any); ok {
+		return *p
+	}
+	return nil
+}
+
+// Done returns a channel that is closed when the session has ended.
+func (s *Session) Done() <-chan struct{} { return s.done }
+
+// Send queues messages for the client, in order and contiguously: messages of
+// one call are never interleaved with those of another. It does not wait for
+// the network. It returns ErrSessionClosed once the session is closing and
+// ErrQueueFull when the queue holds MaxQueuedMessages.
+func (s *Session) Send(msgs ...*Message) error {
+	s.mu.Lock()
+	if s.state != stateOpen {
+		s.mu.Unlock()
+		return ErrSessionClosed
+	}
+	if len(s.queue)+len(msgs) > s.srv.opts.MaxQueuedMessages {
+		s.mu.Unlock()
+		return ErrQueueFull
+	}
+	for _, m := range msgs {
+		s.queue = append(s.queue, outPacket{typ: codec.Message, msg: m})
+	}
+	s.wakeLocked()
+	s.mu.Unlock()
+	return nil
+}
+
+// Close closes the session after the messages already queued have been sent;
+// the Handler sees reason "forced close".
+func (s *Session) Close() error {
+	s.closeGracefully(ReasonForcedClose)
+	return nil
+}
+
+// enqueueLocked queues a control packet. s.mu must be held.
+func (s *Session) enqueueLocked(p outPacket) {
+	s.queue = append(s.queue, p)
+	s.wakeLocked()
+}
+
+// wakeLocked tells the active transport that the queue has data: the waiting
+// GET is signalled, or the WebSocket writer is started. s.mu must be held.
+func (s *Session) wakeLocked() {
+	switch {
+	case s.ws != nil:
+		if !s.writing && len(s.queue) > 0 {
+			s.writing = true
+			s.srv.goTracked(func() { s.ws.drain(s) })
+		}
+	default:
+		select {
+		case s.pollWake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// takeQueueLocked returns the queued packets and empties the queue, reusing
+// the previous batch's array. The caller owns the batch until its next call.
+func (s *Session) takeQueueLocked() []outPacket {
+	batch := s.queue
+	clear(s.spare)
+	s.queue = s.spare[:0]
+	s.spare = batch
+	return batch
+}
+
+// closeGracefully queues a close packet behind what is queued and ends the
+// session once it is written, or after a grace period if no transport takes it.
+func (s *Session) closeGracefully(reason CloseReason) {
+	s.mu.Lock()
+	if s.state != stateOpen {
+		s.mu.Unlock()
+		return
+	}
+	s.state = stateClosing
+	s.closing = reason
+	s.enqueueLocked(outPacket{typ: codec.Close})
+	// A polling client may never come back for the close packet.
+	grace := s.srv.opts.PingInterval + s.srv.opts.PingTimeout
+	s.closeTimer = time.AfterFunc(grace, func() { s.finish(reason, nil) })
+	s.mu.Unlock()
+}
+
+// flushed is called by a transport after it wrote a batch. If the batch held
+// the close packet of a graceful close, the session ends.
+func (s *Session) flushed(batch []outPacket) {
+	for i := range batch {
+		if batch[i].typ == codec.Close {
+			s.mu.Lock()
+			reason := s.closing
+			s.mu.Unlock()
+			s.finish(reason, nil)
+			return
+		}
+	}
+}
+
+// finish ends the session at once: transports are closed, the server forgets
+// the session and the Handler's OnClose runs. Only the first call counts.
+func (s *Session) finish(reason CloseReason, err error) {
+	if !s.closed.CompareAndSwap(false, true) {
+		return
+	}
+	s.mu.Lock()
+	s.state = stateClosed
+	s.queue, s.spare = nil, nil
+	s.heartbeat.stop()
+	if s.closeTimer != nil {
+		s.closeTimer.Stop()
+	}
+	ws, probe := s.ws, s.probe
+	close(s.done)
+	s.mu.Unlock()
+	if ws != nil {
+		ws.close()
+	}
+	if probe != nil {
+		probe.close()
+	}
+	s.srv.forget(s)
+	s.srv.opts.Logger.Debug("engineio: session closed", "sid", s.id, "reason", string(reason), "err", err)
+	// OnClose runs after any delivery in progress, on its own goroutine, so a
+	// handler that closes its own session does not deadlock.
+	s.srv.goTracked(func() {
+		s.recvMu.Lock()
+		defer s.recvMu.Unlock()
+		s.srv.handler.OnClose(s, reason, err)
+	})
+}
+
+// onPacket handles one packet from the client, whatever the transport.
+func (s *Session) onPacket(p codec.Packet) {
+	if s.closed.Load() {
+		return
+	}
+	switch p.Type {
+	case codec.Message:
+		s.recvMu.Lock()
+		if !s.closed.Load() {
+			s.srv.handler.OnMessage(s, p.Binary, p.Data)
+		}
+		s.recvMu.Unlock()
+		if s.protocol == 3 {
+			s.heartbeat.received()
+		}
+	case codec.Ping:
+		if s.protocol != 3 {
+			s.finish(ReasonTransportError, errHeartbeatDirection)
+			return
+		}
+		s.heartbeat.received()
+		s.mu.Lock()
+		if s.state != stateClosed {
+			s.enqueueLocked(outPacket{typ: codec.Pong, data: p.Data})
+		}
+		s.mu.Unlock()
+	case codec.Pong:
+		if s.protocol == 3 {
+			s.finish(ReasonTransportError, errHeartbeatDirection)
+			return
+		}
+		s.heartbeat.received()
+	case codec.Close:
+		s.finish(ReasonTransportClose, nil)
+	case codec.Noop, codec.Upgrade:
+		// A noop carries nothing; a stray upgrade outside a probe is ignored,
+		// as Node does.
+	default:
+		s.finish(ReasonParseError, errUnexpectedPacket)
+	}
+}

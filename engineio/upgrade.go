@@ -1,0 +1,109 @@
+package engineio
+
+import (
+	"bytes"
+	"net/http"
+	"time"
+
+	"github.com/gosio/gosio/engineio/internal/codec"
+)
+
+// serveUpgrade moves a polling session to WebSocket. The client opens the
+// WebSocket with the session id and sends "2probe"; the server answers
+// "3probe" and makes pending polls return at once (noop), so the client can
+// pause polling; the client then sends "5" (upgrade) and from then on the
+// session's queue drains to the WebSocket. Nothing queued is lost or
+// reordered, since polling and the WebSocket take from the same queue.
+func (srv *Server) serveUpgrade(s *Session, w http.ResponseWriter, r *http.Request) {
+	if !isWebSocketRequest(r) {
+		writeError(w, ErrBadRequest)
+		return
+	}
+	s.mu.Lock()
+	ok := s.state == stateOpen && s.transport == TransportPolling && s.probe == nil && !srv.opts.DisableUpgrades
+	s.mu.Unlock()
+	if !ok {
+		writeError(w, ErrBadRequest)
+		return
+	}
+	c := srv.acceptWebSocket(w, r, w.Header())
+	if c == nil {
+		return
+	}
+	s.mu.Lock()
+	if s.state != stateOpen || s.probe != nil {
+		s.mu.Unlock()
+		c.close()
+		return
+	}
+	s.probe = c
+	s.mu.Unlock()
+	srv.goTracked(func() { c.probeLoop(s) })
+}
+
+// probeLoop runs the upgrade exchange on a new WebSocket, then becomes its
+// read loop once the session has moved to it.
+func (c *wsConn) probeLoop(s *Session) {
+	timer := time.AfterFunc(s.srv.opts.UpgradeTimeout, c.close)
+	upgraded := false
+	defer func() {
+		timer.Stop()
+		if !upgraded {
+			s.mu.Lock()
+			if s.probe == c {
+				s.probe = nil
+				s.upgrading = false
+			}
+			s.mu.Unlock()
+			c.close()
+		}
+	}()
+	for {
+		text, data, err := c.reader.ReadMessage()
+		if err != nil {
+			return
+		}
+		if !text {
+			return
+		}
+		p, err := codec.DecodeText(data)
+		if err != nil {
+			return
+		}
+		switch {
+		case p.Type == codec.Ping && bytes.Equal(p.Data, []byte("probe")):
+			// The read goroutine is the connection's only user until the
+			// upgrade completes, so it may write the answer itself.
+			if _, err := c.conn.Write(frameProbe); err != nil {
+				return
+			}
+			s.mu.Lock()
+			s.upgrading = true
+			s.wakeLocked() // a waiting GET answers noop
+			s.mu.Unlock()
+		case p.Type == codec.Upgrade:
+			s.mu.Lock()
+			if s.state != stateOpen && s.state != stateClosing {
+				s.mu.Unlock()
+				return
+			}
+			// Wake the GET that may still wait, before the queue moves.
+			select {
+			case s.pollWake <- struct{}{}:
+			default:
+			}
+			s.transport = TransportWebSocket
+			s.probe = nil
+			s.upgrading = false
+			s.ws = c
+			s.wakeLocked()
+			s.mu.Unlock()
+			upgraded = true
+			timer.Stop()
+			c.readLoop(s)
+			return
+		default:
+			return
+		}
+	}
+}

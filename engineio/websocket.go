@@ -1,0 +1,210 @@
+package engineio
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gobwas/ws"
+
+	"github.com/gosio/gosio/engineio/internal/codec"
+	"github.com/gosio/gosio/engineio/internal/wsconn"
+)
+
+// wsConn is one WebSocket connection carrying (or probing for) a session.
+// Reads happen on its read goroutine; writes happen only on the session's
+// writer goroutine (drain), except during the upgrade probe, when the read
+// goroutine is the only one that touches the connection.
+type wsConn struct {
+	conn     net.Conn
+	reader   *wsconn.Reader
+	compress bool // permessage-deflate negotiated
+	// bufs is the writer's scratch vector; only drain touches it.
+	bufs net.Buffers
+	// sess is the session the connection carries, for answering pings.
+	sess atomic.Pointer[Session]
+
+	closeOnce sync.Once
+}
+
+// Frames of control packets; the same bytes serve every session.
+var (
+	framePing   = wsconn.AppendFrame(nil, true, []byte("2"))
+	frameProbe  = wsconn.AppendFrame(nil, true, []byte("3probe"))
+	frameNoop   = wsconn.AppendFrame(nil, true, []byte("6"))
+	frameClose  = wsconn.AppendFrame(nil, true, []byte("1"))
+	frameWSBye  = wsconn.CloseFrame(1000, "")
+	errBadProbe = errors.New("engineio: unexpected packet during upgrade")
+)
+
+func isWebSocketRequest(r *http.Request) bool {
+	return r.Method == http.MethodGet &&
+		strings.EqualFold(r.Header.Get("Upgrade"), "websocket") &&
+		headerHasToken(r.Header, "Connection", "upgrade")
+}
+
+func headerHasToken(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for part := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(part), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// acceptWebSocket upgrades the request. On failure it has answered the
+// request and returns nil.
+func (srv *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, header http.Header) *wsConn {
+	var deflate *wsconn.Deflate
+	u := ws.HTTPUpgrader{Header: header.Clone()}
+	if srv.opts.PerMessageDeflate != nil {
+		deflate = &wsconn.Deflate{}
+		u.Negotiate = deflate.Negotiate
+	}
+	conn, rw, _, err := u.Upgrade(r, w)
+	if err != nil {
+		srv.opts.Logger.Debug("engineio: websocket upgrade failed", "err", err)
+		return nil // the upgrader has answered with an HTTP error
+	}
+	// Bytes the client sent right after its handshake may sit in net/http's
+	// buffer; read them first, then drop the buffer.
+	var src io.Reader = conn
+	if rw != nil && rw.Reader.Buffered() > 0 {
+		pending, _ := rw.Reader.Peek(rw.Reader.Buffered())
+		src = io.MultiReader(bytes.NewReader(bytes.Clone(pending)), conn)
+	}
+	c := &wsConn{conn: conn, compress: deflate != nil && deflate.Accepted()}
+	c.reader = wsconn.NewReader(bufio.NewReaderSize(src, 512), wsconn.ReaderOptions{
+		MaxMessageSize: srv.opts.MaxHTTPBufferSize,
+		Compression:    c.compress,
+		OnPing:         c.onPing,
+	})
+	return c
+}
+
+func (c *wsConn) close() {
+	c.closeOnce.Do(func() { _ = c.conn.Close() })
+}
+
+// readLoop reads the client's messages until the connection fails or the
+// session ends.
+func (c *wsConn) readLoop(s *Session) {
+	c.sess.Store(s)
+	for {
+		text, data, err := c.reader.ReadMessage()
+		if err != nil {
+			s.finish(readErrorReason(err), err)
+			return
+		}
+		p, err := decodeWSMessage(s.protocol, text, data)
+		if err != nil {
+			s.finish(ReasonParseError, err)
+			return
+		}
+		s.onPacket(p)
+		if s.closed.Load() {
+			return
+		}
+	}
+}
+
+// onPing queues the pong answering a WebSocket ping frame. Browsers do not
+// send pings, but other clients and proxies may.
+func (c *wsConn) onPing(payload []byte) {
+	s := c.sess.Load()
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	if s.state != stateClosed && s.ws == c {
+		s.enqueueLocked(outPacket{raw: wsconn.AppendControlFrame(nil, ws.OpPong, payload)})
+	}
+	s.mu.Unlock()
+}
+
+// readErrorReason maps a read error to Node's reason: a clean end of the
+// connection is "transport close", anything else "transport error".
+func readErrorReason(err error) CloseReason {
+	var ce *wsconn.CloseError
+	if errors.As(err, &ce) || errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
+		return ReasonTransportClose
+	}
+	return ReasonTransportError
+}
+
+func decodeWSMessage(protocol int, text bool, data []byte) (codec.Packet, error) {
+	switch {
+	case text:
+		return codec.DecodeText(data)
+	case protocol == 3:
+		return codec.DecodeBinaryV3(data)
+	default:
+		return codec.Packet{Type: codec.Message, Binary: true, Data: data}, nil
+	}
+}
+
+// drain is the session's WebSocket writer: it sends everything queued in one
+// vectored write per round, until the queue is empty, then returns. Only one
+// drain runs per session (s.writing).
+func (c *wsConn) drain(s *Session) {
+	for {
+		s.mu.Lock()
+		if s.ws != c || len(s.queue) == 0 || s.state == stateClosed {
+			s.writing = false
+			s.mu.Unlock()
+			return
+		}
+		batch := s.takeQueueLocked()
+		s.mu.Unlock()
+
+		bufs := c.bufs[:0]
+		closing := false
+		for i := range batch {
+			p := &batch[i]
+			switch {
+			case p.msg != nil:
+				bufs = append(bufs, p.msg.wsFrame(s.protocol, c.compress && len(p.msg.data) >= s.srv.deflateThreshold()))
+			case p.raw != nil:
+				bufs = append(bufs, p.raw)
+			case p.typ == codec.Ping:
+				bufs = append(bufs, framePing)
+			case p.typ == codec.Noop:
+				bufs = append(bufs, frameNoop)
+			case p.typ == codec.Close:
+				bufs = append(bufs, frameClose, frameWSBye)
+				closing = true
+			default:
+				bufs = append(bufs, wsconn.AppendFrame(nil, true, codec.AppendText(nil, p.typ, p.data)))
+			}
+		}
+		c.bufs = bufs
+		toWrite := bufs // WriteTo consumes its receiver; keep c.bufs intact
+		_, err := toWrite.WriteTo(c.conn)
+		clear(c.bufs)
+		if err != nil {
+			s.mu.Lock()
+			s.writing = false
+			s.mu.Unlock()
+			s.finish(ReasonTransportError, err)
+			return
+		}
+		if closing {
+			s.flushed(batch)
+		}
+	}
+}
+
+func (srv *Server) deflateThreshold() int {
+	if srv.opts.PerMessageDeflate == nil {
+		return int(^uint(0) >> 1)
+	}
+	return srv.opts.PerMessageDeflate.Threshold
+}

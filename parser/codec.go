@@ -1,0 +1,75 @@
+package parser
+
+// RawValue is an undecoded payload value produced by a Decoder, codec-independent
+// for the layers above.
+type RawValue interface {
+	// Unmarshal decodes the value into v (a pointer), resolving attachment
+	// placeholders: into a []byte target (also nested struct fields / slice
+	// elements of type []byte) the attachment bytes arrive; into an `any`
+	// target placeholders become []byte values.
+	Unmarshal(v any) error
+	// Elems splits a JSON array value into its elements (for events: elems[0]
+	// is the name). Error if not an array.
+	Elems() ([]RawValue, error)
+	// String returns the value if it is a JSON string (event names), ok=false otherwise.
+	String() (string, bool)
+	// Raw returns the encoded bytes (JSON text for the default codec,
+	// placeholders NOT resolved). The caller must not modify them.
+	Raw() []byte
+}
+
+// Codec is the pluggable packet codec (JSON by default; msgpack can be added
+// later without touching the layers above). A Codec is safe for concurrent use.
+type Codec interface {
+	// Encode appends the engine messages carrying p to dst and returns it.
+	// The first is the packet itself, followed by one binary Frame per attachment.
+	Encode(dst []Frame, p *Packet) ([]Frame, error)
+	// NewDecoder returns a decoder for one connection (it holds
+	// attachment-reassembly state).
+	NewDecoder() Decoder
+}
+
+// Decoder reassembles packets from engine messages of one connection.
+// It is not safe for concurrent use.
+type Decoder interface {
+	// Add feeds one engine message. It returns a complete packet, or (nil, nil)
+	// while waiting for attachments. After an error the decoder is reset and
+	// may be reused. The decoder and the returned packet keep references to
+	// data (no copy is made): the caller must not modify it afterwards.
+	Add(binary bool, data []byte) (*Packet, error)
+	// Reset drops partial state (e.g. on disconnect).
+	Reset()
+}
+
+// DefaultMaxAttachments is the attachment cap used when JSONOptions.MaxAttachments
+// is not set; it matches the reference socket.io-parser.
+const DefaultMaxAttachments = 10
+
+// JSONOptions configures the JSON codec.
+type JSONOptions struct {
+	// MaxAttachments caps the attachments a received binary packet may
+	// announce. 0 (or negative) means DefaultMaxAttachments.
+	MaxAttachments int
+}
+
+// jsonCodec is the default Socket.IO codec (text packets with JSON payloads).
+type jsonCodec struct {
+	maxAttachments int
+}
+
+// NewJSON returns the standard Socket.IO JSON codec. opts may be nil for defaults.
+func NewJSON(opts *JSONOptions) Codec {
+	c := &jsonCodec{maxAttachments: DefaultMaxAttachments}
+	if opts != nil && opts.MaxAttachments > 0 {
+		c.maxAttachments = opts.MaxAttachments
+	}
+	return c
+}
+
+// JSON is the default codec, equivalent to NewJSON(nil).
+var JSON Codec = NewJSON(nil)
+
+// NewDecoder implements Codec.
+func (c *jsonCodec) NewDecoder() Decoder {
+	return &jsonDecoder{maxAttachments: c.maxAttachments}
+}

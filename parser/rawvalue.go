@@ -1,0 +1,204 @@
+package parser
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"sync"
+	"unicode/utf8"
+)
+
+// binPayload is the attachment state shared by all values of one binary packet.
+type binPayload struct {
+	atts  [][]byte
+	spans []phSpan // placeholders, ordered and disjoint, offsets within the payload
+}
+
+// jsonValue is the JSON codec's RawValue: a slice of the packet payload plus,
+// for binary packets, the attachments its placeholders refer to.
+type jsonValue struct {
+	raw []byte
+	off int         // offset of raw within the packet payload (to map spans)
+	bin *binPayload // nil for non-binary packets
+
+	once      sync.Once
+	rewritten []byte // raw with placeholders replaced by base64 strings
+}
+
+var _ RawValue = (*jsonValue)(nil)
+
+// Raw implements RawValue.
+func (v *jsonValue) Raw() []byte { return v.raw }
+
+// String implements RawValue.
+func (v *jsonValue) String() (string, bool) {
+	b := trimSpace(v.raw)
+	if len(b) < 2 || b[0] != '"' {
+		return "", false
+	}
+	inner := b[1 : len(b)-1]
+	// Fast path: no escapes and valid UTF-8 means the JSON text is the string.
+	if !containsByte(inner, '\\') && utf8.Valid(inner) {
+		return string(inner), true
+	}
+	var s string
+	if json.Unmarshal(b, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+func containsByte(b []byte, c byte) bool {
+	for _, x := range b {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// Elems implements RawValue.
+func (v *jsonValue) Elems() ([]RawValue, error) {
+	n := 0
+	if !arrayElems(v.raw, func(int, int) { n++ }) {
+		return nil, newErr(ErrInvalidPayload, "value is not an array")
+	}
+	vals := make([]jsonValue, n)
+	out := make([]RawValue, n)
+	k := 0
+	arrayElems(v.raw, func(start, end int) {
+		vals[k].raw = v.raw[start:end:end]
+		vals[k].off = v.off + start
+		vals[k].bin = v.bin
+		out[k] = &vals[k]
+		k++
+	})
+	return out, nil
+}
+
+// spans returns the placeholders located inside this value.
+func (v *jsonValue) spans() []phSpan {
+	if v.bin == nil {
+		return nil
+	}
+	lo, hi := v.off, v.off+len(v.raw)
+	all := v.bin.spans
+	i := 0
+	for i < len(all) && all[i].start < lo {
+		i++
+	}
+	j := i
+	for j < len(all) && all[j].end <= hi {
+		j++
+	}
+	return all[i:j]
+}
+
+// Unmarshal implements RawValue. Errors come straight from encoding/json
+// (e.g. *json.UnmarshalTypeError when v does not match the payload).
+//
+// Binary placeholders are resolved as follows: into dynamic targets (*any,
+// *[]any, *map[string]any) json decodes normally and placeholder objects are
+// then swapped for their attachment ([]byte, shared, not copied). Any other
+// target gets a copy of the JSON where each placeholder is a base64 string,
+// which encoding/json decodes natively into []byte fields; note that an
+// `any` field nested in such a typed target therefore receives that base64
+// string, not []byte.
+func (v *jsonValue) Unmarshal(x any) error {
+	spans := v.spans()
+	if len(spans) == 0 {
+		return json.Unmarshal(v.raw, x)
+	}
+	switch t := x.(type) {
+	case *any:
+		if err := json.Unmarshal(v.raw, t); err != nil {
+			return err
+		}
+		*t = v.resolve(*t)
+		return nil
+	case *[]any:
+		if err := json.Unmarshal(v.raw, t); err != nil {
+			return err
+		}
+		for i := range *t {
+			(*t)[i] = v.resolve((*t)[i])
+		}
+		return nil
+	case *map[string]any:
+		if err := json.Unmarshal(v.raw, t); err != nil {
+			return err
+		}
+		for k, e := range *t {
+			(*t)[k] = v.resolve(e)
+		}
+		return nil
+	case *[]byte:
+		// The value is exactly one placeholder: hand out the attachment.
+		if len(spans) == 1 && spans[0].start == v.off+skipSpace(v.raw, 0) &&
+			spans[0].end == v.off+len(trimSpaceRight(v.raw)) {
+			*t = v.bin.atts[spans[0].num]
+			return nil
+		}
+	}
+	v.once.Do(func() { v.rewritten = v.rewrite(spans) })
+	return json.Unmarshal(v.rewritten, x)
+}
+
+func trimSpaceRight(b []byte) []byte {
+	j := len(b)
+	for j > 0 && isSpace(b[j-1]) {
+		j--
+	}
+	return b[:j]
+}
+
+// rewrite replaces every placeholder object by a base64 JSON string.
+func (v *jsonValue) rewrite(spans []phSpan) []byte {
+	size := len(v.raw)
+	for _, s := range spans {
+		size += base64.StdEncoding.EncodedLen(len(v.bin.atts[s.num])) + 2
+	}
+	out := make([]byte, 0, size)
+	pos := 0
+	for _, s := range spans {
+		start, end := s.start-v.off, s.end-v.off
+		out = append(out, v.raw[pos:start]...)
+		out = append(out, '"')
+		out = base64.StdEncoding.AppendEncode(out, v.bin.atts[s.num])
+		out = append(out, '"')
+		pos = end
+	}
+	return append(out, v.raw[pos:]...)
+}
+
+// resolve swaps decoded placeholder objects for their attachments.
+func (v *jsonValue) resolve(x any) any {
+	switch t := x.(type) {
+	case map[string]any:
+		if ph, _ := t["_placeholder"].(bool); ph {
+			if f, ok := t["num"].(float64); ok && f >= 0 && f < float64(len(v.bin.atts)) && f == float64(int(f)) {
+				return v.bin.atts[int(f)]
+			}
+			return x
+		}
+		for k, e := range t {
+			t[k] = v.resolve(e)
+		}
+	case []any:
+		for i, e := range t {
+			t[i] = v.resolve(e)
+		}
+	}
+	return x
+}
+
+// MarshalJSON lets a received value be embedded in an outgoing payload. The
+// encoder turns placeholders into fresh attachments itself; plain
+// json.Marshal gets them as base64 strings.
+func (v *jsonValue) MarshalJSON() ([]byte, error) {
+	spans := v.spans()
+	if len(spans) == 0 {
+		return v.raw, nil
+	}
+	v.once.Do(func() { v.rewritten = v.rewrite(spans) })
+	return v.rewritten, nil
+}
