@@ -11,8 +11,9 @@ import (
 // the first time a session needs them and then shared by every other session
 // of the same protocol, which makes a broadcast cost one encoding.
 type Message struct {
-	binary bool
-	data   []byte
+	binary     bool
+	noCompress bool
+	data       []byte
 
 	// frames caches WebSocket frame bytes per wire variant.
 	frames [numFrameVariants]atomic.Pointer[[]byte]
@@ -36,6 +37,13 @@ func TextMessage(data []byte) *Message { return &Message{data: data} }
 // BinaryMessage returns a binary message. data must not be modified after the
 // call.
 func BinaryMessage(data []byte) *Message { return &Message{binary: true, data: data} }
+
+// DisableCompression marks m to be sent uncompressed even when the
+// connection negotiated permessage-deflate. Call it before the first Send.
+func (m *Message) DisableCompression() *Message {
+	m.noCompress = true
+	return m
+}
 
 // Binary reports whether m is a binary message.
 func (m *Message) Binary() bool { return m.binary }

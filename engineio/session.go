@@ -122,6 +122,27 @@ func (s *Session) Send(msgs ...*Message) error {
 	return nil
 }
 
+// SendVolatile queues msgs only if the transport can write them at once (a
+// WebSocket that is not busy writing, or a waiting polling GET), and drops
+// them otherwise. It reports whether they were queued. Volatile messages
+// suit data that is stale by the next update, such as positions.
+func (s *Session) SendVolatile(msgs ...*Message) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != stateOpen || len(s.queue) > 0 || s.upgrading {
+		return false
+	}
+	writable := (s.ws != nil && !s.writing) || (s.ws == nil && s.pollActive)
+	if !writable || len(msgs) > s.srv.opts.MaxQueuedMessages {
+		return false
+	}
+	for _, m := range msgs {
+		s.queue = append(s.queue, outPacket{typ: codec.Message, msg: m})
+	}
+	s.wakeLocked()
+	return true
+}
+
 // Close closes the session after the messages already queued have been sent;
 // the Handler sees reason "forced close".
 func (s *Session) Close() error {

@@ -171,7 +171,7 @@ func (c *wsConn) drain(s *Session) {
 			p := &batch[i]
 			switch {
 			case p.msg != nil:
-				bufs = append(bufs, p.msg.wsFrame(s.protocol, c.compress && len(p.msg.data) >= s.srv.deflateThreshold()))
+				bufs = append(bufs, p.msg.wsFrame(s.protocol, c.compress && !p.msg.noCompress && len(p.msg.data) >= s.srv.deflateThreshold()))
 			case p.raw != nil:
 				bufs = append(bufs, p.raw)
 			case p.typ == codec.Ping:

@@ -3,9 +3,10 @@ package parser
 import (
 	"encoding"
 	"encoding/json"
+	"maps"
 	"reflect"
+	"slices"
 	"strconv"
-	"sync"
 )
 
 // This file implements binary detection and the placeholder substitution
@@ -16,8 +17,10 @@ import (
 // types fall back to reflection, guided by a per-type cache telling whether
 // a type can hold a []byte at all, so plain structs cost one map lookup.
 
-// maxDepth bounds the walk so cyclic or absurdly deep data cannot exhaust the stack.
-const maxDepth = 1000
+// maxDepth bounds the walk so cyclic data cannot recurse forever. It is above
+// encoding/json's own nesting limit (10000) so that anything decoded can be
+// re-encoded.
+const maxDepth = 1 << 14
 
 // placeholder is what replaces a []byte in the JSON payload.
 type placeholder struct {
@@ -167,9 +170,11 @@ func deconstruct(v any, atts *[][]byte, depth int) (out any, changed bool, err e
 		if !containsBinary(x, depth) {
 			return v, false, nil
 		}
+		// Visit keys in the order encoding/json writes them so that
+		// attachment numbers follow the text: deterministic output.
 		cp := make(map[string]any, len(x))
-		for k, e := range x {
-			o, _, err := deconstruct(e, atts, depth+1)
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			o, _, err := deconstruct(x[k], atts, depth+1)
 			if err != nil {
 				return nil, false, err
 			}
@@ -240,14 +245,18 @@ func deconstructReflect(v reflect.Value, atts *[][]byte, depth int) (any, bool, 
 		if v.IsNil() {
 			return nil, false, nil
 		}
-		out := make(map[string]any, v.Len())
+		keys := make(map[string]reflect.Value, v.Len())
 		it := v.MapRange()
 		for it.Next() {
 			k, err := mapKey(it.Key())
 			if err != nil {
 				return nil, false, err
 			}
-			o, _, err := deconstructReflect(it.Value(), atts, depth+1)
+			keys[k] = it.Value()
+		}
+		out := make(map[string]any, len(keys))
+		for _, k := range slices.Sorted(maps.Keys(keys)) { // see map[string]any above
+			o, _, err := deconstructReflect(keys[k], atts, depth+1)
 			if err != nil {
 				return nil, false, err
 			}
@@ -264,7 +273,7 @@ func deconstructReflect(v reflect.Value, atts *[][]byte, depth int) (any, bool, 
 // field rules (tags, "-", omitempty, omitzero, ",string", embedding).
 // Key order becomes alphabetical, which JSON objects do not care about.
 func deconstructStruct(v reflect.Value, atts *[][]byte, depth int) (any, bool, error) {
-	fields := structFields(v.Type())
+	fields := sortedFields(v.Type())
 	out := make(map[string]any, len(fields))
 	for _, f := range fields {
 		fv, ok := fieldByIndex(v, f.index)
@@ -329,13 +338,11 @@ func quotedValue(v reflect.Value) (any, error) {
 	return x, nil // encoding/json ignores ",string" on other kinds
 }
 
-var textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
-
 func mapKey(k reflect.Value) (string, error) {
 	if k.Kind() == reflect.String {
 		return k.String(), nil
 	}
-	if k.Type().Implements(textMarshalerType) && k.CanInterface() {
+	if k.Type().Implements(textMarshalerT) && k.CanInterface() {
 		b, err := k.Interface().(encoding.TextMarshaler).MarshalText()
 		if err != nil {
 			return "", wrapErr(ErrInvalidPayload, "cannot marshal map key", err)

@@ -22,7 +22,10 @@ type RawValue interface {
 // later without touching the layers above). A Codec is safe for concurrent use.
 type Codec interface {
 	// Encode appends the engine messages carrying p to dst and returns it.
-	// The first is the packet itself, followed by one binary Frame per attachment.
+	// The first is the packet itself, followed by one binary Frame per
+	// attachment. Binary frames reference the caller's []byte values (no
+	// copy), so they must not be modified until sent. On error dst is
+	// returned unchanged and the error wraps ErrInvalidPacket.
 	Encode(dst []Frame, p *Packet) ([]Frame, error)
 	// NewDecoder returns a decoder for one connection (it holds
 	// attachment-reassembly state).

@@ -35,9 +35,10 @@ func wrapInvalid(msg string) error { return &kindError{msg: msg} }
 func (e *kindError) Error() string { return "socket.io parser: " + e.msg }
 func (e *kindError) Unwrap() error { return ErrInvalidPacket }
 
-// DecodeError describes why a packet was rejected. Its Kind is one of the
-// Err* sentinels above, so both errors.Is(err, ErrInvalidPayload) and
-// errors.Is(err, ErrInvalidPacket) hold. Use errors.As to get the Reason.
+// DecodeError describes why a packet was rejected by a Decoder (or refused
+// by Codec.Encode). Its Kind is one of the Err* sentinels above, so both
+// errors.Is(err, ErrInvalidPayload) and errors.Is(err, ErrInvalidPacket)
+// hold. Use errors.As to get the Reason.
 type DecodeError struct {
 	Kind   error  // one of the Err* sentinels
 	Reason string // human readable detail

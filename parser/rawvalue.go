@@ -98,7 +98,8 @@ func (v *jsonValue) spans() []phSpan {
 //
 // Binary placeholders are resolved as follows: into dynamic targets (*any,
 // *[]any, *map[string]any) json decodes normally and placeholder objects are
-// then swapped for their attachment ([]byte, shared, not copied). Any other
+// then swapped for their attachment ([]byte, shared, not copied; the same
+// holds for a *[]byte target when the value is a single placeholder). Any other
 // target gets a copy of the JSON where each placeholder is a base64 string,
 // which encoding/json decodes natively into []byte fields; note that an
 // `any` field nested in such a typed target therefore receives that base64

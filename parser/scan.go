@@ -144,7 +144,6 @@ type placeholderScanner struct {
 	b     []byte
 	n     int // number of announced attachments
 	spans []phSpan
-	err   error
 }
 
 // value scans the value at b[i] and returns the index after it (-1 on error).
@@ -235,8 +234,8 @@ func (s *placeholderScanner) object(start int) int {
 		// that spans stay disjoint and ordered.
 		s.spans = s.spans[:mark]
 		n, ok := parseSmallInt(num, s.n)
-		if !ok && s.err == nil {
-			s.err = newErr(ErrInvalidAttachments, "placeholder num missing or out of range")
+		if !ok {
+			n = -1 // reported by findPlaceholders unless an outer placeholder swallows it
 		}
 		s.spans = append(s.spans, phSpan{start: start, end: i, num: n})
 	}
@@ -284,11 +283,11 @@ func findPlaceholders(payload []byte, n int) ([]phSpan, error) {
 	if s.value(i) < 0 {
 		return nil, newErr(ErrInvalidPayload, "malformed JSON")
 	}
-	if s.err != nil {
-		return nil, s.err
-	}
 	seen := make([]bool, n)
 	for _, sp := range s.spans {
+		if sp.num < 0 {
+			return nil, newErr(ErrInvalidAttachments, "placeholder num missing or out of range")
+		}
 		seen[sp.num] = true
 	}
 	for _, ok := range seen {

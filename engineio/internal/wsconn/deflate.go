@@ -21,8 +21,8 @@ import (
 //
 // Only the no-context-takeover variant is accepted (every message is
 // compressed on its own, so no per-connection flate state is kept); the
-// answer is "permessage-deflate; server_no_context_takeover;
-// client_no_context_takeover". Offers that ask for a smaller server window
+// answer is "permessage-deflate;server_no_context_takeover;client_no_context_takeover"
+// (gobwas omits the optional spaces). Offers that ask for a smaller server window
 // (server_max_window_bits) or that are malformed are declined, not failed.
 // Use one Deflate per upgrade; it is not safe for concurrent use.
 type Deflate struct {

@@ -52,7 +52,7 @@ type Reader struct {
 	onPing      func([]byte)
 	err         error // sticky error, see ReadMessage
 
-	hdr  [ws.MaxHeaderSize]byte               // frame header scratch
+	hdr  [ws.MaxHeaderSize]byte              // frame header scratch
 	ctrl [ws.MaxControlFramePayloadSize]byte // control frame payload scratch
 }
 

@@ -1,0 +1,102 @@
+package socketio
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gosio/gosio/parser"
+)
+
+// Response is a client's answer to an acknowledged emit.
+type Response struct {
+	// SocketID is the socket that answered.
+	SocketID string
+	// Args are the answer's arguments, undecoded.
+	Args []parser.RawValue
+}
+
+// Decode decodes the answer's arguments, in order, into ptrs. Extra
+// arguments are ignored; missing ones leave their pointer untouched.
+func (r Response) Decode(ptrs ...any) error {
+	for i, p := range ptrs {
+		if i >= len(r.Args) {
+			break
+		}
+		if err := r.Args[i].Unmarshal(p); err != nil {
+			return fmt.Errorf("socketio: ack argument %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// Values decodes every argument into a generic Go value (string, float64,
+// bool, nil, []any, map[string]any, []byte).
+func (r Response) Values() ([]any, error) {
+	out := make([]any, len(r.Args))
+	for i, a := range r.Args {
+		if err := a.Unmarshal(&out[i]); err != nil {
+			return nil, fmt.Errorf("socketio: ack argument %d: %w", i, err)
+		}
+	}
+	return out, nil
+}
+
+var errAlreadyAcked = errors.New("socketio: already acknowledged")
+
+// ackTable holds a socket's callbacks waiting for acknowledgements.
+type ackTable struct {
+	mu      sync.Mutex
+	pending map[uint64]func([]parser.RawValue)
+	closed  bool
+}
+
+func (t *ackTable) add(id uint64, fn func([]parser.RawValue)) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return false
+	}
+	if t.pending == nil {
+		t.pending = make(map[uint64]func([]parser.RawValue))
+	}
+	t.pending[id] = fn
+	return true
+}
+
+func (t *ackTable) take(id uint64) func([]parser.RawValue) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fn := t.pending[id]
+	delete(t.pending, id)
+	return fn
+}
+
+// close drops every pending callback; their waiters see the socket's
+// context end.
+func (t *ackTable) close() {
+	t.mu.Lock()
+	t.closed = true
+	t.pending = nil
+	t.mu.Unlock()
+}
+
+// newAck returns the Ack a handler calls to answer packet id; it sends once.
+func (s *Socket) newAck(id uint64, requested bool) Ack {
+	if !requested {
+		return func(...any) error { return nil }
+	}
+	var done atomic.Bool
+	return func(args ...any) error {
+		if !done.CompareAndSwap(false, true) {
+			return errAlreadyAcked
+		}
+		if args == nil {
+			args = []any{}
+		}
+		return s.client.sendPacket(&parser.Packet{
+			Type: parser.Ack, Namespace: s.nsp.name, ID: id, HasID: true, Data: args,
+		}, false)
+	}
+}

@@ -1,0 +1,312 @@
+package socketio
+
+import (
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/gosio/gosio/engineio"
+	"github.com/gosio/gosio/parser"
+)
+
+// client is one Engine.IO session seen from Socket.IO: it decodes packets and
+// routes them to the session's sockets, one per namespace.
+type client struct {
+	srv     *Server
+	sess    *engineio.Session
+	decoder parser.Decoder // used only by the engine's delivery, one at a time
+
+	mu           sync.Mutex
+	sockets      map[string]*Socket // by namespace name, connecting or connected
+	connectTimer *time.Timer
+	closed       bool
+}
+
+// encoded is a packet encoded once into engine messages, ready to be queued
+// on any number of connections.
+type encoded struct{ msgs []*engineio.Message }
+
+// encode encodes pkt with the server's codec.
+func (srv *Server) encode(pkt *parser.Packet, compress bool) (*encoded, error) {
+	var buf [2]parser.Frame
+	frames, err := srv.opts.Parser.Encode(buf[:0], pkt)
+	if err != nil {
+		return nil, err
+	}
+	e := &encoded{msgs: make([]*engineio.Message, len(frames))}
+	for i, f := range frames {
+		m := engineio.TextMessage(f.Data)
+		if f.Binary {
+			m = engineio.BinaryMessage(f.Data)
+		}
+		if !compress {
+			m.DisableCompression()
+		}
+		e.msgs[i] = m
+	}
+	return e, nil
+}
+
+// sendEncoded queues an encoded packet; it reports whether it was queued.
+func (c *client) sendEncoded(e *encoded, volatile bool) bool {
+	if volatile {
+		return c.sess.SendVolatile(e.msgs...)
+	}
+	return c.sess.Send(e.msgs...) == nil
+}
+
+func (c *client) sendPacket(pkt *parser.Packet, volatile bool) error {
+	return c.sendPacketFlags(pkt, volatile, true)
+}
+
+func (c *client) sendPacketFlags(pkt *parser.Packet, volatile, compress bool) error {
+	e, err := c.srv.encode(pkt, compress)
+	if err != nil {
+		return err
+	}
+	if volatile {
+		c.sess.SendVolatile(e.msgs...)
+		return nil
+	}
+	if err := c.sess.Send(e.msgs...); err != nil {
+		return ErrNotConnected
+	}
+	return nil
+}
+
+// onOpen starts the connect timeout; protocol 4 clients (socket.io-client
+// 2.x) are connected to the main namespace at once, as they expect.
+func (c *client) onOpen() {
+	if c.sess.Protocol() == 3 {
+		c.connect(&parser.Packet{Type: parser.Connect, Namespace: "/"})
+		return
+	}
+	c.mu.Lock()
+	c.connectTimer = time.AfterFunc(c.srv.opts.ConnectTimeout, func() {
+		c.mu.Lock()
+		idle := len(c.sockets) == 0 && !c.closed
+		c.mu.Unlock()
+		if idle {
+			_ = c.sess.Close()
+		}
+	})
+	c.mu.Unlock()
+}
+
+// onMessage decodes one engine message and routes the packet it completes.
+func (c *client) onMessage(binary bool, data []byte) {
+	pkt, err := c.decoder.Add(binary, data)
+	if err != nil {
+		c.srv.opts.Logger.Debug("socketio: parse error", "sid", c.sess.ID(), "err", err)
+		c.closeWith(ReasonParseError)
+		return
+	}
+	if pkt == nil {
+		return // waiting for attachments
+	}
+	if pkt.Type == parser.Connect {
+		c.connect(pkt)
+		return
+	}
+	c.mu.Lock()
+	s := c.sockets[pkt.Namespace]
+	c.mu.Unlock()
+	if s == nil {
+		return // not connected to that namespace: ignored, as in Node
+	}
+	switch pkt.Type {
+	case parser.Event, parser.BinaryEvent:
+		args, name, ok := eventArgs(pkt)
+		if !ok {
+			c.closeWith(ReasonParseError)
+			return
+		}
+		s.onEvent(name, args, pkt.ID, pkt.HasID)
+	case parser.Ack, parser.BinaryAck:
+		if fn := s.acks.take(pkt.ID); fn != nil {
+			args, err := elems(pkt)
+			if err != nil {
+				c.closeWith(ReasonParseError)
+				return
+			}
+			fn(args)
+		}
+	case parser.Disconnect:
+		s.onClose(ReasonClientDisconnect)
+	default:
+		c.closeWith(ReasonParseError)
+	}
+}
+
+func elems(pkt *parser.Packet) ([]parser.RawValue, error) {
+	raw, ok := pkt.Data.(parser.RawValue)
+	if !ok {
+		return nil, nil
+	}
+	return raw.Elems()
+}
+
+func eventArgs(pkt *parser.Packet) (args []parser.RawValue, name string, ok bool) {
+	all, err := elems(pkt)
+	if err != nil || len(all) == 0 {
+		return nil, "", false
+	}
+	name, ok = all[0].String()
+	return all[1:], name, ok
+}
+
+// connect handles a CONNECT packet: it finds (or creates) the namespace and
+// runs the connection on the new socket's inbox, so events the client sends
+// meanwhile wait for the connection handlers.
+func (c *client) connect(pkt *parser.Packet) {
+	name := pkt.Namespace
+	auth, err := c.authOf(pkt)
+	if err != nil {
+		c.closeWith(ReasonParseError)
+		return
+	}
+	nsp := c.srv.namespaceFor(name, auth)
+	if nsp == nil {
+		c.sendConnectError(name, &ConnectError{Message: "Invalid namespace"})
+		return
+	}
+	c.mu.Lock()
+	if c.closed || c.sockets[name] != nil {
+		c.mu.Unlock()
+		return
+	}
+	s := nsp.newSocket(c, auth, pkt.Query)
+	c.sockets[name] = s
+	if c.connectTimer != nil {
+		c.connectTimer.Stop()
+	}
+	c.mu.Unlock()
+	s.inbox.push(c.srv, func() { nsp.runConnect(s) })
+}
+
+// authOf reads the connect payload: the auth object (protocol 5), or the
+// namespace query (protocol 4), which Node also exposes as auth.
+func (c *client) authOf(pkt *parser.Packet) (map[string]any, error) {
+	if c.sess.Protocol() == 3 {
+		if pkt.Query == "" {
+			return nil, nil
+		}
+		q, err := url.ParseQuery(pkt.Query)
+		if err != nil {
+			return nil, err
+		}
+		auth := make(map[string]any, len(q))
+		for k, v := range q {
+			auth[k] = v[0]
+		}
+		return auth, nil
+	}
+	raw, ok := pkt.Data.(parser.RawValue)
+	if !ok {
+		return nil, nil
+	}
+	var auth map[string]any
+	if err := raw.Unmarshal(&auth); err != nil {
+		return nil, err
+	}
+	return auth, nil
+}
+
+// sendConnectError refuses a namespace connection with Node's payload
+// shapes: {message, data} for protocol 5, a plain value for protocol 4.
+func (c *client) sendConnectError(nsp string, err error) {
+	var data any
+	ce, isCE := err.(*ConnectError)
+	if c.sess.Protocol() == 3 {
+		data = err.Error()
+		if isCE && ce.Data != nil {
+			data = ce.Data
+		}
+	} else {
+		m := map[string]any{"message": err.Error()}
+		if isCE && ce.Data != nil {
+			m["data"] = ce.Data
+		}
+		data = m
+	}
+	_ = c.sendPacket(&parser.Packet{Type: parser.ConnectError, Namespace: nsp, Data: data}, false)
+}
+
+func (c *client) removeSocket(s *Socket) {
+	c.mu.Lock()
+	if c.sockets[s.nsp.name] == s {
+		delete(c.sockets, s.nsp.name)
+	}
+	c.mu.Unlock()
+}
+
+func (c *client) socketList() []*Socket {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]*Socket, 0, len(c.sockets))
+	for _, s := range c.sockets {
+		out = append(out, s)
+	}
+	return out
+}
+
+// closeWith disconnects every socket with reason and closes the session.
+func (c *client) closeWith(reason DisconnectReason) {
+	for _, s := range c.socketList() {
+		s.onClose(reason)
+	}
+	_ = c.sess.Close()
+}
+
+// disconnectAll is Socket.Disconnect(true): every socket is told, then the
+// connection closes once those packets are out.
+func (c *client) disconnectAll() {
+	for _, s := range c.socketList() {
+		s.Disconnect(false)
+	}
+	_ = c.sess.Close()
+}
+
+// onClose is the end of the engine session.
+func (c *client) onClose(reason engineio.CloseReason) {
+	c.mu.Lock()
+	c.closed = true
+	if c.connectTimer != nil {
+		c.connectTimer.Stop()
+	}
+	c.mu.Unlock()
+	r := DisconnectReason(reason)
+	if reason == engineio.ReasonServerShutdown {
+		r = ReasonServerShuttingDown
+	}
+	for _, s := range c.socketList() {
+		s.onClose(r)
+	}
+	c.decoder.Reset()
+}
+
+// engineHandler connects the engine's sessions to the Socket.IO server.
+type engineHandler struct{ srv *Server }
+
+func (h engineHandler) OnOpen(sess *engineio.Session) {
+	c := &client{
+		srv:     h.srv,
+		sess:    sess,
+		decoder: h.srv.opts.Parser.NewDecoder(),
+		sockets: make(map[string]*Socket),
+	}
+	sess.SetValue(c)
+	c.onOpen()
+}
+
+func (h engineHandler) OnMessage(sess *engineio.Session, binary bool, data []byte) {
+	if c, ok := sess.Value().(*client); ok {
+		c.onMessage(binary, data)
+	}
+}
+
+func (h engineHandler) OnClose(sess *engineio.Session, reason engineio.CloseReason, _ error) {
+	if c, ok := sess.Value().(*client); ok {
+		c.onClose(reason)
+	}
+}

@@ -1,0 +1,56 @@
+package socketio
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors returned by emitting and acknowledging.
+var (
+	// ErrReservedEvent is returned when emitting a name the client reserves
+	// ("connect", "disconnect", ...).
+	ErrReservedEvent = errors.New("socketio: reserved event name")
+	// ErrNotConnected is returned when emitting on a disconnected socket.
+	ErrNotConnected = errors.New("socketio: socket is not connected")
+	// ErrAckTimeout is returned when an acknowledgement did not arrive in
+	// time. It wraps context.DeadlineExceeded when a deadline caused it.
+	ErrAckTimeout = errors.New("socketio: operation has timed out")
+	// ErrServerClosed is returned after Close or Shutdown.
+	ErrServerClosed = errors.New("socketio: server closed")
+)
+
+// ConnectError rejects a connection from middleware: the client receives a
+// connect_error whose message is Message and whose data is Data. Any other
+// error returned by middleware is sent with its Error() text as message.
+type ConnectError struct {
+	Message string
+	Data    any
+}
+
+func (e *ConnectError) Error() string { return e.Message }
+
+// DecodeError reports event arguments that did not decode into the types a
+// handler declared. The handler is not called; the socket stays connected and
+// its "error" listeners receive the DecodeError.
+type DecodeError struct {
+	Event string
+	Arg   int // index of the argument, 0-based
+	Err   error
+}
+
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("socketio: event %q: argument %d: %v", e.Event, e.Arg, e.Err)
+}
+
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// ackTimeoutError wraps the context's error so errors.Is works for both.
+type ackTimeoutError struct{ cause error }
+
+func (e ackTimeoutError) Error() string { return ErrAckTimeout.Error() }
+func (e ackTimeoutError) Unwrap() []error {
+	if e.cause == nil {
+		return []error{ErrAckTimeout}
+	}
+	return []error{ErrAckTimeout, e.cause}
+}

@@ -1,0 +1,329 @@
+package socketio
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gosio/gosio/parser"
+)
+
+// Middleware runs when a socket connects to a namespace, before the
+// connection handlers. A non-nil error refuses the connection: the client
+// gets a connect_error (see [ConnectError] to send data with it).
+type Middleware func(s *Socket) error
+
+// Namespace is a communication channel that splits an application's logic
+// over one shared connection ("/" is the main namespace, "/admin" another).
+// Its methods are safe for concurrent use.
+type Namespace struct {
+	name    string
+	server  *Server
+	adapter Adapter
+	parent  *ParentNamespace // for children of a dynamic namespace
+
+	mu          sync.RWMutex
+	sockets     map[string]*Socket
+	middlewares []Middleware
+	onConnect   []func(*Socket)
+	roomEvents  []func(RoomEvent)
+
+	ackIDs atomic.Uint64
+}
+
+func newNamespace(srv *Server, name string, parent *ParentNamespace) *Namespace {
+	n := &Namespace{name: name, server: srv, parent: parent, sockets: make(map[string]*Socket)}
+	n.adapter = srv.opts.Adapter(n)
+	return n
+}
+
+// Name returns the namespace name, e.g. "/admin".
+func (n *Namespace) Name() string { return n.name }
+
+// Server returns the namespace's server.
+func (n *Namespace) Server() *Server { return n.server }
+
+// Adapter returns the namespace's adapter.
+func (n *Namespace) Adapter() Adapter { return n.adapter }
+
+// Use adds a connect middleware. Middlewares run in order; the first error
+// stops the connection.
+func (n *Namespace) Use(mw Middleware) *Namespace {
+	n.mu.Lock()
+	n.middlewares = append(n.middlewares, mw)
+	n.mu.Unlock()
+	return n
+}
+
+// OnConnection registers fn to run for each socket that connects. Register
+// the socket's event listeners there: events the client sends are held until
+// the connection handlers have returned.
+func (n *Namespace) OnConnection(fn func(s *Socket)) {
+	n.mu.Lock()
+	n.onConnect = append(n.onConnect, fn)
+	n.mu.Unlock()
+}
+
+// On registers a namespace event listener. The only namespace event is
+// "connection" (alias "connect"), whose listener is a func(*Socket).
+// Anything else panics, as a programming error.
+func (n *Namespace) On(event string, fn func(s *Socket)) {
+	if event != "connection" && event != "connect" {
+		panic("socketio: Namespace.On: unknown event " + event + ` (want "connection")`)
+	}
+	n.OnConnection(fn)
+}
+
+// OnRoomEvent registers fn for room changes: created, deleted, joined, left.
+// fn runs on the goroutine that changed the rooms and must not block.
+func (n *Namespace) OnRoomEvent(fn func(RoomEvent)) {
+	n.mu.Lock()
+	n.roomEvents = append(n.roomEvents, fn)
+	n.mu.Unlock()
+}
+
+func (n *Namespace) emitRoomEvents(events []RoomEvent) {
+	if len(events) == 0 {
+		return
+	}
+	n.mu.RLock()
+	fns := n.roomEvents
+	n.mu.RUnlock()
+	for _, e := range events {
+		for _, fn := range fns {
+			fn(e)
+		}
+	}
+}
+
+// Sockets returns the sockets connected to this namespace on this server.
+func (n *Namespace) Sockets() []*Socket { return n.allSockets(nil) }
+
+// Socket returns the local socket with the given id, or nil.
+func (n *Namespace) Socket(id string) *Socket {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.sockets[id]
+}
+
+func (n *Namespace) allSockets(except map[string]struct{}) []*Socket {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	out := make([]*Socket, 0, len(n.sockets))
+	for id, s := range n.sockets {
+		if _, skip := except[id]; !skip {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (n *Namespace) socketsByID(ids []string) []*Socket {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	out := make([]*Socket, 0, len(ids))
+	for _, id := range ids {
+		if s := n.sockets[id]; s != nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (n *Namespace) nextAckID() uint64 { return n.ackIDs.Add(1) - 1 }
+
+// newSocket creates a socket for client c; it is not connected yet.
+func (n *Namespace) newSocket(c *client, auth map[string]any, query string) *Socket {
+	hs := newHandshake(c.sess.Request(), auth)
+	if query != "" {
+		if q, err := parseQuery(query); err == nil {
+			for k, v := range q {
+				hs.Query[k] = v
+			}
+		}
+	}
+	s := &Socket{nsp: n, client: c, handshake: hs}
+	if c.sess.Protocol() == 3 {
+		// socket.io-client 2.x computes its id itself, this way.
+		s.id = c.sess.ID()
+		if n.name != "/" {
+			s.id = n.name + "#" + c.sess.ID()
+		}
+	} else {
+		s.id = randomID()
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	return s
+}
+
+// runConnect runs on the socket's inbox: middlewares, then the connection.
+func (n *Namespace) runConnect(s *Socket) {
+	c := s.client
+	restored := n.server.recovery.restore(s)
+	if !restored || !n.server.opts.ConnectionStateRecovery.SkipMiddlewares {
+		if err := n.runMiddlewares(s); err != nil {
+			c.removeSocket(s)
+			c.sendConnectError(n.name, err)
+			return
+		}
+	}
+	c.mu.Lock()
+	gone := c.closed || c.sockets[n.name] != s
+	c.mu.Unlock()
+	if gone {
+		return
+	}
+	n.mu.Lock()
+	n.sockets[s.id] = s
+	handlers := n.onConnect
+	n.mu.Unlock()
+	s.connected.Store(true)
+	s.Join(s.id)
+	if restored {
+		s.Join(n.server.recovery.rooms(s)...)
+	}
+	var data any
+	if c.sess.Protocol() != 3 {
+		ack := map[string]any{"sid": s.id}
+		if s.pid != "" {
+			ack["pid"] = s.pid
+		}
+		data = ack
+	}
+	_ = c.sendPacket(&parser.Packet{Type: parser.Connect, Namespace: n.name, Data: data}, false)
+	if restored {
+		n.server.recovery.replay(s)
+	}
+	for _, h := range handlers {
+		s.guard(func() { h(s) })
+		if !s.connected.Load() {
+			return
+		}
+	}
+}
+
+func (n *Namespace) runMiddlewares(s *Socket) (err error) {
+	n.mu.RLock()
+	mws := n.middlewares
+	n.mu.RUnlock()
+	for _, mw := range mws {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					n.server.opts.Logger.Error("socketio: middleware panic", "nsp", n.name, "panic", r)
+					err = &ConnectError{Message: "Internal server error"}
+				}
+			}()
+			err = mw(s)
+		}()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (n *Namespace) remove(s *Socket) {
+	n.mu.Lock()
+	if n.sockets[s.id] == s {
+		delete(n.sockets, s.id)
+	}
+	n.mu.Unlock()
+}
+
+// cleanupIfEmpty removes an empty child of a dynamic namespace when the
+// server is configured to.
+func (n *Namespace) cleanupIfEmpty() {
+	if n.parent == nil || !n.server.opts.CleanupEmptyChildNamespaces {
+		return
+	}
+	n.mu.RLock()
+	empty := len(n.sockets) == 0
+	n.mu.RUnlock()
+	if empty {
+		n.server.removeChild(n)
+	}
+}
+
+// --- broadcasting: documented on BroadcastOperator ---
+
+func (n *Namespace) operator() *BroadcastOperator { return &BroadcastOperator{targets: []*Namespace{n}} }
+
+// To targets the sockets in rooms.
+func (n *Namespace) To(rooms ...string) *BroadcastOperator { return n.operator().To(rooms...) }
+
+// In is the same as To.
+func (n *Namespace) In(rooms ...string) *BroadcastOperator { return n.operator().To(rooms...) }
+
+// Except leaves out the sockets in rooms.
+func (n *Namespace) Except(rooms ...string) *BroadcastOperator { return n.operator().Except(rooms...) }
+
+// Volatile marks packets droppable for clients that cannot take them at once.
+func (n *Namespace) Volatile() *BroadcastOperator { return n.operator().Volatile() }
+
+// Compress sets whether packets may be compressed.
+func (n *Namespace) Compress(compress bool) *BroadcastOperator {
+	return n.operator().Compress(compress)
+}
+
+// Local keeps the operation on this server.
+func (n *Namespace) Local() *BroadcastOperator { return n.operator().Local() }
+
+// Timeout sets how long EmitWithAck waits for answers.
+func (n *Namespace) Timeout(d time.Duration) *BroadcastOperator { return n.operator().Timeout(d) }
+
+// Emit sends an event to every socket of the namespace.
+func (n *Namespace) Emit(event string, args ...any) error { return n.operator().Emit(event, args...) }
+
+// EmitWithAck sends an event to every socket and collects their answers.
+func (n *Namespace) EmitWithAck(ctx context.Context, event string, args ...any) ([]Response, error) {
+	return n.operator().EmitWithAck(ctx, event, args...)
+}
+
+// FetchSockets returns the namespace's sockets, cluster-wide.
+func (n *Namespace) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
+	return n.operator().FetchSockets(ctx)
+}
+
+// SocketsJoin makes every socket join rooms.
+func (n *Namespace) SocketsJoin(rooms ...string) error { return n.operator().SocketsJoin(rooms...) }
+
+// SocketsLeave makes every socket leave rooms.
+func (n *Namespace) SocketsLeave(rooms ...string) error { return n.operator().SocketsLeave(rooms...) }
+
+// DisconnectSockets disconnects every socket.
+func (n *Namespace) DisconnectSockets(close bool) error {
+	return n.operator().DisconnectSockets(close)
+}
+
+// ServerSideEmit sends an event to the other servers of the cluster. With the
+// in-memory adapter there are none, so nothing happens, as in Node.
+func (n *Namespace) ServerSideEmit(event string, args ...any) error {
+	if reservedEvents[event] {
+		return ErrReservedEvent
+	}
+	return n.adapter.ServerSideEmit(context.Background(), append([]any{event}, args...), nil, nil)
+}
+
+// ServerSideEmitWithAck sends an event to the other servers and collects
+// their answers until each has answered or ctx ends.
+func (n *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, args ...any) ([]Response, error) {
+	if reservedEvents[event] {
+		return nil, ErrReservedEvent
+	}
+	c := newAckCollector()
+	if err := n.adapter.ServerSideEmit(ctx, append([]any{event}, args...), c.expect, c.add); err != nil {
+		return nil, err
+	}
+	c.expectDone(1)
+	return c.wait(ctx)
+}
+
+func randomID() string {
+	var b [15]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}

@@ -1,0 +1,138 @@
+package socketio
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// ParentNamespace is a dynamic namespace: it creates a child namespace for
+// each name it accepts, gives each child its middlewares and connection
+// handlers, and broadcasts to all its children at once.
+type ParentNamespace struct {
+	srv   *Server
+	match func(name string, auth map[string]any) bool
+
+	mu          sync.RWMutex
+	children    map[string]*Namespace
+	middlewares []Middleware
+	onConnect   []func(*Socket)
+}
+
+// Use adds a connect middleware to every child, present and future.
+func (p *ParentNamespace) Use(mw Middleware) *ParentNamespace {
+	p.mu.Lock()
+	p.middlewares = append(p.middlewares, mw)
+	kids := p.childList()
+	p.mu.Unlock()
+	for _, n := range kids {
+		n.Use(mw)
+	}
+	return p
+}
+
+// OnConnection registers fn for sockets connecting to any child.
+func (p *ParentNamespace) OnConnection(fn func(*Socket)) {
+	p.mu.Lock()
+	p.onConnect = append(p.onConnect, fn)
+	kids := p.childList()
+	p.mu.Unlock()
+	for _, n := range kids {
+		n.OnConnection(fn)
+	}
+}
+
+// On registers "connection" (alias "connect") listeners, like
+// [Namespace.On].
+func (p *ParentNamespace) On(event string, fn func(*Socket)) {
+	if event != "connection" && event != "connect" {
+		panic("socketio: ParentNamespace.On: unknown event " + event)
+	}
+	p.OnConnection(fn)
+}
+
+// Children returns the current child namespaces.
+func (p *ParentNamespace) Children() []*Namespace {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.childList()
+}
+
+func (p *ParentNamespace) childList() []*Namespace {
+	out := make([]*Namespace, 0, len(p.children))
+	for _, n := range p.children {
+		out = append(out, n)
+	}
+	return out
+}
+
+// child returns the child called name, creating and registering it.
+func (p *ParentNamespace) child(name string) *Namespace {
+	p.mu.Lock()
+	n := p.children[name]
+	created := false
+	if n == nil {
+		n = newNamespace(p.srv, name, p)
+		n.middlewares = append(n.middlewares, p.middlewares...)
+		n.onConnect = append(n.onConnect, p.onConnect...)
+		p.children[name] = n
+		created = true
+	}
+	p.mu.Unlock()
+	if !created {
+		return n
+	}
+	p.srv.mu.Lock()
+	if existing := p.srv.nsps[name]; existing != nil {
+		p.srv.mu.Unlock()
+		return existing
+	}
+	p.srv.nsps[name] = n
+	handlers := p.srv.onNamespace
+	p.srv.mu.Unlock()
+	for _, h := range handlers {
+		h(n)
+	}
+	return n
+}
+
+func (p *ParentNamespace) forget(n *Namespace) {
+	p.mu.Lock()
+	if p.children[n.name] == n {
+		delete(p.children, n.name)
+	}
+	p.mu.Unlock()
+}
+
+func (p *ParentNamespace) operator() *BroadcastOperator {
+	return &BroadcastOperator{targets: p.Children()}
+}
+
+// Emit sends an event to every socket of every child.
+func (p *ParentNamespace) Emit(event string, args ...any) error {
+	return p.operator().Emit(event, args...)
+}
+
+// To targets the sockets in rooms, in every child.
+func (p *ParentNamespace) To(rooms ...string) *BroadcastOperator { return p.operator().To(rooms...) }
+
+// In is the same as To.
+func (p *ParentNamespace) In(rooms ...string) *BroadcastOperator { return p.operator().To(rooms...) }
+
+// Except leaves out the sockets in rooms, in every child.
+func (p *ParentNamespace) Except(rooms ...string) *BroadcastOperator {
+	return p.operator().Except(rooms...)
+}
+
+// Volatile marks packets droppable, in every child.
+func (p *ParentNamespace) Volatile() *BroadcastOperator { return p.operator().Volatile() }
+
+// Timeout sets how long EmitWithAck waits.
+func (p *ParentNamespace) Timeout(d time.Duration) *BroadcastOperator {
+	return p.operator().Timeout(d)
+}
+
+// FetchSockets returns the sockets of every child.
+func (p *ParentNamespace) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
+	return p.operator().FetchSockets(ctx)
+}

@@ -1,0 +1,180 @@
+package socketio
+
+import (
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gosio/gosio/parser"
+)
+
+// recoveryStore implements connection state recovery (protocol 5): every
+// broadcast event carries an offset as its last argument, which the client
+// remembers; a socket that loses its connection for a recoverable reason is
+// saved under its private id (pid); when the client reconnects within
+// MaxDisconnectionDuration with {pid, offset} in its auth, it gets back its
+// id, rooms and data, and the events it missed are sent again.
+type recoveryStore struct {
+	opts *RecoveryOptions // nil: recovery is off
+
+	mu       sync.Mutex
+	sessions map[string]*savedSession // by pid
+	log      []loggedPacket           // oldest first
+	seq      uint64
+	epoch    string // makes offsets of different server runs distinct
+}
+
+type savedSession struct {
+	id, pid, nsp string
+	rooms        []string
+	data         any
+	at           time.Time
+}
+
+type loggedPacket struct {
+	offset string
+	nsp    string
+	rooms  []string
+	except []string
+	data   []any
+	at     time.Time
+}
+
+// recoverable lists the reasons after which Node keeps a session.
+var recoverable = map[DisconnectReason]bool{
+	ReasonTransportError:     true,
+	ReasonTransportClose:     true,
+	ReasonForcedClose:        true,
+	ReasonPingTimeout:        true,
+	ReasonServerShuttingDown: true,
+	ReasonForcedServerClose:  true,
+}
+
+func newRecoveryStore(opts *RecoveryOptions) *recoveryStore {
+	return &recoveryStore{
+		opts:     opts,
+		sessions: make(map[string]*savedSession),
+		epoch:    strconv.FormatInt(time.Now().UnixNano(), 36),
+	}
+}
+
+func (r *recoveryStore) enabled() bool { return r.opts != nil }
+
+// record appends an offset to an event's arguments and logs the event, so it
+// can be replayed to a socket that missed it.
+func (r *recoveryStore) record(n *Namespace, opts *BroadcastOptions, data []any) []any {
+	if !r.enabled() {
+		return data
+	}
+	now := time.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.seq++
+	offset := r.epoch + "-" + strconv.FormatUint(r.seq, 36)
+	data = append(data, offset)
+	r.log = append(r.log, loggedPacket{
+		offset: offset, nsp: n.name, rooms: slices.Clone(opts.Rooms), except: slices.Clone(opts.Except),
+		data: data, at: now,
+	})
+	r.pruneLocked(now)
+	return data
+}
+
+func (r *recoveryStore) pruneLocked(now time.Time) {
+	cut := now.Add(-r.opts.MaxDisconnectionDuration)
+	i := 0
+	for i < len(r.log) && r.log[i].at.Before(cut) {
+		i++
+	}
+	if i > 0 {
+		r.log = slices.Delete(r.log, 0, i)
+	}
+	for pid, s := range r.sessions {
+		if s.at.Before(cut) {
+			delete(r.sessions, pid)
+		}
+	}
+}
+
+// save keeps a disconnecting socket's state when the reason allows recovery.
+func (r *recoveryStore) save(s *Socket, reason DisconnectReason) {
+	if !r.enabled() || s.pid == "" || !recoverable[reason] {
+		return
+	}
+	rooms := s.Rooms()
+	r.mu.Lock()
+	r.sessions[s.pid] = &savedSession{
+		id: s.id, pid: s.pid, nsp: s.nsp.name, rooms: rooms, data: s.Data(), at: time.Now(),
+	}
+	r.mu.Unlock()
+}
+
+// restore gives s the state of the session its auth names, if it can be
+// recovered; otherwise s gets a fresh pid. It reports whether s recovered.
+func (r *recoveryStore) restore(s *Socket) bool {
+	if !r.enabled() || s.client.sess.Protocol() == 3 {
+		return false
+	}
+	pid, _ := s.handshake.Auth["pid"].(string)
+	offset, _ := s.handshake.Auth["offset"].(string)
+	if pid != "" && offset != "" && r.take(s, pid, offset) {
+		return true
+	}
+	s.pid = randomID()
+	return false
+}
+
+func (r *recoveryStore) take(s *Socket, pid, offset string) bool {
+	now := time.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.pruneLocked(now)
+	saved := r.sessions[pid]
+	if saved == nil || saved.nsp != s.nsp.name {
+		return false
+	}
+	idx := slices.IndexFunc(r.log, func(p loggedPacket) bool { return p.offset == offset })
+	if idx < 0 {
+		return false
+	}
+	delete(r.sessions, pid)
+	var missed [][]any
+	for _, p := range r.log[idx+1:] {
+		if p.nsp == saved.nsp && includes(saved.rooms, p.rooms, p.except) {
+			missed = append(missed, p.data)
+		}
+	}
+	s.id, s.pid, s.recovered = saved.id, saved.pid, true
+	s.restoredRooms = saved.rooms
+	s.missed = missed
+	if saved.data != nil {
+		s.SetData(saved.data)
+	}
+	return true
+}
+
+// includes tells whether a socket in rooms was a recipient of a broadcast
+// to targets except excluded.
+func includes(rooms, targets, excluded []string) bool {
+	in := len(targets) == 0
+	for _, room := range rooms {
+		if slices.Contains(excluded, room) {
+			return false
+		}
+		if !in && slices.Contains(targets, room) {
+			in = true
+		}
+	}
+	return in
+}
+
+func (r *recoveryStore) rooms(s *Socket) []string { return s.restoredRooms }
+
+// replay sends a recovered socket the events it missed.
+func (r *recoveryStore) replay(s *Socket) {
+	for _, data := range s.missed {
+		_ = s.client.sendPacket(&parser.Packet{Type: parser.Event, Namespace: s.nsp.name, Data: data}, false)
+	}
+	s.missed, s.restoredRooms = nil, nil
+}

@@ -1,0 +1,66 @@
+package socketio
+
+// RemoteSocket is a socket returned by FetchSockets: on this server or, with
+// a cluster adapter, on another one. Its methods act on the real socket
+// wherever it is.
+type RemoteSocket struct {
+	ID        string
+	Handshake *Handshake
+	Rooms     []string
+	Data      any
+
+	nsp   *Namespace
+	local *Socket
+}
+
+// NewRemoteSocket describes a socket of nsp that lives on another server.
+// Cluster adapters use it.
+func NewRemoteSocket(nsp *Namespace, id string, hs *Handshake, rooms []string, data any) *RemoteSocket {
+	return &RemoteSocket{ID: id, Handshake: hs, Rooms: rooms, Data: data, nsp: nsp}
+}
+
+// Local returns the socket when it lives on this server, or nil.
+func (r *RemoteSocket) Local() *Socket { return r.local }
+
+// Emit sends an event to the socket.
+func (r *RemoteSocket) Emit(event string, args ...any) error {
+	if r.local != nil {
+		return r.local.Emit(event, args...)
+	}
+	return r.nsp.To(r.ID).Emit(event, args...)
+}
+
+// Join adds the socket to rooms.
+func (r *RemoteSocket) Join(rooms ...string) error {
+	if r.local != nil {
+		r.local.Join(rooms...)
+		return nil
+	}
+	return r.nsp.To(r.ID).SocketsJoin(rooms...)
+}
+
+// Leave removes the socket from rooms.
+func (r *RemoteSocket) Leave(rooms ...string) error {
+	if r.local != nil {
+		r.local.Leave(rooms...)
+		return nil
+	}
+	return r.nsp.To(r.ID).SocketsLeave(rooms...)
+}
+
+// Disconnect disconnects the socket; see [Socket.Disconnect].
+func (r *RemoteSocket) Disconnect(close bool) error {
+	if r.local != nil {
+		r.local.Disconnect(close)
+		return nil
+	}
+	return r.nsp.To(r.ID).DisconnectSockets(close)
+}
+
+// remote describes a local socket for FetchSockets.
+func (s *Socket) remote() *RemoteSocket {
+	return &RemoteSocket{
+		ID: s.id, Handshake: s.handshake, Rooms: s.Rooms(), Data: s.Data(),
+		nsp: s.nsp, local: s,
+	}
+}

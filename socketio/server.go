@@ -1,0 +1,274 @@
+package socketio
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gosio/gosio/engineio"
+)
+
+// Server is a Socket.IO server. It is an [http.Handler]: mount it at
+// Options.Path ("/socket.io/" by default) on any mux or router.
+//
+// The methods that emit or select sockets (Emit, To, ...) act on the main
+// namespace "/"; use [Server.Of] for others.
+type Server struct {
+	opts     Options
+	engine   *engineio.Server
+	recovery *recoveryStore
+
+	mu          sync.RWMutex
+	nsps        map[string]*Namespace
+	parents     []*ParentNamespace
+	onNamespace []func(*Namespace)
+
+	// wg counts the socket inbox goroutines.
+	wg     sync.WaitGroup
+	closed atomic.Bool
+}
+
+// NewServer returns a server with the given options; nil means Node's
+// defaults.
+func NewServer(opts *Options) *Server {
+	srv := &Server{opts: opts.withDefaults(), nsps: make(map[string]*Namespace)}
+	srv.recovery = newRecoveryStore(srv.opts.ConnectionStateRecovery)
+	srv.engine = engineio.NewServer(engineHandler{srv}, &srv.opts.Engine)
+	srv.Of("/")
+	return srv
+}
+
+// ServeHTTP handles the Socket.IO (Engine.IO) requests.
+func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	srv.engine.ServeHTTP(w, r)
+}
+
+// Engine returns the underlying Engine.IO server.
+func (srv *Server) Engine() *engineio.Server { return srv.engine }
+
+// Of returns the static namespace name, creating it on first use. A name
+// without a leading slash gets one.
+func (srv *Server) Of(name string) *Namespace {
+	if name == "" || name[0] != '/' {
+		name = "/" + name
+	}
+	srv.mu.RLock()
+	n := srv.nsps[name]
+	srv.mu.RUnlock()
+	if n != nil {
+		return n
+	}
+	srv.mu.Lock()
+	if n = srv.nsps[name]; n == nil {
+		n = newNamespace(srv, name, nil)
+		srv.nsps[name] = n
+	}
+	handlers := srv.onNamespace
+	srv.mu.Unlock()
+	for _, h := range handlers {
+		h(n)
+	}
+	return n
+}
+
+// OfRegexp declares dynamic namespaces: a client may connect to any name the
+// expression matches, and the namespace is created then.
+func (srv *Server) OfRegexp(re *regexp.Regexp) *ParentNamespace {
+	return srv.OfFunc(func(name string, _ map[string]any) bool { return re.MatchString(name) })
+}
+
+// OfFunc declares dynamic namespaces decided by fn, which receives the name
+// and the client's auth payload.
+func (srv *Server) OfFunc(fn func(name string, auth map[string]any) bool) *ParentNamespace {
+	p := &ParentNamespace{srv: srv, match: fn, children: make(map[string]*Namespace)}
+	srv.mu.Lock()
+	srv.parents = append(srv.parents, p)
+	srv.mu.Unlock()
+	return p
+}
+
+// namespaceFor finds the namespace a client asks for: a static one, or a new
+// child of the first dynamic namespace that accepts the name.
+func (srv *Server) namespaceFor(name string, auth map[string]any) *Namespace {
+	srv.mu.RLock()
+	n := srv.nsps[name]
+	parents := srv.parents
+	srv.mu.RUnlock()
+	if n != nil {
+		return n
+	}
+	for _, p := range parents {
+		if p.match(name, auth) {
+			return p.child(name)
+		}
+	}
+	return nil
+}
+
+func (srv *Server) removeChild(n *Namespace) {
+	srv.mu.Lock()
+	if srv.nsps[n.name] == n {
+		delete(srv.nsps, n.name)
+	}
+	srv.mu.Unlock()
+	n.parent.forget(n)
+	_ = n.adapter.Close()
+}
+
+// On registers a server event listener: "connection" (alias "connect") with a
+// func(*Socket) for the main namespace, or "new_namespace" with a
+// func(*Namespace). Anything else panics, as a programming error.
+func (srv *Server) On(event string, fn any) {
+	switch event {
+	case "connection", "connect":
+		f, ok := fn.(func(*Socket))
+		if !ok {
+			panic("socketio: Server.On(\"connection\") wants a func(*socketio.Socket)")
+		}
+		srv.Of("/").OnConnection(f)
+	case "new_namespace":
+		f, ok := fn.(func(*Namespace))
+		if !ok {
+			panic("socketio: Server.On(\"new_namespace\") wants a func(*socketio.Namespace)")
+		}
+		srv.OnNewNamespace(f)
+	default:
+		panic("socketio: Server.On: unknown event " + event)
+	}
+}
+
+// OnConnection registers fn for sockets connecting to the main namespace.
+func (srv *Server) OnConnection(fn func(*Socket)) { srv.Of("/").OnConnection(fn) }
+
+// OnNewNamespace registers fn for each namespace created from now on.
+func (srv *Server) OnNewNamespace(fn func(*Namespace)) {
+	srv.mu.Lock()
+	srv.onNamespace = append(srv.onNamespace, fn)
+	srv.mu.Unlock()
+}
+
+// Use adds a connect middleware to the main namespace.
+func (srv *Server) Use(mw Middleware) *Server { srv.Of("/").Use(mw); return srv }
+
+// Emit sends an event to every socket of the main namespace.
+func (srv *Server) Emit(event string, args ...any) error { return srv.Of("/").Emit(event, args...) }
+
+// To targets sockets of the main namespace in rooms.
+func (srv *Server) To(rooms ...string) *BroadcastOperator { return srv.Of("/").To(rooms...) }
+
+// In is the same as To.
+func (srv *Server) In(rooms ...string) *BroadcastOperator { return srv.Of("/").To(rooms...) }
+
+// Except targets sockets of the main namespace outside rooms.
+func (srv *Server) Except(rooms ...string) *BroadcastOperator { return srv.Of("/").Except(rooms...) }
+
+// Volatile marks packets droppable for clients that cannot take them at once.
+func (srv *Server) Volatile() *BroadcastOperator { return srv.Of("/").Volatile() }
+
+// Compress sets whether packets may be compressed.
+func (srv *Server) Compress(compress bool) *BroadcastOperator { return srv.Of("/").Compress(compress) }
+
+// Local keeps the operation on this server.
+func (srv *Server) Local() *BroadcastOperator { return srv.Of("/").Local() }
+
+// Timeout sets how long EmitWithAck waits.
+func (srv *Server) Timeout(d time.Duration) *BroadcastOperator { return srv.Of("/").Timeout(d) }
+
+// EmitWithAck sends an event to every socket of the main namespace and
+// collects the answers.
+func (srv *Server) EmitWithAck(ctx context.Context, event string, args ...any) ([]Response, error) {
+	return srv.Of("/").EmitWithAck(ctx, event, args...)
+}
+
+// FetchSockets returns the sockets of the main namespace.
+func (srv *Server) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
+	return srv.Of("/").FetchSockets(ctx)
+}
+
+// SocketsJoin makes every socket of the main namespace join rooms.
+func (srv *Server) SocketsJoin(rooms ...string) error { return srv.Of("/").SocketsJoin(rooms...) }
+
+// SocketsLeave makes every socket of the main namespace leave rooms.
+func (srv *Server) SocketsLeave(rooms ...string) error { return srv.Of("/").SocketsLeave(rooms...) }
+
+// DisconnectSockets disconnects every socket of the main namespace.
+func (srv *Server) DisconnectSockets(close bool) error {
+	return srv.Of("/").DisconnectSockets(close)
+}
+
+// ServerSideEmit sends an event to the other servers of the cluster.
+func (srv *Server) ServerSideEmit(event string, args ...any) error {
+	return srv.Of("/").ServerSideEmit(event, args...)
+}
+
+// ServerSideEmitWithAck sends an event to the other servers and collects
+// their answers.
+func (srv *Server) ServerSideEmitWithAck(ctx context.Context, event string, args ...any) ([]Response, error) {
+	return srv.Of("/").ServerSideEmitWithAck(ctx, event, args...)
+}
+
+// goTracked runs f on a goroutine that Close and Shutdown wait for.
+func (srv *Server) goTracked(f func()) {
+	srv.wg.Add(1)
+	go func() {
+		defer srv.wg.Done()
+		f()
+	}()
+}
+
+// Close disconnects every socket at once ("server shutting down"), closes
+// the adapters and waits for the server's goroutines.
+func (srv *Server) Close() error {
+	if !srv.closed.CompareAndSwap(false, true) {
+		return ErrServerClosed
+	}
+	err := srv.engine.Close()
+	srv.wg.Wait()
+	srv.closeAdapters()
+	if errors.Is(err, engineio.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Shutdown refuses new connections, disconnects every socket with reason
+// "server shutting down" after the packets already queued for it are sent,
+// and waits for the server's goroutines, or for ctx to end (then the rest is
+// closed at once and ctx's error returned).
+func (srv *Server) Shutdown(ctx context.Context) error {
+	if !srv.closed.CompareAndSwap(false, true) {
+		return ErrServerClosed
+	}
+	err := srv.engine.Shutdown(ctx)
+	done := make(chan struct{})
+	go func() { srv.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		<-done // inboxes end once their handlers return; sockets are closed
+		if err == nil {
+			err = ctx.Err()
+		}
+	}
+	srv.closeAdapters()
+	return err
+}
+
+func (srv *Server) closeAdapters() {
+	srv.mu.RLock()
+	nsps := make([]*Namespace, 0, len(srv.nsps))
+	for _, n := range srv.nsps {
+		nsps = append(nsps, n)
+	}
+	srv.mu.RUnlock()
+	for _, n := range nsps {
+		_ = n.adapter.Close()
+	}
+}
+
+func parseQuery(q string) (url.Values, error) { return url.ParseQuery(q) }

@@ -1,0 +1,327 @@
+package socketio
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gosio/gosio/parser"
+)
+
+// Socket is one client's connection to one namespace. Its methods are safe
+// for concurrent use. Its event handlers run one at a time, in the order the
+// client sent the events (see the package documentation).
+type Socket struct {
+	id        string
+	pid       string // private id for connection state recovery
+	nsp       *Namespace
+	client    *client
+	handshake *Handshake
+	recovered bool
+	// restoredRooms and missed carry a recovered session from restore to
+	// the end of the connection sequence.
+	restoredRooms []string
+	missed        [][]any
+
+	connected atomic.Bool
+	ctx       context.Context
+	cancel    context.CancelFunc
+	data      atomic.Pointer[any]
+
+	lmu         sync.RWMutex
+	listeners   map[string][]*listener
+	anyIn       []*listener
+	anyOut      []*listener
+	middlewares []func(*Event) error
+
+	acks  ackTable
+	inbox inbox
+}
+
+type listener struct {
+	h    *handlerFunc
+	once bool
+	any  func(event string, args ...any) // for OnAny / OnAnyOutgoing
+}
+
+// Event is an incoming event as packet middlewares see it.
+type Event struct {
+	// Name is the event name.
+	Name string
+	// Args are the arguments, undecoded.
+	Args []parser.RawValue
+}
+
+// Decode decodes the event's arguments, in order, into ptrs.
+func (e *Event) Decode(ptrs ...any) error {
+	return Response{Args: e.Args}.Decode(ptrs...)
+}
+
+// ID returns the socket id. For protocol 5 clients it is random and
+// distinct from the engine session id; for protocol 4 (socket.io-client 2.x)
+// it is the one that client computes ("/nsp#" + engine id).
+func (s *Socket) ID() string { return s.id }
+
+// Namespace returns the socket's namespace.
+func (s *Socket) Namespace() *Namespace { return s.nsp }
+
+// Handshake returns the details of the connection request.
+func (s *Socket) Handshake() *Handshake { return s.handshake }
+
+// Data returns the value stored with SetData, or nil. Like Node's
+// socket.data, it travels with FetchSockets and connection state recovery.
+func (s *Socket) Data() any {
+	if p := s.data.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// SetData stores per-socket application state. Safe for concurrent use; the
+// value itself should not be mutated after it is stored.
+func (s *Socket) SetData(v any) { s.data.Store(&v) }
+
+// Connected reports whether the socket is connected.
+func (s *Socket) Connected() bool { return s.connected.Load() }
+
+// Recovered reports whether the socket was restored by connection state
+// recovery (same id, rooms and data as before the connection was lost).
+func (s *Socket) Recovered() bool { return s.recovered }
+
+// Context returns a context that is cancelled when the socket disconnects.
+func (s *Socket) Context() context.Context { return s.ctx }
+
+// Transport returns the name of the transport in use ("polling" or
+// "websocket").
+func (s *Socket) Transport() string { return s.client.sess.Transport() }
+
+// Rooms returns the rooms the socket is in, its own id room included.
+func (s *Socket) Rooms() []string { return s.nsp.adapter.SocketRooms(s.id) }
+
+// Join adds the socket to rooms.
+func (s *Socket) Join(rooms ...string) {
+	if len(rooms) > 0 {
+		s.nsp.adapter.AddAll(s.id, rooms)
+	}
+}
+
+// Leave removes the socket from rooms.
+func (s *Socket) Leave(rooms ...string) {
+	for _, room := range rooms {
+		s.nsp.adapter.Del(s.id, room)
+	}
+}
+
+// On registers a listener for event. fn is a func whose parameters receive
+// the event's arguments decoded from JSON (structs, maps, strings, numbers,
+// []byte for binary attachments, any for a generic value), optionally
+// variadic, optionally followed by an [Ack] to answer the client, and which
+// returns nothing or an error. Several listeners may be registered for one
+// event; they run in registration order.
+//
+// The reserved events "disconnecting" and "disconnect" receive the
+// [DisconnectReason]; "error" receives an error (a failed middleware, a
+// *DecodeError, or an error a listener returned).
+//
+// On panics if fn's signature cannot work, as http.HandleFunc does for a bad
+// pattern.
+func (s *Socket) On(event string, fn any) {
+	l := &listener{h: mustHandler(event, fn)}
+	s.lmu.Lock()
+	if s.listeners == nil {
+		s.listeners = make(map[string][]*listener)
+	}
+	s.listeners[event] = append(s.listeners[event], l)
+	s.lmu.Unlock()
+}
+
+// Once is like On, but the listener is removed after its first call.
+func (s *Socket) Once(event string, fn any) {
+	l := &listener{h: mustHandler(event, fn), once: true}
+	s.lmu.Lock()
+	if s.listeners == nil {
+		s.listeners = make(map[string][]*listener)
+	}
+	s.listeners[event] = append(s.listeners[event], l)
+	s.lmu.Unlock()
+}
+
+// Off removes the listeners of event that were registered with fn (the same
+// function value), or all of them when fn is nil. Closures created by the
+// same function literal count as the same function.
+func (s *Socket) Off(event string, fn any) {
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	if fn == nil {
+		delete(s.listeners, event)
+		return
+	}
+	ptr := funcPointer(fn)
+	kept := s.listeners[event][:0:0]
+	for _, l := range s.listeners[event] {
+		if l.h.ptr != ptr {
+			kept = append(kept, l)
+		}
+	}
+	s.listeners[event] = kept
+}
+
+// OnAny registers a listener called for every incoming event, before the
+// event's own listeners, with the arguments decoded as generic values.
+func (s *Socket) OnAny(fn func(event string, args ...any)) {
+	s.lmu.Lock()
+	s.anyIn = append(s.anyIn, &listener{any: fn})
+	s.lmu.Unlock()
+}
+
+// PrependAny is like OnAny, but the listener runs before the others.
+func (s *Socket) PrependAny(fn func(event string, args ...any)) {
+	s.lmu.Lock()
+	s.anyIn = append([]*listener{{any: fn}}, s.anyIn...)
+	s.lmu.Unlock()
+}
+
+// OffAny removes the catch-all listener fn, or all of them when fn is nil.
+func (s *Socket) OffAny(fn func(event string, args ...any)) {
+	s.lmu.Lock()
+	s.anyIn = removeAny(s.anyIn, fn)
+	s.lmu.Unlock()
+}
+
+// OnAnyOutgoing registers a listener called for every event this socket
+// emits (broadcasts excluded, as in Node), with the Go arguments given to
+// Emit.
+func (s *Socket) OnAnyOutgoing(fn func(event string, args ...any)) {
+	s.lmu.Lock()
+	s.anyOut = append(s.anyOut, &listener{any: fn})
+	s.lmu.Unlock()
+}
+
+// PrependAnyOutgoing is like OnAnyOutgoing, but the listener runs first.
+func (s *Socket) PrependAnyOutgoing(fn func(event string, args ...any)) {
+	s.lmu.Lock()
+	s.anyOut = append([]*listener{{any: fn}}, s.anyOut...)
+	s.lmu.Unlock()
+}
+
+// OffAnyOutgoing removes the outgoing catch-all listener fn, or all of them
+// when fn is nil.
+func (s *Socket) OffAnyOutgoing(fn func(event string, args ...any)) {
+	s.lmu.Lock()
+	s.anyOut = removeAny(s.anyOut, fn)
+	s.lmu.Unlock()
+}
+
+// Use registers a packet middleware: it sees every incoming event before the
+// listeners do. A non-nil error stops the event and reaches the socket's
+// "error" listeners.
+func (s *Socket) Use(fn func(ev *Event) error) {
+	s.lmu.Lock()
+	s.middlewares = append(s.middlewares, fn)
+	s.lmu.Unlock()
+}
+
+// Emit sends an event to the client. []byte values anywhere in args travel as
+// binary attachments. It queues the packet and returns without waiting for
+// the network.
+func (s *Socket) Emit(event string, args ...any) error {
+	return Emitter{s: s}.Emit(event, args...)
+}
+
+// EmitWithAck sends an event and waits for the client's acknowledgement, ctx's
+// end, or the socket's disconnection.
+func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Response, error) {
+	return Emitter{s: s}.EmitWithAck(ctx, event, args...)
+}
+
+// Timeout returns an emitter whose acknowledgements time out after d.
+func (s *Socket) Timeout(d time.Duration) Emitter { return Emitter{s: s, timeout: d} }
+
+// Volatile returns an emitter whose packets are dropped when the client
+// cannot take them at once.
+func (s *Socket) Volatile() Emitter { return Emitter{s: s, volatile: true} }
+
+// Compress returns an emitter that compresses (the default) or not.
+func (s *Socket) Compress(compress bool) Emitter { return Emitter{s: s, noCompress: !compress} }
+
+// Broadcast returns an operator that targets every socket of the namespace
+// but this one.
+func (s *Socket) Broadcast() *BroadcastOperator { return s.nsp.Except(s.id) }
+
+// To returns an operator that targets the sockets in rooms, this one
+// excluded.
+func (s *Socket) To(rooms ...string) *BroadcastOperator { return s.nsp.To(rooms...).Except(s.id) }
+
+// In is the same as To.
+func (s *Socket) In(rooms ...string) *BroadcastOperator { return s.To(rooms...) }
+
+// Except returns an operator that targets every socket of the namespace
+// outside rooms, this one excluded.
+func (s *Socket) Except(rooms ...string) *BroadcastOperator {
+	return s.nsp.Except(append([]string{s.id}, rooms...)...)
+}
+
+// Disconnect disconnects the socket from its namespace ("server namespace
+// disconnect"). With close, the whole connection is closed, disconnecting
+// the client's sockets in every namespace.
+func (s *Socket) Disconnect(close bool) {
+	if close {
+		s.client.disconnectAll()
+		return
+	}
+	if !s.connected.Load() {
+		return
+	}
+	_ = s.client.sendPacket(&parser.Packet{Type: parser.Disconnect, Namespace: s.nsp.name}, false)
+	s.onClose(ReasonServerDisconnect)
+}
+
+// registerAck records fn as the answer handler for ack id.
+func (s *Socket) registerAck(id uint64, fn func([]parser.RawValue)) bool {
+	return s.acks.add(id, fn)
+}
+
+func (s *Socket) cancelAck(id uint64) { s.acks.take(id) }
+
+// onClose ends the socket: it leaves the namespace at once (no new
+// broadcast reaches it), then its inbox runs the "disconnecting" listeners
+// with its rooms still readable, leaves the rooms, and runs "disconnect".
+func (s *Socket) onClose(reason DisconnectReason) {
+	if !s.connected.CompareAndSwap(true, false) {
+		return
+	}
+	s.nsp.remove(s)
+	s.client.removeSocket(s)
+	s.acks.close()
+	s.inbox.push(s.nsp.server, func() {
+		s.emitLocal("disconnecting", reason)
+		s.nsp.server.recovery.save(s, reason)
+		s.nsp.adapter.DelAll(s.id)
+		s.cancel()
+		s.emitLocal("disconnect", reason)
+		s.nsp.cleanupIfEmpty()
+	})
+}
+
+func funcPointer(fn any) uintptr {
+	h, err := newHandlerFunc(fn)
+	if err != nil {
+		return 0
+	}
+	return h.ptr
+}
+
+func removeAny(ls []*listener, fn func(string, ...any)) []*listener {
+	if fn == nil {
+		return nil
+	}
+	ptr := funcPointer(fn)
+	kept := ls[:0:0]
+	for _, l := range ls {
+		if funcPointer(l.any) != ptr {
+			kept = append(kept, l)
+		}
+	}
+	return kept
+}

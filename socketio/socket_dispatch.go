@@ -1,0 +1,121 @@
+package socketio
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/gosio/gosio/parser"
+)
+
+// onEvent queues an incoming event for the socket's inbox.
+func (s *Socket) onEvent(name string, args []parser.RawValue, id uint64, hasID bool) {
+	s.inbox.push(s.nsp.server, func() {
+		if !s.connected.Load() {
+			return
+		}
+		s.guard(func() { s.dispatch(name, args, id, hasID) })
+	})
+}
+
+// dispatch runs the packet middlewares, the catch-all listeners and the
+// event's listeners, on the inbox goroutine.
+func (s *Socket) dispatch(name string, args []parser.RawValue, id uint64, hasID bool) {
+	s.lmu.RLock()
+	mws := s.middlewares
+	anyIn := s.anyIn
+	ls := s.listeners[name]
+	s.lmu.RUnlock()
+
+	if len(mws) > 0 {
+		ev := &Event{Name: name, Args: args}
+		for _, mw := range mws {
+			if err := mw(ev); err != nil {
+				s.emitLocal("error", err)
+				return
+			}
+		}
+		name, args = ev.Name, ev.Args
+	}
+	if len(anyIn) > 0 {
+		values, err := Response{Args: args}.Values()
+		if err != nil {
+			s.reportError(&DecodeError{Event: name, Err: err})
+			return
+		}
+		for _, l := range anyIn {
+			l.any(name, values...)
+		}
+	}
+	if len(ls) == 0 {
+		return
+	}
+	ack := s.newAck(id, hasID)
+	for _, l := range ls {
+		if l.once {
+			s.removeListener(name, l)
+		}
+		if err := l.h.callRemote(args, ack); err != nil {
+			var de *DecodeError
+			if errors.As(err, &de) {
+				de.Event = name
+			}
+			s.reportError(err)
+		}
+	}
+}
+
+func (s *Socket) removeListener(event string, target *listener) {
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	ls := s.listeners[event]
+	for i, l := range ls {
+		if l == target {
+			s.listeners[event] = append(ls[:i:i], ls[i+1:]...)
+			return
+		}
+	}
+}
+
+// emitLocal calls the listeners of a reserved event with Go values.
+func (s *Socket) emitLocal(event string, args ...any) {
+	s.lmu.RLock()
+	ls := s.listeners[event]
+	s.lmu.RUnlock()
+	if event == "error" && len(ls) == 0 {
+		s.nsp.server.opts.Logger.Warn("socketio: unhandled socket error",
+			"nsp", s.nsp.name, "socket", s.id, "err", args[0])
+		return
+	}
+	for _, l := range ls {
+		if l.once {
+			s.removeListener(event, l)
+		}
+		s.guard(func() {
+			if err := l.h.callLocal(args...); err != nil && event != "error" {
+				s.reportError(err)
+			}
+		})
+	}
+}
+
+// reportError hands an error to the socket's "error" listeners, or logs it.
+func (s *Socket) reportError(err error) {
+	s.emitLocal("error", err)
+}
+
+// guard runs f, turning a panic into a logged error and a disconnection, so
+// one faulty handler cannot take the server down.
+func (s *Socket) guard(f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.nsp.server.opts.Logger.Error("socketio: handler panic",
+				"nsp", s.nsp.name, "socket", s.id, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			if s.connected.Load() {
+				_ = s.client.sendPacket(&parser.Packet{Type: parser.Disconnect, Namespace: s.nsp.name}, false)
+				s.onClose(ReasonServerDisconnect)
+			}
+		}
+	}()
+	f()
+}
