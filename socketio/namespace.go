@@ -250,7 +250,9 @@ func (n *Namespace) cleanupIfEmpty() {
 
 // --- broadcasting: documented on BroadcastOperator ---
 
-func (n *Namespace) operator() *BroadcastOperator { return &BroadcastOperator{targets: []*Namespace{n}} }
+func (n *Namespace) operator() *BroadcastOperator {
+	return &BroadcastOperator{targets: []*Namespace{n}}
+}
 
 // To targets the sockets in rooms.
 func (n *Namespace) To(rooms ...string) *BroadcastOperator { return n.operator().To(rooms...) }

@@ -2,7 +2,9 @@ package wsconn
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 
@@ -109,4 +111,28 @@ func TestCloseStatus(t *testing.T) {
 			assert.Equal(t, tc.ok, ok)
 		})
 	}
+}
+
+func TestAppendCompressedFrameConcurrent(t *testing.T) {
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 50 {
+				payload := bytes.Repeat([]byte(fmt.Sprintf("g%d-i%d ", g, i)), 10+i)
+				frame, err := AppendCompressedFrame(nil, true, payload)
+				if !assert.NoError(t, err) {
+					return
+				}
+				h, err := ws.ReadHeader(bytes.NewReader(frame))
+				if !assert.NoError(t, err) {
+					return
+				}
+				got, err := inflate(frame[ws.HeaderSize(h):], DefaultMaxMessageSize)
+				if !assert.NoError(t, err) || !assert.Equal(t, payload, got) {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -203,7 +203,7 @@ func (r *Reader) readHeader(inMessage bool) (h ws.Header, err error) {
 		// RFC 6455 5.1: the server MUST close the connection upon
 		// receiving a frame that is not masked.
 		return h, protocolErr("unmasked client frame")
-	case h.Rsv != 0 && !(r.compression && h.Rsv == 0x04 && h.OpCode.IsData() && h.OpCode != ws.OpContinuation):
+	case h.Rsv != 0 && !(r.compression && h.Rsv == ws.Rsv(true, false, false) && h.OpCode.IsData() && h.OpCode != ws.OpContinuation):
 		// RFC 7692 6: only RSV1, only with permessage-deflate and only on
 		// the first frame of a data message.
 		return h, protocolErr("reserved bits set")
