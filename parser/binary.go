@@ -297,26 +297,13 @@ func deconstructStruct(v reflect.Value, atts *[][]byte, depth int) (any, bool, e
 	return out, true, nil
 }
 
-// valueInterface returns v as an interface value. Fields reached through an
-// unexported embedded struct cannot be extracted by reflection; basic kinds
-// are rebuilt, anything else is reported instead of panicking.
+// valueInterface returns v as an interface value. Only exported fields are
+// visited, so v is always interfaceable; the check just rules out a panic.
 func valueInterface(v reflect.Value) (any, bool, error) {
-	if v.CanInterface() {
-		return v.Interface(), false, nil
+	if !v.CanInterface() {
+		return nil, false, newErr(ErrInvalidPayload, "cannot encode unexported value of type "+v.Type().String())
 	}
-	switch v.Kind() {
-	case reflect.String:
-		return v.String(), false, nil
-	case reflect.Bool:
-		return v.Bool(), false, nil
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return v.Int(), false, nil
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return v.Uint(), false, nil
-	case reflect.Float32, reflect.Float64:
-		return v.Float(), false, nil
-	}
-	return nil, false, newErr(ErrInvalidPayload, "cannot encode field of unexported embedded type "+v.Type().String())
+	return v.Interface(), false, nil
 }
 
 // quotedValue implements the ",string" tag option for basic kinds.

@@ -102,3 +102,34 @@ func TestDecodeDeepPayload(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, frames, 2)
 }
+
+type keyT struct{ A, B int }
+
+func (k keyT) MarshalText() ([]byte, error) { return []byte("k"), nil }
+
+type omitAll struct {
+	B   []byte         `json:"b"`
+	S   string         `json:"s,omitempty"`
+	I   int            `json:"i,omitempty"`
+	U   uint           `json:"u,omitempty"`
+	F   float64        `json:"f,omitempty"`
+	T   bool           `json:"t,omitempty"`
+	P   *int           `json:"p,omitempty"`
+	M   map[string]int `json:"m,omitempty"`
+	A   [0]int         `json:"a,omitempty"`
+	X   any            `json:"x,omitempty"`
+	St  struct{}       `json:"st,omitempty"` // structs are never empty
+	Q   bool           `json:"q,string"`
+	Ptr *keyT          `json:"ptr"`
+}
+
+func TestEncodeReflectTagsAndKeys(t *testing.T) {
+	frames := encode(t, &Packet{Type: Event, Data: []any{"x", omitAll{B: []byte{1}}}})
+	assert.Equal(t, `51-["x",{"b":{"_placeholder":true,"num":0},"ptr":null,"q":"false","st":{}}]`, string(frames[0].Data))
+
+	frames = encode(t, &Packet{Type: Event, Data: []any{"x", map[uint8][]byte{7: {1}}, map[keyT][]byte{{}: {2}}}})
+	assert.Equal(t, `52-["x",{"7":{"_placeholder":true,"num":0}},{"k":{"_placeholder":true,"num":1}}]`, string(frames[0].Data))
+
+	_, err := JSON.Encode(nil, &Packet{Type: Event, Data: []any{"x", map[float64][]byte{1: {1}}}})
+	assert.ErrorIs(t, err, ErrInvalidPayload)
+}

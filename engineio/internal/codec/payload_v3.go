@@ -3,6 +3,7 @@ package codec
 import (
 	"fmt"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Binary-form payload markers (protocol 3).
@@ -128,6 +129,11 @@ func decodePayloadV3String(body []byte, fn func(Packet) error) error {
 		for units := 0; units < n; {
 			if pos >= len(body) {
 				return fmt.Errorf("%w: packet %d: length %d past end of payload", ErrInvalidPayload, idx, n)
+			}
+			if body[pos] < utf8.RuneSelf { // ASCII fast path: 1 byte, 1 unit
+				units++
+				pos++
+				continue
 			}
 			size, u, _ := nextSeq(body[pos:])
 			if units+u > n {
