@@ -25,6 +25,9 @@ type wsConn struct {
 	conn     net.Conn
 	reader   *wsconn.Reader
 	compress bool // permessage-deflate negotiated
+	// base64 is set for clients that asked for binary as base64 text
+	// (b64=1, engine.io-client's forceBase64).
+	base64 bool
 	// bufs is the writer's scratch vector; only drain touches it.
 	bufs net.Buffers
 	// sess is the session the connection carries, for answering pings.
@@ -81,7 +84,7 @@ func (srv *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, heade
 		pending, _ := rw.Reader.Peek(rw.Reader.Buffered())
 		src = io.MultiReader(bytes.NewReader(bytes.Clone(pending)), conn)
 	}
-	c := &wsConn{conn: conn, compress: deflate != nil && deflate.Accepted()}
+	c := &wsConn{conn: conn, compress: deflate != nil && deflate.Accepted(), base64: r.URL.Query().Has("b64")}
 	c.reader = wsconn.NewReader(bufio.NewReaderSize(src, 512), wsconn.ReaderOptions{
 		MaxMessageSize: srv.opts.MaxHTTPBufferSize,
 		Compression:    c.compress,
@@ -142,8 +145,10 @@ func readErrorReason(err error) CloseReason {
 
 func decodeWSMessage(protocol int, text bool, data []byte) (codec.Packet, error) {
 	switch {
+	case text && protocol == 3:
+		return codec.DecodeTextV3(data) // may be "b4"+base64 (b64=1 clients)
 	case text:
-		return codec.DecodeText(data)
+		return codec.DecodeTextV4(data) // may be "b"+base64 (b64=1 clients)
 	case protocol == 3:
 		return codec.DecodeBinaryV3(data)
 	default:
@@ -170,6 +175,8 @@ func (c *wsConn) drain(s *Session) {
 		for i := range batch {
 			p := &batch[i]
 			switch {
+			case p.msg != nil && p.msg.binary && c.base64:
+				bufs = append(bufs, base64Frame(s.protocol, p.msg.data))
 			case p.msg != nil:
 				bufs = append(bufs, p.msg.wsFrame(s.protocol, c.compress && !p.msg.noCompress && len(p.msg.data) >= s.srv.deflateThreshold()))
 			case p.raw != nil:
@@ -200,6 +207,18 @@ func (c *wsConn) drain(s *Session) {
 			s.flushed(batch)
 		}
 	}
+}
+
+// base64Frame carries a binary message as text for clients that cannot
+// take binary frames; rare enough not to be cached.
+func base64Frame(protocol int, data []byte) []byte {
+	var text []byte
+	if protocol == 3 {
+		text = codec.AppendBase64V3(nil, codec.Message, data)
+	} else {
+		text = codec.AppendBase64V4(nil, data)
+	}
+	return wsconn.AppendFrame(nil, true, text)
 }
 
 func (srv *Server) deflateThreshold() int {

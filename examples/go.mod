@@ -1,0 +1,16 @@
+module github.com/gosio/gosio/examples
+
+go 1.26
+
+require (
+	github.com/gosio/gosio v0.0.0
+	go.etcd.io/bbolt v1.5.0
+)
+
+require (
+	github.com/gobwas/httphead v0.1.0 // indirect
+	github.com/gobwas/ws v1.5.0 // indirect
+	golang.org/x/sys v0.45.0 // indirect
+)
+
+replace github.com/gosio/gosio => ../

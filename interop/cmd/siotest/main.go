@@ -1,0 +1,441 @@
+// Command siotest is the Socket.IO test server used by the interop suites in
+// interop/test/socketio-*.test.mjs. It is not meant for production use.
+//
+// It prints exactly one line "LISTENING <port>" on stdout once it accepts
+// connections, and shuts down on SIGINT/SIGTERM.
+//
+// Namespaces: "/" and "/admin" (static), "/private" (a middleware refuses the
+// connection with message "unauthorized" and data {"code": 401} unless the
+// token is "secret": auth.token for socket.io-client 3+/4, the namespace
+// query for 2.x, which the server exposes as auth too), and the dynamic
+// namespaces matching ^/dyn-\d+$. Any other name is unknown.
+//
+// Every socket, whatever its namespace, gets the same contract. At connect
+// time the server emits
+//
+//	"hello" {id, nsp, recovered, transport, protocol}
+//
+// and then answers these events (ack = the client's acknowledgement
+// callback; "→" shows what the server does):
+//
+//	"echo" ...args ack              → ack(...args)
+//	"echo-event" ...args            → emit "echo-event" ...args
+//	"binary" data [ack]             → ack(data), then emit "binary-back" data
+//	                                  (Buffers anywhere in data travel as binary)
+//	"whoami" ack                    → ack({id, nsp, auth, query, recovered, transport, protocol})
+//	"ask" {timeoutMs, args} [ack]   → ack("asked"); then EmitWithAck("question", ...args)
+//	                                  with that timeout, and emit "answer"
+//	                                  {ok: true, args} or {ok: false, error, timeout, elapsedMs}
+//	"join" room ack / "leave" room ack → join/leave, ack(sorted rooms)
+//	"to-room" {room, except?, event, data} ack   → nsp.To(room)[.Except(except)].Emit(event, data); ack("ok")
+//	"socket-to-room" {room, event, data} ack     → s.To(room).Emit(event, data) (sender excluded)
+//	"broadcast" {event, data} ack                → s.Broadcast().Emit(event, data)
+//	"broadcast-except" {except, event, data} ack → s.Broadcast().Except(except).Emit(event, data)
+//	"fence" id ack                  → nsp.Emit("fence", id) to every socket of the namespace; ack("ok")
+//	"wait-reason" {nsp, id, timeoutMs} ack → ack(reason) once the socket id of namespace
+//	                                  nsp has disconnected (its "disconnect" reason), or
+//	                                  ack(null) after timeoutMs
+//	"server-disconnect"             → s.Disconnect(false)
+//	"server-close"                  → s.Disconnect(true)
+//	"kill-transport" engineSid ack  → ack(found), then closes that Engine.IO session
+//	                                  (as Node's socket.conn.close())
+//	"volatile-burst" {n, volatile} ack → ack("ok"), then emits "burst" 0..n-1 (volatile or
+//	                                  not) as fast as possible, then "burst-done" n (never volatile)
+//	"seq" {from, count} ack         → emits "seq" from..from+count-1 to this socket; ack("ok")
+//	"seq-on-disconnect" {from, count} ack → when this socket disconnects, emits "seq"
+//	                                  from..from+count-1 to its id room (io.To(id)) from the
+//	                                  "disconnecting" listener, i.e. while it is offline
+//	"dyn-broadcast" {event, data} ack → the dynamic parent emits event data to all its children
+//	"stats" ack                     → ack({engineSessions, namespaces: {name: socketCount}})
+//
+// Flags: -addr, -ping-interval, -ping-timeout, -recovery, -connect-timeout,
+// -v (log to stderr).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"regexp"
+	"sort"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gosio/gosio/engineio"
+	"github.com/gosio/gosio/socketio"
+)
+
+// reasons records the disconnect reason of every socket, by namespace and id,
+// and lets a query wait for one.
+type reasons struct {
+	mu      sync.Mutex
+	got     map[string]string
+	waiters map[string][]chan string
+}
+
+func (r *reasons) set(key, reason string) {
+	r.mu.Lock()
+	r.got[key] = reason
+	ws := r.waiters[key]
+	delete(r.waiters, key)
+	r.mu.Unlock()
+	for _, w := range ws {
+		w <- reason
+	}
+}
+
+func (r *reasons) wait(ctx context.Context, key string) (string, bool) {
+	r.mu.Lock()
+	if v, ok := r.got[key]; ok {
+		r.mu.Unlock()
+		return v, true
+	}
+	ch := make(chan string, 1)
+	r.waiters[key] = append(r.waiters[key], ch)
+	r.mu.Unlock()
+	select {
+	case v := <-ch:
+		return v, true
+	case <-ctx.Done():
+		return "", false
+	}
+}
+
+type app struct {
+	io      *socketio.Server
+	dyn     *socketio.ParentNamespace
+	reasons *reasons
+	verbose bool
+
+	nmu  sync.Mutex
+	nsps map[string]*socketio.Namespace
+}
+
+type target struct {
+	Room   string `json:"room"`
+	Except string `json:"except"`
+	Event  string `json:"event"`
+	Data   any    `json:"data"`
+}
+
+func (a *app) logf(format string, args ...any) {
+	if a.verbose {
+		log.Printf(format, args...)
+	}
+}
+
+func (a *app) track(n *socketio.Namespace) {
+	a.nmu.Lock()
+	a.nsps[n.Name()] = n
+	a.nmu.Unlock()
+}
+
+func queryMap(s *socketio.Socket) map[string]string {
+	out := map[string]string{}
+	for k, v := range s.Handshake().Query {
+		if len(v) > 0 {
+			out[k] = v[0]
+		}
+	}
+	return out
+}
+
+func protocolOf(s *socketio.Socket) int {
+	// socket.io-client 2.x speaks Engine.IO protocol 3 (EIO=3 in the query).
+	if s.Handshake().Query.Get("EIO") == "3" {
+		return 4
+	}
+	return 5
+}
+
+func (a *app) setup(s *socketio.Socket) {
+	nsp := s.Namespace()
+	key := nsp.Name() + " " + s.ID()
+	a.logf("connect %s recovered=%v transport=%s", key, s.Recovered(), s.Transport())
+
+	var seqOnDisconnect struct {
+		sync.Mutex
+		from, count int
+	}
+	s.On("disconnecting", func(reason string) {
+		seqOnDisconnect.Lock()
+		from, count := seqOnDisconnect.from, seqOnDisconnect.count
+		seqOnDisconnect.Unlock()
+		for i := from; i < from+count; i++ {
+			_ = nsp.To(s.ID()).Emit("seq", i)
+		}
+	})
+	s.On("disconnect", func(reason string) {
+		a.logf("disconnect %s: %s", key, reason)
+		a.reasons.set(key, reason)
+	})
+
+	// "echo": OnAny runs just before the event's own listeners, one event at
+	// a time, so it hands the decoded arguments to the listener, which only
+	// needs the Ack.
+	var echoArgs []any
+	s.OnAny(func(event string, args ...any) {
+		if event == "echo" {
+			echoArgs = args
+		}
+	})
+	s.On("echo", func(ack socketio.Ack) {
+		args := echoArgs
+		echoArgs = nil
+		if args == nil {
+			args = []any{}
+		}
+		_ = ack(args...)
+	})
+	s.On("echo-event", func(args ...any) {
+		_ = s.Emit("echo-event", args...)
+	})
+	s.On("binary", func(data any, ack socketio.Ack) {
+		_ = ack(data)
+		_ = s.Emit("binary-back", data)
+	})
+	s.On("whoami", func(ack socketio.Ack) {
+		_ = ack(map[string]any{
+			"id":        s.ID(),
+			"nsp":       nsp.Name(),
+			"auth":      s.Handshake().Auth,
+			"query":     queryMap(s),
+			"recovered": s.Recovered(),
+			"transport": s.Transport(),
+			"protocol":  protocolOf(s),
+		})
+	})
+	s.On("ask", func(req struct {
+		TimeoutMs int   `json:"timeoutMs"`
+		Args      []any `json:"args"`
+	}, ack socketio.Ack) {
+		_ = ack("asked")
+		timeout := time.Duration(req.TimeoutMs) * time.Millisecond
+		if timeout <= 0 {
+			timeout = 5 * time.Second
+		}
+		go func() {
+			start := time.Now()
+			resp, err := s.Timeout(timeout).EmitWithAck(context.Background(), "question", req.Args...)
+			elapsed := time.Since(start).Milliseconds()
+			if err != nil {
+				_ = s.Emit("answer", map[string]any{
+					"ok": false, "error": err.Error(),
+					"timeout":   errors.Is(err, socketio.ErrAckTimeout),
+					"elapsedMs": elapsed,
+				})
+				return
+			}
+			vals, err := resp.Values()
+			if err != nil {
+				_ = s.Emit("answer", map[string]any{"ok": false, "error": err.Error(), "timeout": false, "elapsedMs": elapsed})
+				return
+			}
+			if vals == nil {
+				vals = []any{}
+			}
+			_ = s.Emit("answer", map[string]any{"ok": true, "args": vals, "elapsedMs": elapsed})
+		}()
+	})
+	s.On("join", func(room string, ack socketio.Ack) {
+		s.Join(room)
+		_ = ack(sortedRooms(s))
+	})
+	s.On("leave", func(room string, ack socketio.Ack) {
+		s.Leave(room)
+		_ = ack(sortedRooms(s))
+	})
+	s.On("to-room", func(t target, ack socketio.Ack) {
+		op := nsp.To(t.Room)
+		if t.Except != "" {
+			op = op.Except(t.Except)
+		}
+		_ = ack(errString(op.Emit(t.Event, t.Data)))
+	})
+	s.On("socket-to-room", func(t target, ack socketio.Ack) {
+		_ = ack(errString(s.To(t.Room).Emit(t.Event, t.Data)))
+	})
+	s.On("broadcast", func(t target, ack socketio.Ack) {
+		_ = ack(errString(s.Broadcast().Emit(t.Event, t.Data)))
+	})
+	s.On("broadcast-except", func(t target, ack socketio.Ack) {
+		_ = ack(errString(s.Broadcast().Except(t.Except).Emit(t.Event, t.Data)))
+	})
+	s.On("fence", func(id any, ack socketio.Ack) {
+		_ = ack(errString(nsp.Emit("fence", id)))
+	})
+	s.On("wait-reason", func(req struct {
+		Nsp       string `json:"nsp"`
+		ID        string `json:"id"`
+		TimeoutMs int    `json:"timeoutMs"`
+	}, ack socketio.Ack) {
+		if req.Nsp == "" {
+			req.Nsp = "/"
+		}
+		d := time.Duration(req.TimeoutMs) * time.Millisecond
+		if d <= 0 {
+			d = 5 * time.Second
+		}
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), d)
+			defer cancel()
+			if r, ok := a.reasons.wait(ctx, req.Nsp+" "+req.ID); ok {
+				_ = ack(r)
+			} else {
+				_ = ack(nil)
+			}
+		}()
+	})
+	s.On("server-disconnect", func() { s.Disconnect(false) })
+	s.On("server-close", func() { s.Disconnect(true) })
+	s.On("kill-transport", func(sid string, ack socketio.Ack) {
+		sess := a.io.Engine().Session(sid)
+		_ = ack(sess != nil)
+		if sess != nil {
+			_ = sess.Close()
+		}
+	})
+	s.On("volatile-burst", func(req struct {
+		N        int  `json:"n"`
+		Volatile bool `json:"volatile"`
+	}, ack socketio.Ack) {
+		_ = ack("ok")
+		em := s.Timeout(0)
+		if req.Volatile {
+			em = s.Volatile()
+		}
+		for i := 0; i < req.N; i++ {
+			_ = em.Emit("burst", i)
+		}
+		_ = s.Emit("burst-done", req.N)
+	})
+	s.On("seq", func(req struct {
+		From  int `json:"from"`
+		Count int `json:"count"`
+	}, ack socketio.Ack) {
+		for i := req.From; i < req.From+req.Count; i++ {
+			_ = s.Emit("seq", i)
+		}
+		_ = ack("ok")
+	})
+	s.On("seq-on-disconnect", func(req struct {
+		From  int `json:"from"`
+		Count int `json:"count"`
+	}, ack socketio.Ack) {
+		seqOnDisconnect.Lock()
+		seqOnDisconnect.from, seqOnDisconnect.count = req.From, req.Count
+		seqOnDisconnect.Unlock()
+		_ = ack("ok")
+	})
+	s.On("dyn-broadcast", func(t target, ack socketio.Ack) {
+		_ = ack(errString(a.dyn.Emit(t.Event, t.Data)))
+	})
+	s.On("stats", func(ack socketio.Ack) {
+		counts := map[string]int{}
+		a.nmu.Lock()
+		for name, n := range a.nsps {
+			counts[name] = len(n.Sockets())
+		}
+		a.nmu.Unlock()
+		_ = ack(map[string]any{"engineSessions": a.io.Engine().SessionCount(), "namespaces": counts})
+	})
+
+	_ = s.Emit("hello", map[string]any{
+		"id":        s.ID(),
+		"nsp":       nsp.Name(),
+		"recovered": s.Recovered(),
+		"transport": s.Transport(),
+		"protocol":  protocolOf(s),
+	})
+}
+
+func sortedRooms(s *socketio.Socket) []string {
+	r := s.Rooms()
+	sort.Strings(r)
+	return r
+}
+
+func errString(err error) any {
+	if err != nil {
+		return err.Error()
+	}
+	return "ok"
+}
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:0", "listen address")
+	pingInterval := flag.Duration("ping-interval", 0, "Engine.IO ping interval (0: default)")
+	pingTimeout := flag.Duration("ping-timeout", 0, "Engine.IO ping timeout (0: default)")
+	recovery := flag.Bool("recovery", false, "enable connection state recovery")
+	connectTimeout := flag.Duration("connect-timeout", 0, "Socket.IO connect timeout (0: default)")
+	verbose := flag.Bool("v", false, "log to stderr")
+	flag.Parse()
+
+	opts := &socketio.Options{
+		Engine: engineio.Options{
+			AllowEIO3:    true,
+			PingInterval: *pingInterval,
+			PingTimeout:  *pingTimeout,
+		},
+		ConnectTimeout: *connectTimeout,
+	}
+	if *recovery {
+		opts.ConnectionStateRecovery = &socketio.RecoveryOptions{}
+	}
+	if *verbose {
+		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	io := socketio.NewServer(opts)
+	a := &app{
+		io:      io,
+		reasons: &reasons{got: map[string]string{}, waiters: map[string][]chan string{}},
+		verbose: *verbose,
+		nsps:    map[string]*socketio.Namespace{},
+	}
+	io.OnNewNamespace(a.track)
+	for _, name := range []string{"/", "/admin", "/private"} {
+		n := io.Of(name)
+		a.track(n)
+		n.OnConnection(a.setup)
+	}
+	io.Of("/private").Use(func(s *socketio.Socket) error {
+		tok, _ := s.Handshake().Auth["token"].(string)
+		if tok == "" {
+			tok = s.Handshake().Query.Get("token")
+		}
+		if tok != "secret" {
+			return &socketio.ConnectError{Message: "unauthorized", Data: map[string]any{"code": 401}}
+		}
+		return nil
+	})
+	a.dyn = io.OfRegexp(regexp.MustCompile(`^/dyn-\d+$`))
+	a.dyn.OnConnection(a.setup)
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatalf("siotest: %v", err)
+	}
+	hs := &http.Server{Handler: io, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Fatalf("siotest: %v", err)
+		}
+	}()
+	fmt.Printf("LISTENING %d\n", ln.Addr().(*net.TCPAddr).Port)
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	<-sig
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = io.Close()
+	_ = hs.Shutdown(ctx)
+}
