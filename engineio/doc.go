@@ -1,0 +1,36 @@
+// Package engineio is an Engine.IO server: the transport layer under
+// Socket.IO. It speaks protocol 4 (engine.io-client 4+ / socket.io-client
+// 3+) and, with Options.AllowEIO3, protocol 3 (socket.io-client 2.x), over
+// HTTP long-polling (XHR, binary payloads, base64, JSONP) and WebSocket,
+// including the upgrade from one to the other. It knows nothing of
+// Socket.IO: a [Handler] receives each session's messages.
+//
+// A [Server] is an [net/http.Handler]; mount it at Options.Path
+// ("/engine.io/" by default).
+//
+// # Sessions and the write path
+//
+// A [Session] outlives the requests and transports that carry it. Its
+// outbound queue is bounded (Options.MaxQueuedMessages) and is drained by a
+// single writer: the waiting polling GET, or a WebSocket writer goroutine
+// that exists only while there is something to write and sends everything
+// queued in one vectored write (writev). [Session.Send] only appends to the
+// queue, so senders never block on the network and never hold a lock while
+// writing. A [Message] caches its WebSocket frame bytes, so sending one
+// Message to many sessions encodes it once.
+//
+// # Concurrency
+//
+// Handler.OnMessage is called one message at a time per session, in the
+// order the client sent them, whichever transport carried them; while it
+// runs, that session's transport does not read. OnClose is called once,
+// after the last OnMessage. Session methods are safe for concurrent use.
+// Heartbeats use timers, not goroutines: an idle WebSocket session has one
+// goroutine (its reader), an idle polling session none.
+//
+// # Errors
+//
+// Bad requests get the protocol's JSON error ({"code":N,"message":...})
+// with HTTP 400 (403 for Forbidden); oversized POST bodies get 413. A
+// client that breaks the protocol loses its own session, never another's.
+package engineio

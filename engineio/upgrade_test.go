@@ -1,0 +1,256 @@
+package engineio
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gobwas/ws"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gosio/gosio/engineio/internal/codec"
+)
+
+func TestUpgradeFromPolling(t *testing.T) {
+	hs := newHarness(t, nil)
+	o, s := hs.handshakeV4()
+	poll := hs.goGet("EIO=4&transport=polling&sid="+o.SID, nil)
+	waitPollActive(t, s)
+
+	c := hs.dialWS("EIO=4&transport=websocket&sid=" + o.SID)
+	c.writeText("2probe")
+	require.Equal(t, "3probe", c.readText())
+
+	// The waiting GET is answered with a noop so the client can pause.
+	r := awaitResult(t, poll)
+	require.Equal(t, http.StatusOK, r.resp.StatusCode)
+	require.Equal(t, "6", string(r.body))
+	require.Equal(t, TransportPolling, s.Transport(), "not upgraded before the upgrade packet")
+
+	c.writeText("5")
+	require.Eventually(t, func() bool { return s.Transport() == TransportWebSocket }, waitTimeout, time.Millisecond)
+
+	require.NoError(t, s.Send(TextMessage([]byte("over ws"))))
+	require.Equal(t, "4over ws", c.readText())
+	c.writeText("4from client")
+	require.Equal(t, "from client", string(hs.h.nextMsg(t).data))
+
+	// Polling is over for this session.
+	resp, body := hs.get("EIO=4&transport=polling&sid=" + o.SID)
+	requireProtocolError(t, resp, body, 400, 3)
+	resp, body = hs.post("EIO=4&transport=polling&sid="+o.SID, "4late")
+	requireProtocolError(t, resp, body, 400, 3)
+	hs.h.requireNoClose(t)
+	require.Same(t, s, hs.srv.Session(o.SID))
+}
+
+func TestUpgradeRejections(t *testing.T) {
+	hs := newHarness(t, nil)
+	o, _ := hs.handshakeV4()
+
+	// Not a WebSocket request.
+	resp, body := hs.get("EIO=4&transport=websocket&sid=" + o.SID)
+	requireProtocolError(t, resp, body, 400, 3)
+
+	// A second concurrent probe is refused while the first is pending.
+	c1 := hs.dialWS("EIO=4&transport=websocket&sid=" + o.SID)
+	c1.writeText("2probe")
+	require.Equal(t, "3probe", c1.readText())
+	_, _, _, err := ws.Dial(t.Context(), hs.wsURL("EIO=4&transport=websocket&sid="+o.SID))
+	require.Error(t, err)
+	var st ws.StatusError
+	require.ErrorAs(t, err, &st)
+	require.EqualValues(t, 400, st)
+
+	// A WebSocket session cannot be "upgraded" again.
+	_, ow, _ := hs.openWS(4)
+	_, _, _, err = ws.Dial(t.Context(), hs.wsURL("EIO=4&transport=websocket&sid="+ow.SID))
+	require.Error(t, err)
+
+	// Upgrades disabled.
+	hs2 := newHarness(t, &Options{DisableUpgrades: true})
+	o2, _ := hs2.handshakeV4()
+	_, _, _, err = ws.Dial(t.Context(), hs2.wsURL("EIO=4&transport=websocket&sid="+o2.SID))
+	require.Error(t, err)
+}
+
+func TestUpgradeBadProbeKeepsPolling(t *testing.T) {
+	hs := newHarness(t, nil)
+	o, s := hs.handshakeV4()
+	c := hs.dialWS("EIO=4&transport=websocket&sid=" + o.SID)
+	c.writeText("4not a probe")
+	// The probe socket is dropped, the session lives on over polling.
+	require.NoError(t, c.conn.SetReadDeadline(timeNowPlus()))
+	_, err := ws.ReadFrame(c.rw)
+	require.Error(t, err)
+	require.NoError(t, s.Send(TextMessage([]byte("still polling"))))
+	_, body := hs.get("EIO=4&transport=polling&sid=" + o.SID)
+	require.Equal(t, "4still polling", string(body))
+	hs.h.requireNoClose(t)
+	// And a new probe is accepted.
+	c2 := hs.dialWS("EIO=4&transport=websocket&sid=" + o.SID)
+	c2.writeText("2probe")
+	require.Equal(t, "3probe", c2.readText())
+}
+
+func TestUpgradeTimeoutClosesProbe(t *testing.T) {
+	hs := newHarness(t, &Options{UpgradeTimeout: 50 * time.Millisecond})
+	o, s := hs.handshakeV4()
+	c := hs.dialWS("EIO=4&transport=websocket&sid=" + o.SID)
+	c.writeText("2probe")
+	require.Equal(t, "3probe", c.readText())
+	// Never send "5": the probe is closed and polling resumes normally.
+	require.NoError(t, c.conn.SetReadDeadline(timeNowPlus()))
+	_, err := ws.ReadFrame(c.rw)
+	require.Error(t, err)
+	require.Eventually(t, func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.probe == nil && !s.upgrading
+	}, waitTimeout, time.Millisecond)
+	poll := hs.goGet("EIO=4&transport=polling&sid="+o.SID, nil)
+	waitPollActive(t, s)
+	require.NoError(t, s.Send(TextMessage([]byte("x"))))
+	require.Equal(t, "4x", string(awaitResult(t, poll).body))
+	require.Equal(t, TransportPolling, s.Transport())
+}
+
+// TestUpgradeNoLossNoDuplicate sends 1,000 numbered messages from another
+// goroutine before, during and after an upgrade, while the client polls and
+// upgrades the way engine.io-client does. Every message must arrive once, in
+// order, first over polling, then over the WebSocket.
+func TestUpgradeNoLossNoDuplicate(t *testing.T) {
+	hs := newHarness(t, nil)
+	o, s := hs.handshakeV4()
+	const total = 1000
+	const before, during = 200, 500
+
+	// One goroutine sends everything, in three phases.
+	probeStarted := make(chan struct{})
+	upgradeSent := make(chan struct{})
+	beforeDone := make(chan struct{})
+	senderDone := make(chan struct{})
+	go func() {
+		defer close(senderDone)
+		for i := range total {
+			switch i {
+			case before:
+				close(beforeDone)
+				<-probeStarted
+			case before + during:
+				<-upgradeSent
+			}
+			if err := s.Send(TextMessage([]byte(strconv.Itoa(i)))); err != nil {
+				t.Errorf("Send %d: %v", i, err)
+				return
+			}
+			runtime.Gosched()
+		}
+	}()
+	<-beforeDone
+
+	var mu sync.Mutex
+	var got []int
+	var viaPolling, viaWS int
+	record := func(data []byte, polling bool) {
+		n, err := strconv.Atoi(string(data))
+		if err != nil {
+			t.Errorf("bad message %q", data)
+			return
+		}
+		mu.Lock()
+		got = append(got, n)
+		if polling {
+			viaPolling++
+		} else {
+			viaWS++
+		}
+		mu.Unlock()
+	}
+
+	// Poller: GETs until told to pause, then finishes its in-flight GET.
+	pause := make(chan struct{})
+	pollerDone := make(chan struct{})
+	go func() {
+		defer close(pollerDone)
+		for {
+			select {
+			case <-pause:
+				return
+			default:
+			}
+			resp, err := hs.ts.Client().Get(hs.url("EIO=4&transport=polling&sid=" + o.SID))
+			if err != nil {
+				t.Errorf("poll: %v", err)
+				return
+			}
+			body := readAllClose(t, resp)
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("poll status %d: %q", resp.StatusCode, body)
+				return
+			}
+			err = codec.DecodePayloadV4(body, func(p codec.Packet) error {
+				switch p.Type {
+				case codec.Message:
+					record(p.Data, true)
+				case codec.Noop:
+				default:
+					t.Errorf("unexpected packet over polling: %v %q", p.Type, p.Data)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Errorf("poll payload: %v", err)
+				return
+			}
+		}
+	}()
+
+	c := hs.dialWS("EIO=4&transport=websocket&sid=" + o.SID)
+	close(probeStarted)
+	c.writeText("2probe")
+	require.Equal(t, "3probe", c.readText())
+	close(pause)
+	select {
+	case <-pollerDone:
+	case <-time.After(waitTimeout):
+		t.Fatal("the in-flight poll was not completed after the probe")
+	}
+	c.writeText("5")
+	close(upgradeSent)
+
+	mu.Lock()
+	n := len(got)
+	mu.Unlock()
+	for ; n < total; n++ {
+		txt := c.readText()
+		require.True(t, strings.HasPrefix(txt, "4"), "frame %q", txt)
+		record([]byte(txt[1:]), false)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, got, total)
+	for i, v := range got {
+		require.Equal(t, i, v, "message %d out of order or duplicated (polling %d, ws %d)", i, viaPolling, viaWS)
+	}
+	<-senderDone
+	require.GreaterOrEqual(t, viaPolling, before)
+	require.GreaterOrEqual(t, viaWS, total-before-during)
+	t.Logf("%d messages over polling, %d over WebSocket", viaPolling, viaWS)
+	hs.h.requireNoClose(t)
+}
+
+func readAllClose(t testing.TB, resp *http.Response) []byte {
+	t.Helper()
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Errorf("reading body: %v", err)
+	}
+	return b
+}

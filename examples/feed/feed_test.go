@@ -1,0 +1,455 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+const origin = "http://localhost:5173"
+
+// newTestServer runs the feed on an in-memory store.
+func newTestServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	handler, sio := newServer(NewMemoryStore(), []string{origin}, "")
+	ts := httptest.NewServer(handler)
+	t.Cleanup(func() {
+		sio.Close() // ends pending long-polls so ts.Close does not wait
+		ts.Close()
+	})
+	return ts
+}
+
+// call sends a request with a JSON body (nil for none) and decodes the
+// JSON answer into out (if not nil). It returns the status code.
+func call(t *testing.T, method, url string, body any, out any) int {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = strings.NewReader(string(b))
+	}
+	req, _ := http.NewRequest(method, url, r)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Fatalf("%s %s: Content-Type %q", method, url, ct)
+	}
+	if out != nil {
+		if err := json.NewDecoder(res.Body).Decode(out); err != nil {
+			t.Fatalf("%s %s: %v", method, url, err)
+		}
+	}
+	return res.StatusCode
+}
+
+type errorBody struct {
+	Message string       `json:"message"`
+	Errors  []fieldError `json:"errors"`
+}
+
+type postBody struct {
+	Message string `json:"message"`
+	Post    Post   `json:"post"`
+}
+
+func createPost(t *testing.T, base, title, content string) Post {
+	t.Helper()
+	var got postBody
+	if code := call(t, "POST", base+"/posts", map[string]any{"title": title, "content": content}, &got); code != 201 {
+		t.Fatalf("create: status %d", code)
+	}
+	return got.Post
+}
+
+func errorPaths(e errorBody) []string {
+	var paths []string
+	for _, fe := range e.Errors {
+		paths = append(paths, fe.Path)
+	}
+	return paths
+}
+
+func TestCreateValidation(t *testing.T) {
+	ts := newTestServer(t)
+	cases := []struct {
+		body  any
+		paths string
+	}{
+		{map[string]any{}, "title,content"},
+		{map[string]any{"title": "   abcd   ", "content": "long enough"}, "title"},
+		{map[string]any{"title": "a title", "content": "abc"}, "content"},
+		{map[string]any{"title": 12345, "content": "long enough"}, "-"}, // wrong type: 400
+	}
+	for _, c := range cases {
+		var e errorBody
+		code := call(t, "POST", ts.URL+"/posts", c.body, &e)
+		if c.paths == "-" {
+			if code != 400 || e.Message == "" {
+				t.Errorf("%v: got %d %+v, want 400", c.body, code, e)
+			}
+			continue
+		}
+		if code != 422 || e.Message != "validation failed" || strings.Join(errorPaths(e), ",") != c.paths {
+			t.Errorf("%v: got %d %+v, want 422 on %s", c.body, code, e, c.paths)
+		}
+	}
+
+	// Malformed JSON is a 400 with the same error shape.
+	res, err := http.Post(ts.URL+"/posts", "application/json", strings.NewReader("{nope"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e errorBody
+	json.NewDecoder(res.Body).Decode(&e)
+	res.Body.Close()
+	if res.StatusCode != 400 || e.Message == "" || e.Errors == nil {
+		t.Errorf("malformed JSON: got %d %+v", res.StatusCode, e)
+	}
+
+	// A valid post is trimmed and gets a Mongo-like id and timestamps.
+	var got postBody
+	code := call(t, "POST", ts.URL+"/posts", map[string]any{
+		"title": "  First post  ", "content": " Hello, feed! ", "creator": map[string]string{"name": "Ada"},
+	}, &got)
+	p := got.Post
+	if code != 201 || p.Title != "First post" || p.Content != "Hello, feed!" || p.Creator.Name != "Ada" {
+		t.Fatalf("create: got %d %+v", code, got)
+	}
+	if !regexp.MustCompile(`^[0-9a-f]{24}$`).MatchString(p.ID) || p.CreatedAt.IsZero() || !p.UpdatedAt.Equal(p.CreatedAt) {
+		t.Errorf("create: bad id or timestamps: %+v", p)
+	}
+
+	// Form bodies (as a FormData-based frontend sends) work too.
+	res, err = http.PostForm(ts.URL+"/posts", url.Values{"title": {"Form post"}, "content": {"From a form"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(res.Body).Decode(&got)
+	res.Body.Close()
+	if res.StatusCode != 201 || got.Post.Title != "Form post" || got.Post.Creator.Name != "Anonymous" {
+		t.Errorf("form create: got %d %+v", res.StatusCode, got)
+	}
+}
+
+func TestUpdate(t *testing.T) {
+	ts := newTestServer(t)
+	p := createPost(t, ts.URL, "Original title", "Original content")
+
+	var e errorBody
+	if code := call(t, "PUT", ts.URL+"/posts/"+p.ID, map[string]any{"title": "Short", "content": "tiny"}, &e); code != 422 ||
+		strings.Join(errorPaths(e), ",") != "content" {
+		t.Errorf("invalid update: got %d %+v", code, e)
+	}
+
+	var got postBody
+	code := call(t, "PUT", ts.URL+"/posts/"+p.ID, map[string]any{"title": "New title", "content": "New content"}, &got)
+	u := got.Post
+	if code != 200 || u.ID != p.ID || u.Title != "New title" || u.Content != "New content" ||
+		!u.CreatedAt.Equal(p.CreatedAt) || !u.UpdatedAt.After(p.UpdatedAt) {
+		t.Fatalf("update: got %d %+v (was %+v)", code, u, p)
+	}
+	if code := call(t, "GET", ts.URL+"/posts/"+p.ID, nil, &got); code != 200 || got.Post.Title != "New title" {
+		t.Errorf("get after update: %d %+v", code, got)
+	}
+}
+
+func TestNotFound(t *testing.T) {
+	ts := newTestServer(t)
+	valid := map[string]any{"title": "Valid title", "content": "Valid content"}
+	for _, method := range []string{"GET", "PUT", "DELETE"} {
+		var e errorBody
+		if code := call(t, method, ts.URL+"/posts/000000000000000000000000", valid, &e); code != 404 || e.Message != "post not found" {
+			t.Errorf("%s unknown id: got %d %+v", method, code, e)
+		}
+	}
+	// Deleting twice: the second one is a 404.
+	p := createPost(t, ts.URL, "Delete me", "Delete me twice")
+	if code := call(t, "DELETE", ts.URL+"/posts/"+p.ID, nil, nil); code != 200 {
+		t.Errorf("delete: %d", code)
+	}
+	if code := call(t, "DELETE", ts.URL+"/posts/"+p.ID, nil, nil); code != 404 {
+		t.Errorf("second delete: %d", code)
+	}
+}
+
+func TestPagination(t *testing.T) {
+	ts := newTestServer(t)
+	for i := 1; i <= 5; i++ {
+		createPost(t, ts.URL, fmt.Sprintf("Post number %d", i), "Some content")
+	}
+	type list struct {
+		Posts      []Post `json:"posts"`
+		TotalItems int    `json:"totalItems"`
+	}
+	titles := func(l list) string {
+		var s []string
+		for _, p := range l.Posts {
+			s = append(s, strings.TrimPrefix(p.Title, "Post number "))
+		}
+		return strings.Join(s, ",")
+	}
+	for query, want := range map[string]string{
+		"":                   "5,4", // defaults: page 1, 2 per page, newest first
+		"?page=2":            "3,2",
+		"?page=3":            "1",
+		"?page=4":            "",
+		"?page=1&perPage=10": "5,4,3,2,1",
+		"?page=2&perPage=3":  "2,1",
+	} {
+		var l list
+		if code := call(t, "GET", ts.URL+"/posts"+query, nil, &l); code != 200 || titles(l) != want || l.TotalItems != 5 || l.Posts == nil {
+			t.Errorf("GET /posts%s: got %d [%s] total %d, want [%s] total 5", query, code, titles(l), l.TotalItems, want)
+		}
+	}
+	for _, query := range []string{"?page=0", "?page=abc", "?perPage=0", "?perPage=1000", "?page=-1&perPage=x"} {
+		var e errorBody
+		if code := call(t, "GET", ts.URL+"/posts"+query, nil, &e); code != 400 || len(e.Errors) == 0 {
+			t.Errorf("GET /posts%s: got %d %+v, want 400", query, code, e)
+		}
+	}
+}
+
+// pollClient speaks just enough Engine.IO 4 / Socket.IO 5 over HTTP long
+// polling to join the main namespace and read the events it receives.
+type pollClient struct {
+	t       *testing.T
+	url     string // polling URL with the session id
+	pending []string
+}
+
+func connectPolling(t *testing.T, base string) *pollClient {
+	t.Helper()
+	c := &pollClient{t: t, url: base + "/socket.io/?EIO=4&transport=polling"}
+	open := c.read() // 0{"sid":...}
+	var hs struct{ SID string }
+	if !strings.HasPrefix(open, "0") || json.Unmarshal([]byte(open[1:]), &hs) != nil {
+		t.Fatalf("handshake: %q", open)
+	}
+	c.url += "&sid=" + hs.SID
+	c.write("40") // connect to namespace "/"
+	if p := c.read(); !strings.HasPrefix(p, "40{") {
+		t.Fatalf("namespace connect: %q", p)
+	}
+	return c
+}
+
+func (c *pollClient) write(packet string) {
+	res, err := http.Post(c.url, "text/plain;charset=UTF-8", strings.NewReader(packet))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		c.t.Fatalf("POST %q: status %d", packet, res.StatusCode)
+	}
+}
+
+// read returns the next packet, long-polling when none is buffered and
+// answering the server's pings.
+func (c *pollClient) read() string {
+	for {
+		if len(c.pending) > 0 {
+			p := c.pending[0]
+			c.pending = c.pending[1:]
+			if p == "2" {
+				c.write("3")
+				continue
+			}
+			return p
+		}
+		client := http.Client{Timeout: 5 * time.Second}
+		res, err := client.Get(c.url)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		body, _ := io.ReadAll(bufio.NewReader(res.Body))
+		res.Body.Close()
+		c.pending = strings.Split(string(body), "\x1e") // packet separator
+	}
+}
+
+// event reads the next packet, which must be an event, and returns its name
+// and JSON arguments.
+func (c *pollClient) event() (string, []json.RawMessage) {
+	c.t.Helper()
+	p := c.read()
+	var args []json.RawMessage
+	if !strings.HasPrefix(p, "42") || json.Unmarshal([]byte(p[2:]), &args) != nil || len(args) == 0 {
+		c.t.Fatalf("want an event packet, got %q", p)
+	}
+	var name string
+	json.Unmarshal(args[0], &name)
+	return name, args[1:]
+}
+
+func TestMutationsEmitPostsEvents(t *testing.T) {
+	ts := newTestServer(t)
+	c := connectPolling(t, ts.URL)
+
+	type event struct {
+		Action string          `json:"action"`
+		Post   json.RawMessage `json:"post"`
+	}
+	next := func(wantAction string) event {
+		t.Helper()
+		name, args := c.event()
+		var ev event
+		if name != "posts" || len(args) != 1 || json.Unmarshal(args[0], &ev) != nil || ev.Action != wantAction {
+			t.Fatalf("want posts/%s, got %s %s", wantAction, name, args)
+		}
+		return ev
+	}
+
+	p := createPost(t, ts.URL, "Live post", "Pushed to every client")
+	var got Post
+	if ev := next("create"); json.Unmarshal(ev.Post, &got) != nil || got.ID != p.ID || got.Title != "Live post" {
+		t.Errorf("create event: %s", ev.Post)
+	}
+
+	call(t, "PUT", ts.URL+"/posts/"+p.ID, map[string]any{"title": "Edited post", "content": "Pushed again"}, nil)
+	if ev := next("update"); json.Unmarshal(ev.Post, &got) != nil || got.ID != p.ID || got.Title != "Edited post" {
+		t.Errorf("update event: %s", ev.Post)
+	}
+
+	// Failed mutations emit nothing: the next event is the delete's.
+	call(t, "POST", ts.URL+"/posts", map[string]any{"title": "x"}, nil)
+	call(t, "DELETE", ts.URL+"/posts/000000000000000000000000", nil, nil)
+	call(t, "DELETE", ts.URL+"/posts/"+p.ID, nil, nil)
+	if ev := next("delete"); string(ev.Post) != `"`+p.ID+`"` {
+		t.Errorf("delete event: post is %s, want the id %q", ev.Post, p.ID)
+	}
+}
+
+func TestCORS(t *testing.T) {
+	ts := newTestServer(t)
+	preflight := func(path, from string) *http.Response {
+		req, _ := http.NewRequest("OPTIONS", ts.URL+path, nil)
+		req.Header.Set("Origin", from)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "content-type")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	for _, path := range []string{"/posts", "/posts/abc", "/socket.io/?EIO=4&transport=polling"} {
+		res := preflight(path, origin)
+		h := res.Header
+		if res.StatusCode != 204 || h.Get("Access-Control-Allow-Origin") != origin ||
+			h.Get("Access-Control-Allow-Credentials") != "true" ||
+			!strings.Contains(h.Get("Access-Control-Allow-Methods"), "POST") ||
+			!strings.Contains(strings.ToLower(h.Get("Access-Control-Allow-Headers")), "content-type") {
+			t.Errorf("preflight %s: %d %v", path, res.StatusCode, h)
+		}
+		if h := preflight(path, "http://evil.example").Header; h.Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("preflight %s from another origin allowed: %v", path, h)
+		}
+	}
+	for _, path := range []string{"/posts", "/socket.io/?EIO=4&transport=polling"} {
+		req, _ := http.NewRequest("GET", ts.URL+path, nil)
+		req.Header.Set("Origin", origin)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 || res.Header.Get("Access-Control-Allow-Origin") != origin ||
+			res.Header.Get("Access-Control-Allow-Credentials") != "true" {
+			t.Errorf("GET %s with Origin: %d %v", path, res.StatusCode, res.Header)
+		}
+	}
+}
+
+func TestPageServed(t *testing.T) {
+	ts := newTestServer(t)
+	res, err := http.Get(ts.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), "/socket.io.min.js") {
+		t.Errorf("GET /: %d %.80q", res.StatusCode, body)
+	}
+}
+
+// testStore checks the Store contract; both implementations must pass it.
+func testStore(t *testing.T, s Store) {
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	var ids []string
+	for i := range 3 {
+		at := t0.Add(time.Duration(i) * time.Minute)
+		p := Post{ID: newID(at), Title: fmt.Sprint("post ", i), CreatedAt: at, UpdatedAt: at}
+		if err := s.Create(p); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, p.ID)
+	}
+	posts, total, err := s.List(0, 2)
+	if err != nil || total != 3 || len(posts) != 2 || posts[0].ID != ids[2] || posts[1].ID != ids[1] {
+		t.Fatalf("List(0, 2) = %v, %d, %v", posts, total, err)
+	}
+	if posts, _, _ := s.List(5, 2); len(posts) != 0 {
+		t.Errorf("List past the end = %v", posts)
+	}
+	if err := s.Update(Post{ID: "nope"}); err != ErrNotFound {
+		t.Errorf("Update unknown: %v", err)
+	}
+	if err := s.Delete("nope"); err != ErrNotFound {
+		t.Errorf("Delete unknown: %v", err)
+	}
+	if _, err := s.Get("nope"); err != ErrNotFound {
+		t.Errorf("Get unknown: %v", err)
+	}
+}
+
+func TestMemoryStore(t *testing.T) { testStore(t, NewMemoryStore()) }
+
+func TestBoltStorePersists(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "feed.db")
+	s, err := OpenBoltStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testStore(t, s)
+	posts, _, _ := s.List(0, 10)
+	edited := posts[0]
+	edited.Title = "edited"
+	if err := s.Update(edited); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(posts[2].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err = OpenBoltStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, total, err := s.List(0, 10)
+	if err != nil || total != 2 || got[0].ID != posts[0].ID || got[0].Title != "edited" ||
+		got[1].ID != posts[1].ID || !got[1].CreatedAt.Equal(posts[1].CreatedAt) {
+		t.Fatalf("after reopen: %+v, %d, %v", got, total, err)
+	}
+}

@@ -1,0 +1,67 @@
+// Package socketio is a Socket.IO server: namespaces, rooms, broadcasting,
+// acknowledgements and middleware, wire-compatible with the official
+// JavaScript clients — socket.io-client 4.x and 3.x (protocol 5) and, with
+// engineio.Options.AllowEIO3, 2.x (protocol 4).
+//
+// # Getting started
+//
+// A [Server] is an [net/http.Handler]. Mount it, register a connection
+// handler, and register each socket's event listeners in it:
+//
+//	io := socketio.NewServer(nil) // Node's defaults, path "/socket.io/"
+//	io.On("connection", func(s *socketio.Socket) {
+//		s.On("chat", func(msg Chat) { s.Broadcast().Emit("chat", msg) })
+//		s.On("echo", func(v any, ack socketio.Ack) { ack(v) })
+//	})
+//	http.Handle("/socket.io/", io)
+//
+// Emitting works from any goroutine, for example from a REST handler:
+//
+//	io.Emit("posts", map[string]any{"action": "create", "post": post})
+//
+// # Listeners
+//
+// [Socket.On] takes a func whose parameters receive the event's arguments
+// decoded from JSON: structs, maps, slices, strings, numbers, []byte for
+// binary attachments, or any for a generic value; optionally a final [Ack]
+// to answer the client; returning nothing or an error. The signature is
+// inspected once, at registration: a func that cannot work panics there.
+// Arguments that do not decode do not reach the listener: the socket's
+// "error" listeners get a [*DecodeError] and the connection stays up.
+//
+// # Concurrency and ordering
+//
+//   - One socket's listeners (its connection handlers, events, and the
+//     "disconnecting"/"disconnect" listeners) run one at a time, in the
+//     order the client sent the events, on a goroutine that exists only
+//     while the socket has work. A slow listener delays its own socket only;
+//     other sockets, even on the same connection, go on.
+//   - Events a client sends while its namespace connection is being set up
+//     (middlewares, connection handlers) wait, so listeners registered in
+//     the connection handler never miss an event.
+//   - Emit, broadcasting, Join/Leave and every other method are safe for
+//     concurrent use. Emit queues the packet and returns: it never waits for
+//     the network. Packets emitted by one goroutine reach a client in the
+//     order they were emitted.
+//   - A broadcast is encoded once and the same bytes are queued for every
+//     recipient; each connection has a single writer that sends all its
+//     queued frames in one vectored write.
+//   - An [Ack] may be called from any goroutine, once. [Socket.EmitWithAck]
+//     blocks until the answer, the context's end or the disconnection, so
+//     call it from a goroutine of your own when inside a listener that must
+//     return quickly.
+//   - A listener that panics is recovered: the panic is logged through
+//     Options.Logger and the socket is disconnected; the server goes on.
+//
+// # Disconnection
+//
+// The reserved events "disconnecting" (rooms still readable) and
+// "disconnect" receive a [DisconnectReason] with Node's strings.
+// [Socket.Context] is cancelled on disconnection. [Server.Shutdown] drains
+// and disconnects every socket with "server shutting down".
+//
+// # Clusters
+//
+// Rooms and broadcasts go through an [Adapter]. The default keeps them in
+// memory; cluster adapters (Redis) forward operations to other servers.
+package socketio
