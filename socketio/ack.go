@@ -43,6 +43,39 @@ func (r Response) Values() ([]any, error) {
 	return out, nil
 }
 
+// NewResponse builds a Response from plain Go values, for cluster adapters
+// that receive answers from other servers.
+func NewResponse(socketID string, args []any) (Response, error) {
+	raw, err := rawValues(args)
+	if err != nil {
+		return Response{}, err
+	}
+	return Response{SocketID: socketID, Args: raw}, nil
+}
+
+// rawValues turns Go values into decoded arguments, as if a client had sent
+// them, so listeners decode them the usual way. []byte values survive as
+// attachments.
+func rawValues(args []any) ([]parser.RawValue, error) {
+	pkt := &parser.Packet{Type: parser.Event, Namespace: "/", Data: append([]any{""}, args...)}
+	frames, err := parser.JSON.Encode(nil, pkt)
+	if err != nil {
+		return nil, err
+	}
+	dec := parser.JSON.NewDecoder()
+	var out *parser.Packet
+	for _, f := range frames {
+		if out, err = dec.Add(f.Binary, f.Data); err != nil {
+			return nil, err
+		}
+	}
+	raw, _, ok := eventArgs(out)
+	if !ok {
+		return nil, errors.New("socketio: cannot represent arguments")
+	}
+	return raw, nil
+}
+
 var errAlreadyAcked = errors.New("socketio: already acknowledged")
 
 // ackTable holds a socket's callbacks waiting for acknowledgements.

@@ -30,8 +30,9 @@ type Adapter interface {
 	// Broadcast sends pkt to the sockets opts selects.
 	Broadcast(ctx context.Context, pkt *parser.Packet, opts *BroadcastOptions) error
 	// BroadcastWithAck sends pkt (whose ID is set) to the sockets opts
-	// selects. It calls expect with the number of sockets that will answer,
-	// once per server, and onAck for each answer.
+	// selects. Each server of the cluster, this one included, calls expect
+	// once with the number of its sockets that will answer (possibly after
+	// BroadcastWithAck has returned); onAck is called for each answer.
 	BroadcastWithAck(ctx context.Context, pkt *parser.Packet, opts *BroadcastOptions,
 		expect func(n int), onAck func(Response)) error
 
@@ -44,10 +45,11 @@ type Adapter interface {
 	// DisconnectSockets disconnects the sockets opts selects.
 	DisconnectSockets(ctx context.Context, opts *BroadcastOptions, close bool) error
 
-	// ServerSideEmit sends an event to the other servers of the cluster.
-	// With expect/onAck set, their answers are collected as for
-	// BroadcastWithAck. A single server has no others: nothing is sent.
-	ServerSideEmit(ctx context.Context, args []any, expect func(n int), onAck func(Response)) error
+	// ServerSideEmit sends an event (args[0] is its name) to the other
+	// servers of the cluster, where [Namespace.ReceiveServerSideEmit]
+	// delivers it. With onAck set, each other server answers once. A single
+	// server has no others: nothing is sent.
+	ServerSideEmit(ctx context.Context, args []any, onAck func(Response)) error
 	// ServerCount returns the number of servers in the cluster.
 	ServerCount(ctx context.Context) (int, error)
 

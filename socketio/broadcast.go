@@ -147,7 +147,14 @@ func (b *BroadcastOperator) startAck(ctx context.Context, event string, args []a
 	if reservedEvents[event] {
 		return nil, ErrReservedEvent
 	}
-	c := newAckCollector()
+	servers := 1
+	if len(b.targets) > 0 && !b.flags.Local {
+		var err error
+		if servers, err = b.targets[0].adapter.ServerCount(ctx); err != nil {
+			return nil, err
+		}
+	}
+	c := newAckCollector(servers * len(b.targets))
 	opts := b.options()
 	for _, n := range b.targets {
 		pkt := &parser.Packet{
@@ -158,7 +165,6 @@ func (b *BroadcastOperator) startAck(ctx context.Context, event string, args []a
 			return nil, err
 		}
 	}
-	c.expectDone(0)
 	return c, nil
 }
 
@@ -206,33 +212,26 @@ func (b *BroadcastOperator) each(fn func(*Namespace) error) error {
 	return nil
 }
 
-// ackCollector gathers acknowledgements from many sockets (and servers).
-// Adapters report how many answers to expect before their BroadcastWithAck
-// returns; answers may arrive before or after that.
+// ackCollector gathers acknowledgements from many sockets on many servers.
+// Each server reports how many answers it will send (expect); the
+// collection is complete when every server has reported and every answer
+// has arrived. Reports and answers may come in any order.
 type ackCollector struct {
 	mu       sync.Mutex
+	servers  int // reports still to come
 	expected int
-	settled  bool // every expectation is known
 	got      []Response
 	notify   chan struct{}
 }
 
-func newAckCollector() *ackCollector {
-	return &ackCollector{notify: make(chan struct{}, 1)}
+func newAckCollector(servers int) *ackCollector {
+	return &ackCollector{servers: servers, notify: make(chan struct{}, 1)}
 }
 
 func (c *ackCollector) expect(n int) {
 	c.mu.Lock()
 	c.expected += n
-	c.mu.Unlock()
-	c.signal()
-}
-
-// expectDone marks every expectation as known; extra adds to expected.
-func (c *ackCollector) expectDone(extra int) {
-	c.mu.Lock()
-	c.expected += extra
-	c.settled = true
+	c.servers--
 	c.mu.Unlock()
 	c.signal()
 }
@@ -258,7 +257,7 @@ func (c *ackCollector) each(ctx context.Context, yield func(Response, error) boo
 		c.mu.Lock()
 		fresh := c.got[next:]
 		next = len(c.got)
-		complete := c.settled && next >= c.expected
+		complete := c.servers <= 0 && next >= c.expected
 		c.mu.Unlock()
 		for _, r := range fresh {
 			if !yield(r, nil) {

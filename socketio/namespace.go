@@ -30,6 +30,8 @@ type Namespace struct {
 	middlewares []Middleware
 	onConnect   []func(*Socket)
 	roomEvents  []func(RoomEvent)
+	// serverListeners receive ServerSideEmit events from other servers.
+	serverListeners map[string][]*handlerFunc
 
 	ackIDs atomic.Uint64
 }
@@ -67,14 +69,61 @@ func (n *Namespace) OnConnection(fn func(s *Socket)) {
 	n.mu.Unlock()
 }
 
-// On registers a namespace event listener. The only namespace event is
-// "connection" (alias "connect"), whose listener is a func(*Socket).
-// Anything else panics, as a programming error.
-func (n *Namespace) On(event string, fn func(s *Socket)) {
-	if event != "connection" && event != "connect" {
-		panic("socketio: Namespace.On: unknown event " + event + ` (want "connection")`)
+// On registers a namespace event listener. "connection" (alias "connect")
+// takes a func(*Socket). Any other event is a server-side event sent by
+// another server of the cluster with ServerSideEmit; its listener takes the
+// same forms as [Socket.On], and its [Ack] answers the sending server.
+// A listener that cannot work panics, as a programming error.
+func (n *Namespace) On(event string, fn any) {
+	if event == "connection" || event == "connect" {
+		f, ok := fn.(func(*Socket))
+		if !ok {
+			panic(`socketio: Namespace.On("connection") wants a func(*socketio.Socket)`)
+		}
+		n.OnConnection(f)
+		return
 	}
-	n.OnConnection(fn)
+	h := mustHandler(event, fn)
+	n.mu.Lock()
+	if n.serverListeners == nil {
+		n.serverListeners = make(map[string][]*handlerFunc)
+	}
+	n.serverListeners[event] = append(n.serverListeners[event], h)
+	n.mu.Unlock()
+}
+
+// ReceiveServerSideEmit delivers an event another server sent with
+// ServerSideEmit (args[0] is the event name) to this namespace's listeners.
+// ack, if not nil, carries the answer back. Cluster adapters call it.
+func (n *Namespace) ReceiveServerSideEmit(args []any, ack func(args []any)) {
+	if len(args) == 0 {
+		return
+	}
+	event, _ := args[0].(string)
+	n.mu.RLock()
+	ls := n.serverListeners[event]
+	n.mu.RUnlock()
+	if len(ls) == 0 {
+		return
+	}
+	raw, err := rawValues(args[1:])
+	if err != nil {
+		n.server.opts.Logger.Warn("socketio: undecodable server-side event", "event", event, "err", err)
+		return
+	}
+	reply := Ack(func(...any) error { return nil })
+	if ack != nil {
+		var once sync.Once
+		reply = func(a ...any) error {
+			once.Do(func() { ack(a) })
+			return nil
+		}
+	}
+	for _, h := range ls {
+		if err := h.callRemote(raw, reply); err != nil {
+			n.server.opts.Logger.Warn("socketio: server-side event listener", "event", event, "err", err)
+		}
+	}
 }
 
 // OnRoomEvent registers fn for room changes: created, deleted, joined, left.
@@ -307,7 +356,7 @@ func (n *Namespace) ServerSideEmit(event string, args ...any) error {
 	if reservedEvents[event] {
 		return ErrReservedEvent
 	}
-	return n.adapter.ServerSideEmit(context.Background(), append([]any{event}, args...), nil, nil)
+	return n.adapter.ServerSideEmit(context.Background(), append([]any{event}, args...), nil)
 }
 
 // ServerSideEmitWithAck sends an event to the other servers and collects
@@ -316,11 +365,18 @@ func (n *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, arg
 	if reservedEvents[event] {
 		return nil, ErrReservedEvent
 	}
-	c := newAckCollector()
-	if err := n.adapter.ServerSideEmit(ctx, append([]any{event}, args...), c.expect, c.add); err != nil {
+	servers, err := n.adapter.ServerCount(ctx)
+	if err != nil {
 		return nil, err
 	}
-	c.expectDone(1)
+	// Each other server answers once.
+	c := newAckCollector(servers - 1)
+	for range servers - 1 {
+		c.expect(1)
+	}
+	if err := n.adapter.ServerSideEmit(ctx, append([]any{event}, args...), c.add); err != nil {
+		return nil, err
+	}
 	return c.wait(ctx)
 }
 

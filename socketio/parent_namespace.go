@@ -42,13 +42,14 @@ func (p *ParentNamespace) OnConnection(fn func(*Socket)) {
 	}
 }
 
-// On registers "connection" (alias "connect") listeners, like
-// [Namespace.On].
-func (p *ParentNamespace) On(event string, fn func(*Socket)) {
-	if event != "connection" && event != "connect" {
-		panic("socketio: ParentNamespace.On: unknown event " + event)
+// On registers "connection" (alias "connect") listeners, which take a
+// func(*Socket). Anything else panics, as a programming error.
+func (p *ParentNamespace) On(event string, fn any) {
+	f, ok := fn.(func(*Socket))
+	if (event != "connection" && event != "connect") || !ok {
+		panic(`socketio: ParentNamespace.On wants "connection" and a func(*socketio.Socket)`)
 	}
-	p.OnConnection(fn)
+	p.OnConnection(f)
 }
 
 // Children returns the current child namespaces.

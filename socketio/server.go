@@ -121,25 +121,20 @@ func (srv *Server) removeChild(n *Namespace) {
 }
 
 // On registers a server event listener: "connection" (alias "connect") with a
-// func(*Socket) for the main namespace, or "new_namespace" with a
-// func(*Namespace). Anything else panics, as a programming error.
+// func(*Socket) for the main namespace, "new_namespace" with a
+// func(*Namespace), or any other name for server-side events of the main
+// namespace (see [Namespace.On]). A listener that cannot work panics, as a
+// programming error.
 func (srv *Server) On(event string, fn any) {
-	switch event {
-	case "connection", "connect":
-		f, ok := fn.(func(*Socket))
-		if !ok {
-			panic("socketio: Server.On(\"connection\") wants a func(*socketio.Socket)")
-		}
-		srv.Of("/").OnConnection(f)
-	case "new_namespace":
+	if event == "new_namespace" {
 		f, ok := fn.(func(*Namespace))
 		if !ok {
-			panic("socketio: Server.On(\"new_namespace\") wants a func(*socketio.Namespace)")
+			panic(`socketio: Server.On("new_namespace") wants a func(*socketio.Namespace)`)
 		}
 		srv.OnNewNamespace(f)
-	default:
-		panic("socketio: Server.On: unknown event " + event)
+		return
 	}
+	srv.Of("/").On(event, fn)
 }
 
 // OnConnection registers fn for sockets connecting to the main namespace.
