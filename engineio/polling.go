@@ -48,6 +48,13 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 		}
 		if len(s.queue) > 0 {
 			batch = s.takeQueueLocked()
+			if n := len(batch); n > 1 && batch[n-1].typ == codec.Close {
+				// The close packet goes alone in the next response: some
+				// clients handle a payload's packets on a later tick and
+				// would see the close before the packets before it.
+				s.queue = append(s.queue, batch[n-1])
+				batch = batch[:n-1]
+			}
 			break
 		}
 		s.mu.Unlock()

@@ -331,3 +331,79 @@ func TestPollingAbortedGetClosesSession(t *testing.T) {
 	require.Equal(t, ReasonTransportError, c.reason)
 	require.ErrorIs(t, c.err, errPollAborted)
 }
+
+// blockingWriter is a ResponseWriter whose first Write waits for release,
+// which freezes a polling GET between taking its batch and finishing it.
+type blockingWriter struct {
+	hdr     http.Header
+	status  int
+	body    bytes.Buffer
+	wrote   chan struct{}
+	release chan struct{}
+}
+
+func newBlockingWriter() *blockingWriter {
+	return &blockingWriter{hdr: http.Header{}, wrote: make(chan struct{}), release: make(chan struct{})}
+}
+
+func (w *blockingWriter) Header() http.Header { return w.hdr }
+func (w *blockingWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+}
+
+func (w *blockingWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	select {
+	case <-w.wrote:
+	default:
+		close(w.wrote)
+		<-w.release
+	}
+	return w.body.Write(p)
+}
+
+// TestPollingBatchOwnership: a GET that has taken its batch must keep it
+// until it is done with it. Here the GET that carries the close packet of
+// Session.Close is still writing when the client's next GET takes the
+// following batch (a v3 pong). The engine then reuses the first batch's array
+// for the second, so the first GET no longer sees the close packet it wrote,
+// and the session is not ended: OnClose("forced close") only comes after the
+// PingInterval+PingTimeout grace timer instead of right away.
+func TestPollingBatchOwnership(t *testing.T) {
+	hs := newHarness(t, &Options{AllowEIO3: true, PingInterval: 20 * time.Second, PingTimeout: 20 * time.Second})
+	o, s, _ := hs.handshakeV3("&b64=1")
+	require.NoError(t, s.Send(TextMessage([]byte("bye"))))
+	require.NoError(t, s.Close())
+
+	bw := newBlockingWriter()
+	req, err := http.NewRequest(http.MethodGet, hs.url("EIO=3&transport=polling&b64=1&sid="+o.SID), nil)
+	require.NoError(t, err)
+	get1 := make(chan struct{})
+	go func() {
+		defer close(get1)
+		hs.srv.ServeHTTP(bw, req)
+	}()
+	select {
+	case <-bw.wrote:
+	case <-time.After(waitTimeout):
+		t.Fatal("first GET did not write")
+	}
+
+	// The client pings (v3) and polls again while the first answer is
+	// still being written.
+	_, b := hs.post("EIO=3&transport=polling&b64=1&sid="+o.SID, "1:2")
+	require.Equal(t, "ok", string(b))
+	_, b = hs.get("EIO=3&transport=polling&b64=1&sid=" + o.SID)
+	require.Equal(t, "1:3", string(b))
+
+	close(bw.release)
+	<-get1
+	require.Equal(t, "4:4bye1:1", bw.body.String())
+
+	c := hs.h.nextClose(t)
+	require.Equal(t, ReasonForcedClose, c.reason)
+}

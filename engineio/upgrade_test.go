@@ -176,9 +176,13 @@ func TestUpgradeNoLossNoDuplicate(t *testing.T) {
 	// Poller: GETs until told to pause, then finishes its in-flight GET.
 	pause := make(chan struct{})
 	pollerDone := make(chan struct{})
+	firstPoll := make(chan struct{})
 	go func() {
 		defer close(pollerDone)
-		for {
+		for polls := 0; ; polls++ {
+			if polls == 1 {
+				close(firstPoll)
+			}
 			select {
 			case <-pause:
 				return
@@ -211,6 +215,11 @@ func TestUpgradeNoLossNoDuplicate(t *testing.T) {
 		}
 	}()
 
+	select {
+	case <-firstPoll:
+	case <-time.After(waitTimeout):
+		t.Fatal("first poll did not complete")
+	}
 	c := hs.dialWS("EIO=4&transport=websocket&sid=" + o.SID)
 	close(probeStarted)
 	c.writeText("2probe")

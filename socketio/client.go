@@ -189,7 +189,7 @@ func (c *client) connect(pkt *parser.Packet) {
 func (c *client) authOf(pkt *parser.Packet) (map[string]any, error) {
 	if c.sess.Protocol() == 3 {
 		if pkt.Query == "" {
-			return nil, nil
+			return map[string]any{}, nil
 		}
 		q, err := url.ParseQuery(pkt.Query)
 		if err != nil {
@@ -201,13 +201,16 @@ func (c *client) authOf(pkt *parser.Packet) (map[string]any, error) {
 		}
 		return auth, nil
 	}
+	auth := map[string]any{} // as Node: an absent auth is an empty object
 	raw, ok := pkt.Data.(parser.RawValue)
 	if !ok {
-		return nil, nil
+		return auth, nil
 	}
-	var auth map[string]any
 	if err := raw.Unmarshal(&auth); err != nil {
 		return nil, err
+	}
+	if auth == nil {
+		auth = map[string]any{}
 	}
 	return auth, nil
 }

@@ -130,7 +130,9 @@ func DecodeBinaryV3(frame []byte) (Packet, error) {
 	if !t.Valid() {
 		return Packet{}, fmt.Errorf("%w: unknown binary packet type %d", ErrInvalidPacket, frame[0])
 	}
-	return Packet{Type: t, Binary: true, Data: nilIfEmpty(frame[1:])}, nil
+	// Binary data stays non-nil even when empty: an empty buffer is a value
+	// (Buffer.alloc(0)), not an absence.
+	return Packet{Type: t, Binary: true, Data: frame[1:]}, nil
 }
 
 // AppendText appends "<type digit><data>" to dst. t must be a valid type;
@@ -170,5 +172,8 @@ func decodeBase64(src []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: bad base64: %v", ErrInvalidPacket, err)
 	}
-	return nilIfEmpty(out), nil
+	if out == nil {
+		out = []byte{} // an empty buffer is still a buffer
+	}
+	return out, nil
 }

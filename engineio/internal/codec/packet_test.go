@@ -58,7 +58,7 @@ func TestDecodeTextV4(t *testing.T) {
 		{"text", "4hi", Packet{Type: Message, Data: []byte("hi")}, false},
 		{"base64", "bAQIDBA==", Packet{Type: Message, Binary: true, Data: []byte{1, 2, 3, 4}}, false},
 		{"base64 unpadded", "bAQIDBA", Packet{Type: Message, Binary: true, Data: []byte{1, 2, 3, 4}}, false},
-		{"base64 empty", "b", Packet{Type: Message, Binary: true}, false},
+		{"base64 empty", "b", Packet{Type: Message, Binary: true, Data: []byte{}}, false},
 		{"bad base64", "b!!!!", Packet{}, true},
 		{"bad base64 length", "bA", Packet{}, true},
 		{"base64 with newline", "bAQ\nID", Packet{}, true},
@@ -86,7 +86,7 @@ func TestDecodeTextV3(t *testing.T) {
 	}{
 		{"text", "4hi", Packet{Type: Message, Data: []byte("hi")}, false},
 		{"base64 message", "b4AQIDBA==", Packet{Type: Message, Binary: true, Data: []byte{1, 2, 3, 4}}, false},
-		{"base64 empty", "b4", Packet{Type: Message, Binary: true}, false},
+		{"base64 empty", "b4", Packet{Type: Message, Binary: true, Data: []byte{}}, false},
 		{"b alone", "b", Packet{}, true},
 		{"b bad type", "b9AQID", Packet{}, true},
 		{"bad base64", "b4A=B=", Packet{}, true},
@@ -111,7 +111,7 @@ func TestDecodeBinaryV3(t *testing.T) {
 
 	got, err = DecodeBinaryV3([]byte{4})
 	require.NoError(t, err)
-	assert.Equal(t, Packet{Type: Message, Binary: true}, got)
+	assert.Equal(t, Packet{Type: Message, Binary: true, Data: []byte{}}, got)
 
 	_, err = DecodeBinaryV3(nil)
 	assert.ErrorIs(t, err, ErrInvalidPacket)

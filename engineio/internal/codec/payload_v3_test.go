@@ -79,6 +79,9 @@ func TestAppendPayloadV3BinaryForm(t *testing.T) {
 			for i := range want {
 				if len(want[i].Data) == 0 {
 					want[i].Data = nil
+					if want[i].Binary { // an empty buffer stays a buffer
+						want[i].Data = []byte{}
+					}
 				}
 			}
 			assert.Equal(t, want, got)
@@ -109,7 +112,7 @@ func TestDecodePayloadV3(t *testing.T) {
 		{"binary form", "\x00\x06\xff4hello\x01\x04\xff\x04\x01\x02\x03", []Packet{msg("hello"), bin(1, 2, 3)}},
 		{"binary form utf8 bytes", "\x00\x04\xff4€", []Packet{msg("€")}},
 		{"binary form string b64", "\x00\x06\xffb4AQID", []Packet{bin(1, 2, 3)}},
-		{"binary form non-message binary", "\x01\x01\xff\x02", []Packet{{Type: Ping, Binary: true}}},
+		{"binary form non-message binary", "\x01\x01\xff\x02", []Packet{{Type: Ping, Binary: true, Data: []byte{}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
