@@ -36,9 +36,11 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 	noop := false
 	for {
 		if s.state == stateClosed {
+			// The session ended while this GET waited: tell the client
+			// cleanly, as Node does, rather than with an error.
 			s.pollActive = false
 			s.mu.Unlock()
-			writeError(w, ErrBadRequest)
+			s.writePayload(w, r, []outPacket{{typ: codec.Close}})
 			return
 		}
 		if s.transport != TransportPolling || (s.upgrading && len(s.queue) == 0) {

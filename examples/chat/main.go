@@ -130,7 +130,7 @@ func main() {
 	<-ctx.Done()
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	io.Shutdown(shutdown) // ends the long-polling requests first...
+	io.Shutdown(shutdown)  // ends the long-polling requests first...
 	srv.Shutdown(shutdown) // ...so the HTTP server finds its connections idle
 }
 

@@ -59,6 +59,9 @@ func (a *API) list(w http.ResponseWriter, r *http.Request) {
 		serverError(w, err)
 		return
 	}
+	if posts == nil {
+		posts = []Post{} // [] rather than null in JSON
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"posts": posts, "totalItems": total})
 }
 

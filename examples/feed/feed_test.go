@@ -188,6 +188,15 @@ func TestNotFound(t *testing.T) {
 
 func TestPagination(t *testing.T) {
 	ts := newTestServer(t)
+	res, err := http.Get(ts.URL + "/posts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if got := strings.TrimSpace(string(body)); got != `{"posts":[],"totalItems":0}` {
+		t.Errorf("empty feed: %s", got)
+	}
 	for i := 1; i <= 5; i++ {
 		createPost(t, ts.URL, fmt.Sprintf("Post number %d", i), "Some content")
 	}
