@@ -12,6 +12,9 @@ var (
 	ErrSessionClosed = errors.New("engineio: session closed")
 	// ErrQueueFull is returned when a session's outbound queue is full.
 	ErrQueueFull = errors.New("engineio: session queue full")
+	// ErrSlowClient is the error a session closed by the SlowClientDisconnect
+	// policy reports.
+	ErrSlowClient = errors.New("engineio: client too slow, outbound queue full")
 	// ErrServerClosed is returned by Close and Shutdown after the first call.
 	ErrServerClosed = errors.New("engineio: server closed")
 )

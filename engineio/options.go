@@ -67,13 +67,34 @@ type Options struct {
 	// Headers, if set, may add headers to every response (handshake included).
 	Headers func(h http.Header, r *http.Request)
 
-	// MaxQueuedMessages bounds each session's outbound queue. Send returns
-	// ErrQueueFull beyond it. Default 4096.
+	// MaxQueuedMessages bounds each session's outbound queue, in messages.
+	// Default 4096.
 	MaxQueuedMessages int
+	// MaxQueuedBytes bounds each session's outbound queue, in payload bytes.
+	// Default 16 MiB. Node's queue has no bound: one client that stops
+	// reading can make it grow without limit.
+	MaxQueuedBytes int64
+	// SlowClient is what happens when a session's queue is full: Send
+	// returns ErrQueueFull (SlowClientError, the default), or the session is
+	// closed with reason "transport error" and error ErrSlowClient
+	// (SlowClientDisconnect). Either way other sessions are unaffected.
+	SlowClient SlowClientPolicy
 
 	// Logger receives diagnostics. Default nil: silent.
 	Logger *slog.Logger
 }
+
+// SlowClientPolicy says what happens to a session whose outbound queue is
+// full.
+type SlowClientPolicy int
+
+// Slow-client policies.
+const (
+	// SlowClientError makes Send return ErrQueueFull; the session goes on.
+	SlowClientError SlowClientPolicy = iota
+	// SlowClientDisconnect closes the session.
+	SlowClientDisconnect
+)
 
 // CORSOptions configures cross-origin resource sharing.
 type CORSOptions struct {
@@ -152,6 +173,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.MaxQueuedMessages <= 0 {
 		c.MaxQueuedMessages = 4096
+	}
+	if c.MaxQueuedBytes <= 0 {
+		c.MaxQueuedBytes = 16 << 20
 	}
 	if c.Cookie != nil {
 		ck := *c.Cookie

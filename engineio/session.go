@@ -30,6 +30,7 @@ type Session struct {
 	mu         sync.Mutex
 	state      sessionState
 	queue      []outPacket // waiting to be written, in order
+	queueBytes int64       // payload bytes of the messages in queue
 	spare      []outPacket // the previous batch's array, reused
 	transport  string      // the transport currently carrying the session
 	ws         *wsConn     // the WebSocket when transport is websocket
@@ -102,24 +103,56 @@ func (s *Session) Done() <-chan struct{} { return s.done }
 
 // Send queues messages for the client, in order and contiguously: messages of
 // one call are never interleaved with those of another. It does not wait for
-// the network. It returns ErrSessionClosed once the session is closing and
-// ErrQueueFull when the queue holds MaxQueuedMessages.
+// the network. It returns ErrSessionClosed once the session is closing, and
+// ErrQueueFull when the messages would exceed MaxQueuedMessages or
+// MaxQueuedBytes (with the SlowClientDisconnect policy the session is then
+// closed as well).
 func (s *Session) Send(msgs ...*Message) error {
 	s.mu.Lock()
 	if s.state != stateOpen {
 		s.mu.Unlock()
 		return ErrSessionClosed
 	}
-	if len(s.queue)+len(msgs) > s.srv.opts.MaxQueuedMessages {
+	size := messagesSize(msgs)
+	if !s.fitsLocked(len(msgs), size) {
 		s.mu.Unlock()
+		if s.srv.opts.SlowClient == SlowClientDisconnect {
+			s.finish(ReasonTransportError, ErrSlowClient)
+		}
 		return ErrQueueFull
 	}
+	s.appendLocked(msgs, size)
+	s.mu.Unlock()
+	return nil
+}
+
+// QueueLen returns the number of packets and the payload bytes waiting to be
+// written to the client: a measure of how far behind it is.
+func (s *Session) QueueLen() (packets int, bytes int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.queue), s.queueBytes
+}
+
+func messagesSize(msgs []*Message) int64 {
+	var n int64
+	for _, m := range msgs {
+		n += int64(len(m.data))
+	}
+	return n
+}
+
+func (s *Session) fitsLocked(count int, size int64) bool {
+	o := &s.srv.opts
+	return len(s.queue)+count <= o.MaxQueuedMessages && s.queueBytes+size <= o.MaxQueuedBytes
+}
+
+func (s *Session) appendLocked(msgs []*Message, size int64) {
 	for _, m := range msgs {
 		s.queue = append(s.queue, outPacket{typ: codec.Message, msg: m})
 	}
+	s.queueBytes += size
 	s.wakeLocked()
-	s.mu.Unlock()
-	return nil
 }
 
 // SendVolatile queues msgs only if the transport can write them at once (a
@@ -133,13 +166,11 @@ func (s *Session) SendVolatile(msgs ...*Message) bool {
 		return false
 	}
 	writable := (s.ws != nil && !s.writing) || (s.ws == nil && s.pollActive)
-	if !writable || len(msgs) > s.srv.opts.MaxQueuedMessages {
+	size := messagesSize(msgs)
+	if !writable || !s.fitsLocked(len(msgs), size) {
 		return false
 	}
-	for _, m := range msgs {
-		s.queue = append(s.queue, outPacket{typ: codec.Message, msg: m})
-	}
-	s.wakeLocked()
+	s.appendLocked(msgs, size)
 	return true
 }
 
@@ -180,6 +211,7 @@ func (s *Session) takeQueueLocked() []outPacket {
 	clear(s.spare)
 	s.queue = s.spare[:0]
 	s.spare = batch
+	s.queueBytes = 0
 	return batch
 }
 

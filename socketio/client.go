@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"errors"
 	"net/url"
 	"sync"
 	"time"
@@ -68,10 +69,14 @@ func (c *client) sendPacketFlags(pkt *parser.Packet, volatile, compress bool) er
 		c.sess.SendVolatile(e.msgs...)
 		return nil
 	}
-	if err := c.sess.Send(e.msgs...); err != nil {
+	switch err := c.sess.Send(e.msgs...); {
+	case err == nil:
+		return nil
+	case errors.Is(err, engineio.ErrQueueFull):
+		return err // the client is too slow; the caller may retry or give up
+	default:
 		return ErrNotConnected
 	}
-	return nil
 }
 
 // onOpen starts the connect timeout; protocol 4 clients (socket.io-client

@@ -96,6 +96,12 @@ func (s *Socket) Context() context.Context { return s.ctx }
 // "websocket").
 func (s *Socket) Transport() string { return s.client.sess.Transport() }
 
+// QueueLen returns how many packets and payload bytes wait to be written to
+// the socket's connection (shared by the connection's namespaces): how far
+// behind the client is. See engineio.Options.MaxQueuedMessages and
+// MaxQueuedBytes for the bounds and the policy when they are reached.
+func (s *Socket) QueueLen() (packets int, bytes int64) { return s.client.sess.QueueLen() }
+
 // Rooms returns the rooms the socket is in, its own id room included.
 func (s *Socket) Rooms() []string { return s.nsp.adapter.SocketRooms(s.id) }
 

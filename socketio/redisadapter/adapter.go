@@ -1,0 +1,655 @@
+// Package redisadapter lets several gosio servers (and Node.js Socket.IO
+// servers) form a cluster over Redis Pub/Sub, wire-compatible with Node's
+// @socket.io/redis-adapter 8.x: New is createAdapter, NewSharded is
+// createShardedAdapter (Redis 7 sharded Pub/Sub).
+//
+//	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+//	io := socketio.NewServer(&socketio.Options{Adapter: redisadapter.New(rdb, nil)})
+//
+// Each namespace's adapter holds one Pub/Sub connection of the client,
+// which go-redis re-establishes (and resubscribes) after a Redis outage.
+// While Redis is unreachable, local delivery goes on and the operations
+// that need the other servers return errors; messages published meanwhile
+// are lost, as Pub/Sub does not store them.
+package redisadapter
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/gosio/gosio/internal/msgpack"
+	"github.com/gosio/gosio/parser"
+	"github.com/gosio/gosio/socketio"
+)
+
+// Request types of the classic adapter, numbered as in Node.
+const (
+	reqSockets = iota
+	reqAllRooms
+	reqRemoteJoin
+	reqRemoteLeave
+	reqRemoteDisconnect
+	reqRemoteFetch
+	reqServerSideEmit
+	reqBroadcast
+	reqBroadcastClientCount
+	reqBroadcastAck
+)
+
+// Adapter is the classic Redis adapter of one namespace. Obtain it through
+// New; it implements socketio.Adapter.
+type Adapter struct {
+	*base
+	channel                 string // <key>#<nsp>#
+	requestChannel          string // <key>-request#<nsp>#
+	responseChannel         string // <key>-response#<nsp>#
+	specificResponseChannel string // <key>-response#<nsp>#<uid>#
+	pubsub                  *redis.PubSub
+}
+
+var _ socketio.Adapter = (*Adapter)(nil)
+
+// New returns an adapter factory for socketio.Options.Adapter. client
+// publishes and issues PUBSUB NUMSUB; each namespace also opens a Pub/Sub
+// connection from it.
+func New(client redis.UniversalClient, opts *Options) func(*socketio.Namespace) socketio.Adapter {
+	o := opts.withDefaults()
+	return func(nsp *socketio.Namespace) socketio.Adapter { return newAdapter(nsp, client, o) }
+}
+
+func newAdapter(nsp *socketio.Namespace, client redis.UniversalClient, o Options) *Adapter {
+	a := &Adapter{base: newBase(nsp, client, o, newUID(6))}
+	a.channel = o.Key + "#" + nsp.Name() + "#"
+	a.requestChannel = o.Key + "-request#" + nsp.Name() + "#"
+	a.responseChannel = o.Key + "-response#" + nsp.Name() + "#"
+	a.specificResponseChannel = a.responseChannel + a.uid + "#"
+
+	ctx, cancel := context.WithTimeout(a.ctx, o.RequestsTimeout)
+	defer cancel()
+	a.pubsub = client.Subscribe(ctx)
+	buffered, err := subscribeAndConfirm(ctx, a.pubsub, func(ps *redis.PubSub) error {
+		if err := ps.Subscribe(ctx, a.requestChannel, a.responseChannel, a.specificResponseChannel); err != nil {
+			return err
+		}
+		return ps.PSubscribe(ctx, a.channel+"*")
+	}, 4)
+	if err != nil {
+		a.log.Warn("redisadapter: subscribe failed; go-redis retries in the background", "err", err)
+	}
+	ch := a.pubsub.Channel(redis.WithChannelSize(1024))
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		for _, m := range buffered {
+			a.onMessage(m)
+		}
+		for m := range ch {
+			a.onMessage(m)
+		}
+	}()
+	return a
+}
+
+// subscribeAndConfirm runs subscribe and waits for n subscription
+// confirmations, so that the adapter receives what is published once its
+// constructor has returned. Messages that arrive meanwhile are returned.
+func subscribeAndConfirm(ctx context.Context, ps *redis.PubSub, subscribe func(*redis.PubSub) error, n int) ([]*redis.Message, error) {
+	if err := subscribe(ps); err != nil {
+		return nil, err
+	}
+	var buffered []*redis.Message
+	for n > 0 {
+		msg, err := ps.Receive(ctx)
+		if err != nil {
+			return buffered, err
+		}
+		switch m := msg.(type) {
+		case *redis.Subscription:
+			n--
+		case *redis.Message:
+			buffered = append(buffered, m)
+		}
+	}
+	return buffered, nil
+}
+
+func (b *base) warnData(id string, err error) {
+	b.log.Warn("redisadapter: socket data cannot be sent", "socket", id, "err", err)
+}
+
+// UID returns the id this server uses on the wire.
+func (a *Adapter) UID() string { return a.uid }
+
+// RequestsTimeout returns how long requests wait for other servers.
+func (a *Adapter) RequestsTimeout() time.Duration { return a.opts.RequestsTimeout }
+
+func (a *Adapter) publish(ctx context.Context, channel string, payload []byte) error {
+	ctx, cancel := a.bounded(ctx)
+	defer cancel()
+	if err := a.client.Publish(ctx, channel, payload).Err(); err != nil {
+		a.log.Warn("redisadapter: publish failed", "channel", channel, "err", err)
+		return fmt.Errorf("redisadapter: publish: %w", err)
+	}
+	return nil
+}
+
+// publishAsync publishes from a goroutine (from the subscriber loop, which
+// must not wait on Redis).
+func (a *Adapter) publishAsync(channel string, payload []byte) {
+	a.spawn(func() { _ = a.publish(a.ctx, channel, payload) })
+}
+
+func (a *Adapter) publishJSON(ctx context.Context, channel string, v any) error {
+	payload, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("redisadapter: encode: %w", err)
+	}
+	return a.publish(ctx, channel, payload)
+}
+
+// publishResponse answers requester (by uid) on the shared response channel
+// or on its own one.
+func (a *Adapter) publishResponse(requester string, payload []byte) {
+	channel := a.responseChannel
+	if a.opts.PublishOnSpecificResponseChannel && requester != "" {
+		channel = a.responseChannel + requester + "#"
+	}
+	a.publishAsync(channel, payload)
+}
+
+func (a *Adapter) respondJSON(requester string, v any) {
+	payload, err := json.Marshal(v)
+	if err != nil {
+		a.log.Warn("redisadapter: cannot encode response", "err", err)
+		return
+	}
+	a.publishResponse(requester, payload)
+}
+
+// --- receiving ---
+
+func (a *Adapter) onMessage(m *redis.Message) {
+	payload := []byte(m.Payload)
+	switch {
+	case m.Pattern != "":
+		a.onBroadcast(m.Channel, payload)
+	case m.Channel == a.requestChannel:
+		a.onRequest(payload)
+	case strings.HasPrefix(m.Channel, a.responseChannel):
+		a.onResponse(payload)
+	}
+}
+
+func (a *Adapter) onBroadcast(channel string, payload []byte) {
+	if !strings.HasPrefix(channel, a.channel) {
+		return
+	}
+	if room := channel[len(a.channel):]; room != "" {
+		room = room[:len(room)-1] // the trailing '#'
+		if room != "" && len(a.MemoryAdapter.Sockets([]string{room})) == 0 {
+			return // no local socket in the room
+		}
+	}
+	v, err := msgpack.Unmarshal(payload)
+	if err != nil {
+		a.log.Warn("redisadapter: malformed broadcast", "err", err)
+		return
+	}
+	arr, _ := v.([]any)
+	if len(arr) < 3 {
+		a.log.Warn("redisadapter: malformed broadcast", "len", len(arr))
+		return
+	}
+	if uid, _ := arr[0].(string); uid == a.uid {
+		return
+	}
+	pkt := readPacket(arr[1], a.nsp.Name())
+	if pkt == nil {
+		return
+	}
+	if err := a.MemoryAdapter.Broadcast(a.ctx, pkt, readOpts(arr[2])); err != nil {
+		a.log.Warn("redisadapter: cannot deliver broadcast", "err", err)
+	}
+}
+
+func (a *Adapter) onRequest(payload []byte) {
+	req, err := decodeMessage(payload)
+	if err != nil {
+		a.log.Warn("redisadapter: malformed request", "err", err)
+		return
+	}
+	typ, _ := toInt(req["type"])
+	id, _ := req["requestId"].(string)
+	uid, _ := req["uid"].(string)
+	self := uid == a.uid
+	switch typ {
+	case reqSockets:
+		if self || a.hasRequest(id) {
+			return
+		}
+		ids := a.MemoryAdapter.Sockets(stringList(req["rooms"]))
+		if ids == nil {
+			ids = []string{}
+		}
+		a.respondJSON(uid, map[string]any{"requestId": id, "sockets": ids})
+
+	case reqAllRooms:
+		if self || a.hasRequest(id) {
+			return
+		}
+		rooms, _ := a.MemoryAdapter.AllRooms(a.ctx)
+		a.respondJSON(uid, map[string]any{"requestId": id, "rooms": strs(rooms)})
+
+	case reqRemoteJoin, reqRemoteLeave, reqRemoteDisconnect:
+		if self {
+			return // applied locally when sent
+		}
+		a.onRemoteRoomOp(typ, id, uid, req)
+
+	case reqRemoteFetch:
+		if self || a.hasRequest(id) {
+			return
+		}
+		local, _ := a.MemoryAdapter.FetchSockets(a.ctx, readOpts(req["opts"]))
+		a.respondJSON(uid, map[string]any{"requestId": id, "sockets": wireSockets(local, a.warnData)})
+
+	case reqServerSideEmit:
+		if self {
+			return
+		}
+		data, _ := req["data"].([]any)
+		var ack func([]any)
+		if id != "" {
+			ack = func(args []any) {
+				// Node always answers on the shared channel.
+				payload, err := json.Marshal(map[string]any{
+					"type": reqServerSideEmit, "requestId": id, "data": firstArg(args),
+				})
+				if err != nil {
+					a.log.Warn("redisadapter: cannot encode serverSideEmit answer", "err", err)
+					return
+				}
+				a.publishAsync(a.responseChannel, payload)
+			}
+		}
+		a.spawn(func() { a.nsp.ReceiveServerSideEmit(data, ack) })
+
+	case reqBroadcast:
+		if self || a.ackRequest(id) != nil {
+			return
+		}
+		pkt := readPacket(req["packet"], a.nsp.Name())
+		if pkt == nil {
+			return
+		}
+		pkt.ID, pkt.HasID = a.nextAckID(), true
+		err := a.MemoryAdapter.BroadcastWithAck(a.ctx, pkt, readOpts(req["opts"]),
+			func(n int) {
+				a.respondJSON(uid, map[string]any{
+					"type": reqBroadcastClientCount, "requestId": id, "clientCount": n,
+				})
+			},
+			func(r socketio.Response) {
+				payload, err := msgpack.Marshal(map[string]any{
+					"type": reqBroadcastAck, "requestId": id, "packet": responseValue(r),
+				})
+				if err != nil {
+					a.log.Warn("redisadapter: cannot encode ack", "err", err)
+					return
+				}
+				a.publishResponse(uid, payload)
+			})
+		if err != nil {
+			a.log.Warn("redisadapter: cannot deliver broadcast", "err", err)
+		}
+	}
+}
+
+// onRemoteRoomOp applies a join, leave or disconnect request: to the
+// sockets opts selects (the current form) or to one socket by id (the
+// older form, which is answered).
+func (a *Adapter) onRemoteRoomOp(typ int, id, uid string, req map[string]any) {
+	if o, ok := req["opts"]; ok && o != nil {
+		opts := readOpts(o)
+		switch typ {
+		case reqRemoteJoin:
+			_ = a.MemoryAdapter.AddSockets(a.ctx, opts, stringList(req["rooms"]))
+		case reqRemoteLeave:
+			_ = a.MemoryAdapter.DelSockets(a.ctx, opts, stringList(req["rooms"]))
+		default:
+			_ = a.MemoryAdapter.DisconnectSockets(a.ctx, opts, truthy(req["close"]))
+		}
+		return
+	}
+	sid, _ := req["sid"].(string)
+	s := a.nsp.Socket(sid)
+	if s == nil {
+		return
+	}
+	room, _ := req["room"].(string)
+	switch typ {
+	case reqRemoteJoin:
+		s.Join(room)
+	case reqRemoteLeave:
+		s.Leave(room)
+	default:
+		s.Disconnect(truthy(req["close"]))
+	}
+	a.respondJSON(uid, map[string]any{"requestId": id})
+}
+
+func (a *Adapter) onResponse(payload []byte) {
+	res, err := decodeMessage(payload)
+	if err != nil {
+		a.log.Warn("redisadapter: malformed response", "err", err)
+		return
+	}
+	id, _ := res["requestId"].(string)
+	if id == "" {
+		return
+	}
+	if ar := a.ackRequest(id); ar != nil {
+		typ, _ := toInt(res["type"])
+		switch typ {
+		case reqBroadcastClientCount:
+			n, _ := toInt(res["clientCount"])
+			ar.expect(n)
+		case reqBroadcastAck:
+			if r, err := socketio.NewResponse("", []any{res["packet"]}); err == nil {
+				ar.onAck(r)
+			}
+		}
+		return
+	}
+	var onAck func(socketio.Response)
+	var resp socketio.Response
+	a.onAnswer(id, func(r *request) bool {
+		switch r.kind {
+		case reqSockets:
+			for _, s := range stringList(res["sockets"]) {
+				r.ids[s] = struct{}{}
+			}
+		case reqRemoteFetch:
+			if _, ok := res["sockets"].([]any); !ok {
+				return false
+			}
+			r.sockets = append(r.sockets, readSockets(a.nsp, res["sockets"])...)
+		case reqAllRooms:
+			if _, ok := res["rooms"].([]any); !ok {
+				return false
+			}
+			for _, room := range stringList(res["rooms"]) {
+				r.rooms[room] = struct{}{}
+			}
+		case reqServerSideEmit:
+			rr, err := socketio.NewResponse("", []any{res["data"]})
+			if err != nil {
+				return false
+			}
+			onAck, resp = r.onAck, rr
+		}
+		return true
+	})
+	if onAck != nil {
+		onAck(resp)
+	}
+}
+
+// --- sending: socketio.Adapter ---
+
+// Broadcast implements socketio.Adapter: local sockets first, then the
+// other servers. A publish error is returned after local delivery.
+func (a *Adapter) Broadcast(ctx context.Context, pkt *parser.Packet, opts *socketio.BroadcastOptions) error {
+	if err := a.MemoryAdapter.Broadcast(ctx, pkt, opts); err != nil {
+		return err
+	}
+	if opts.Flags.Local {
+		return nil
+	}
+	wp, err := wirePacket(pkt)
+	if err != nil {
+		return fmt.Errorf("redisadapter: encode: %w", err)
+	}
+	msg, err := msgpack.Marshal([]any{a.uid, wp, wireOpts(opts, true, 0)})
+	if err != nil {
+		return fmt.Errorf("redisadapter: encode: %w", err)
+	}
+	channel := a.channel
+	if rooms := unique(opts.Rooms); len(rooms) == 1 {
+		channel += rooms[0] + "#"
+	}
+	return a.publish(ctx, channel, msg)
+}
+
+// BroadcastWithAck implements socketio.Adapter. The other servers report
+// their client counts and forward each client's first answer argument.
+func (a *Adapter) BroadcastWithAck(ctx context.Context, pkt *parser.Packet, opts *socketio.BroadcastOptions,
+	expect func(int), onAck func(socketio.Response)) error {
+	if !opts.Flags.Local {
+		wp, err := wirePacket(pkt)
+		if err != nil {
+			return fmt.Errorf("redisadapter: encode: %w", err)
+		}
+		id := newUID(6)
+		var timeout time.Duration
+		if d, ok := ctx.Deadline(); ok {
+			timeout = time.Until(d)
+		}
+		msg, err := msgpack.Marshal(map[string]any{
+			"uid": a.uid, "requestId": id, "type": reqBroadcast,
+			"packet": wp, "opts": wireOpts(opts, true, timeout),
+		})
+		if err != nil {
+			return fmt.Errorf("redisadapter: encode: %w", err)
+		}
+		if err := a.registerAck(ctx, id, expect, onAck); err != nil {
+			return err
+		}
+		if err := a.publish(ctx, a.requestChannel, msg); err != nil {
+			a.dropAck(id)
+			return err
+		}
+	}
+	return a.MemoryAdapter.BroadcastWithAck(ctx, pkt, opts, expect, onAck)
+}
+
+// requestOpts renders opts for join, leave, disconnect and fetch requests.
+func requestOpts(opts *socketio.BroadcastOptions) map[string]any {
+	return map[string]any{"rooms": strs(opts.Rooms), "except": strs(opts.Except)}
+}
+
+// FetchSockets implements socketio.Adapter. On error it returns the local
+// sockets (and those already received) with the error.
+func (a *Adapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOptions) ([]*socketio.RemoteSocket, error) {
+	local, _ := a.MemoryAdapter.FetchSockets(ctx, opts)
+	if opts.Flags.Local {
+		return local, nil
+	}
+	n, err := a.ServerCount(ctx)
+	if err != nil {
+		return local, err
+	}
+	if n <= 1 {
+		return local, nil
+	}
+	id := newUID(6)
+	r := &request{kind: reqRemoteFetch, expected: n - 1, sockets: local, done: make(chan struct{})}
+	if err := a.register(id, r); err != nil {
+		return local, err
+	}
+	err = a.publishJSON(ctx, a.requestChannel, map[string]any{
+		"uid": a.uid, "requestId": id, "type": reqRemoteFetch, "opts": requestOpts(opts),
+	})
+	if err != nil {
+		a.unregister(id)
+		return local, err
+	}
+	err = a.await(ctx, id, r, "fetchSockets")
+	a.mu.Lock()
+	out := r.sockets
+	a.mu.Unlock()
+	return out, err
+}
+
+// AllRooms implements socketio.Adapter: the rooms of every server.
+func (a *Adapter) AllRooms(ctx context.Context) ([]string, error) {
+	local, _ := a.MemoryAdapter.AllRooms(ctx)
+	n, err := a.ServerCount(ctx)
+	if err != nil {
+		return local, err
+	}
+	if n <= 1 {
+		return local, nil
+	}
+	id := newUID(6)
+	r := &request{kind: reqAllRooms, expected: n - 1, rooms: map[string]struct{}{}, done: make(chan struct{})}
+	for _, room := range local {
+		r.rooms[room] = struct{}{}
+	}
+	if err := a.register(id, r); err != nil {
+		return local, err
+	}
+	err = a.publishJSON(ctx, a.requestChannel, map[string]any{"uid": a.uid, "requestId": id, "type": reqAllRooms})
+	if err != nil {
+		a.unregister(id)
+		return local, err
+	}
+	err = a.await(ctx, id, r, "allRooms")
+	a.mu.Lock()
+	out := make([]string, 0, len(r.rooms))
+	for room := range r.rooms {
+		out = append(out, room)
+	}
+	a.mu.Unlock()
+	return out, err
+}
+
+// AllSockets returns the ids of the sockets in any of rooms (all when
+// empty) on every server, like Node's io.allSockets().
+func (a *Adapter) AllSockets(ctx context.Context, rooms []string) ([]string, error) {
+	local := a.MemoryAdapter.Sockets(rooms)
+	n, err := a.ServerCount(ctx)
+	if err != nil || n <= 1 {
+		return local, err
+	}
+	id := newUID(6)
+	r := &request{kind: reqSockets, expected: n - 1, ids: map[string]struct{}{}, done: make(chan struct{})}
+	for _, s := range local {
+		r.ids[s] = struct{}{}
+	}
+	if err := a.register(id, r); err != nil {
+		return local, err
+	}
+	err = a.publishJSON(ctx, a.requestChannel, map[string]any{
+		"uid": a.uid, "requestId": id, "type": reqSockets, "rooms": strs(rooms),
+	})
+	if err != nil {
+		a.unregister(id)
+		return local, err
+	}
+	err = a.await(ctx, id, r, "sockets")
+	a.mu.Lock()
+	out := make([]string, 0, len(r.ids))
+	for s := range r.ids {
+		out = append(out, s)
+	}
+	a.mu.Unlock()
+	return out, err
+}
+
+// AddSockets implements socketio.Adapter.
+func (a *Adapter) AddSockets(ctx context.Context, opts *socketio.BroadcastOptions, rooms []string) error {
+	_ = a.MemoryAdapter.AddSockets(ctx, opts, rooms)
+	if opts.Flags.Local {
+		return nil
+	}
+	return a.publishJSON(ctx, a.requestChannel, map[string]any{
+		"uid": a.uid, "type": reqRemoteJoin, "opts": requestOpts(opts), "rooms": strs(rooms),
+	})
+}
+
+// DelSockets implements socketio.Adapter.
+func (a *Adapter) DelSockets(ctx context.Context, opts *socketio.BroadcastOptions, rooms []string) error {
+	_ = a.MemoryAdapter.DelSockets(ctx, opts, rooms)
+	if opts.Flags.Local {
+		return nil
+	}
+	return a.publishJSON(ctx, a.requestChannel, map[string]any{
+		"uid": a.uid, "type": reqRemoteLeave, "opts": requestOpts(opts), "rooms": strs(rooms),
+	})
+}
+
+// DisconnectSockets implements socketio.Adapter.
+func (a *Adapter) DisconnectSockets(ctx context.Context, opts *socketio.BroadcastOptions, close bool) error {
+	_ = a.MemoryAdapter.DisconnectSockets(ctx, opts, close)
+	if opts.Flags.Local {
+		return nil
+	}
+	return a.publishJSON(ctx, a.requestChannel, map[string]any{
+		"uid": a.uid, "type": reqRemoteDisconnect, "opts": requestOpts(opts), "close": close,
+	})
+}
+
+// ServerSideEmit implements socketio.Adapter. With onAck, each other
+// server's answer (its first argument) is reported until RequestsTimeout.
+func (a *Adapter) ServerSideEmit(ctx context.Context, args []any, onAck func(socketio.Response)) error {
+	if onAck == nil {
+		return a.publishJSON(ctx, a.requestChannel, map[string]any{
+			"uid": a.uid, "type": reqServerSideEmit, "data": args,
+		})
+	}
+	n, err := a.ServerCount(ctx)
+	if err != nil {
+		return err
+	}
+	if n <= 1 {
+		return nil
+	}
+	id := newUID(6)
+	r := &request{kind: reqServerSideEmit, expected: n - 1, onAck: onAck, done: make(chan struct{})}
+	if err := a.register(id, r); err != nil {
+		return err
+	}
+	err = a.publishJSON(ctx, a.requestChannel, map[string]any{
+		"uid": a.uid, "requestId": id, "type": reqServerSideEmit, "data": args,
+	})
+	if err != nil {
+		a.unregister(id)
+		return err
+	}
+	a.spawn(func() { _ = a.await(context.Background(), id, r, "serverSideEmit") })
+	return nil
+}
+
+// ServerCount implements socketio.Adapter: the subscribers of the request
+// channel (PUBSUB NUMSUB), as in Node.
+func (a *Adapter) ServerCount(ctx context.Context) (int, error) {
+	ctx, cancel := a.bounded(ctx)
+	defer cancel()
+	n, err := numSub(ctx, a.client, false, a.requestChannel)
+	if err != nil {
+		a.log.Warn("redisadapter: PUBSUB NUMSUB failed", "err", err)
+		return 0, fmt.Errorf("redisadapter: server count: %w", err)
+	}
+	return max(n, 1), nil
+}
+
+// Close implements socketio.Adapter: it unsubscribes, fails the pending
+// requests with ErrClosed and waits for the adapter's goroutines.
+func (a *Adapter) Close() error {
+	if !a.shutdown() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	_ = a.pubsub.Unsubscribe(ctx)
+	_ = a.pubsub.PUnsubscribe(ctx)
+	cancel()
+	err := a.pubsub.Close()
+	a.wg.Wait()
+	return err
+}

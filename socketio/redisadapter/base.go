@@ -1,0 +1,247 @@
+package redisadapter
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/gosio/gosio/socketio"
+)
+
+// ackIDBase starts the ack ids this adapter gives to broadcasts it delivers
+// for another server. The namespace's own counter starts at 0, so the two
+// never meet on a socket, and ids stay below 2^53 for JavaScript clients.
+const ackIDBase = 1 << 40
+
+// base is the state the classic and the sharded adapters share: local
+// rooms and delivery (the embedded MemoryAdapter), pending requests, and
+// the goroutines Close waits for.
+type base struct {
+	*socketio.MemoryAdapter
+	nsp    *socketio.Namespace
+	client redis.UniversalClient
+	opts   Options
+	log    *slog.Logger
+	uid    string
+
+	ctx    context.Context // ends on Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	ackIDs atomic.Uint64
+
+	mu       sync.Mutex
+	closed   bool
+	requests map[string]*request
+	acks     map[string]*ackRequest
+}
+
+func newBase(nsp *socketio.Namespace, client redis.UniversalClient, opts Options, uid string) *base {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &base{
+		MemoryAdapter: socketio.NewMemoryAdapter(nsp),
+		nsp:           nsp, client: client, opts: opts, uid: uid,
+		log:      opts.Logger.With("adapter", "redis", "nsp", nsp.Name(), "uid", uid),
+		ctx:      ctx, cancel: cancel,
+		requests: make(map[string]*request),
+		acks:     make(map[string]*ackRequest),
+	}
+}
+
+// request is a pending request to the other servers.
+type request struct {
+	kind     int
+	expected int // answers to wait for
+	got      int
+	sockets  []*socketio.RemoteSocket
+	ids      map[string]struct{}
+	rooms    map[string]struct{}
+	onAck    func(socketio.Response)
+	done     chan struct{}
+}
+
+// ackRequest routes the answers to a broadcast with acknowledgements.
+type ackRequest struct {
+	expect func(int)
+	onAck  func(socketio.Response)
+}
+
+func (b *base) nextAckID() uint64 { return ackIDBase + b.ackIDs.Add(1) - 1 }
+
+// spawn runs f on a goroutine that Close waits for; false once closed.
+func (b *base) spawn(f func()) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return false
+	}
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		f()
+	}()
+	return true
+}
+
+func (b *base) register(id string, r *request) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return ErrClosed
+	}
+	b.requests[id] = r
+	return nil
+}
+
+func (b *base) unregister(id string) {
+	b.mu.Lock()
+	delete(b.requests, id)
+	b.mu.Unlock()
+}
+
+func (b *base) hasRequest(id string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	_, ok := b.requests[id]
+	return ok
+}
+
+// finishLocked completes r; b.mu is held.
+func (b *base) finishLocked(id string, r *request) {
+	delete(b.requests, id)
+	close(r.done)
+}
+
+// await waits for request id to complete, for RequestsTimeout at most.
+func (b *base) await(ctx context.Context, id string, r *request, what string) error {
+	t := time.NewTimer(b.opts.RequestsTimeout)
+	defer t.Stop()
+	select {
+	case <-r.done:
+		return nil
+	case <-t.C:
+		b.mu.Lock()
+		got, want := r.got, r.expected
+		b.mu.Unlock()
+		b.unregister(id)
+		err := fmt.Errorf("%w while waiting for %s response (%d of %d answers)", ErrTimeout, what, got, want)
+		b.log.Warn("redisadapter: request timed out", "request", what, "err", err)
+		return err
+	case <-ctx.Done():
+		b.unregister(id)
+		return ctx.Err()
+	case <-b.ctx.Done():
+		return ErrClosed
+	}
+}
+
+// registerAck stores the callbacks of a broadcast with acks until ctx ends.
+func (b *base) registerAck(ctx context.Context, id string, expect func(int), onAck func(socketio.Response)) error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return ErrClosed
+	}
+	b.acks[id] = &ackRequest{expect: expect, onAck: onAck}
+	b.wg.Add(1)
+	b.mu.Unlock()
+	go func() {
+		defer b.wg.Done()
+		select {
+		case <-ctx.Done():
+		case <-b.ctx.Done():
+		}
+		b.dropAck(id)
+	}()
+	return nil
+}
+
+func (b *base) dropAck(id string) {
+	b.mu.Lock()
+	delete(b.acks, id)
+	b.mu.Unlock()
+}
+
+func (b *base) ackRequest(id string) *ackRequest {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.acks[id]
+}
+
+// onAnswer applies one answer to request id; fn runs under the lock and
+// reports whether the answer counts. Returns the request's SSE callback to
+// call (outside the lock) if any.
+func (b *base) onAnswer(id string, fn func(r *request) bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	r := b.requests[id]
+	if r == nil {
+		return
+	}
+	if !fn(r) {
+		return
+	}
+	r.got++
+	if r.got >= r.expected {
+		b.finishLocked(id, r)
+	}
+}
+
+// shutdown marks the adapter closed and ends its context; callers then
+// release their subscriptions and wait with b.wg.
+func (b *base) shutdown() bool {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return false
+	}
+	b.closed = true
+	b.requests = map[string]*request{}
+	b.acks = map[string]*ackRequest{}
+	b.mu.Unlock()
+	b.cancel()
+	return true
+}
+
+// bounded returns ctx limited to RequestsTimeout and to the adapter's life.
+func (b *base) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.opts.RequestsTimeout)
+	stop := context.AfterFunc(b.ctx, cancel)
+	return ctx, func() { stop(); cancel() }
+}
+
+// numSub sums PUBSUB NUMSUB (or SHARDNUMSUB) for channel over the
+// deployment: every master of a cluster, or the one server.
+func numSub(ctx context.Context, client redis.UniversalClient, shard bool, channel string) (int, error) {
+	one := func(ctx context.Context, c redis.Cmdable) (int64, error) {
+		var m map[string]int64
+		var err error
+		if shard {
+			m, err = c.PubSubShardNumSub(ctx, channel).Result()
+		} else {
+			m, err = c.PubSubNumSub(ctx, channel).Result()
+		}
+		return m[channel], err
+	}
+	if cc, ok := client.(*redis.ClusterClient); ok {
+		var mu sync.Mutex
+		var total int64
+		err := cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+			n, err := one(ctx, c)
+			mu.Lock()
+			total += n
+			mu.Unlock()
+			return err
+		})
+		return int(total), err
+	}
+	n, err := one(ctx, client)
+	return int(n), err
+}
