@@ -216,6 +216,8 @@ func (n *Namespace) runConnect(s *Socket) {
 		if err := n.runMiddlewares(s); err != nil {
 			c.removeSocket(s)
 			c.sendConnectError(n.name, err)
+			// A refused client must not leave empty children behind.
+			n.cleanupIfEmpty()
 			return
 		}
 	}

@@ -31,13 +31,19 @@ type testClient struct {
 func startServer(t *testing.T, opts *Options) (*Server, *httptest.Server) {
 	t.Helper()
 	io := NewServer(opts)
+	hs := startHTTP(t, io)
+	t.Cleanup(func() { _ = io.Close() })
+	return io, hs
+}
+
+func startHTTP(t *testing.T, io *Server) *httptest.Server {
+	t.Helper()
 	hs := httptest.NewServer(io)
 	t.Cleanup(func() {
 		hs.CloseClientConnections()
 		hs.Close()
-		_ = io.Close()
 	})
-	return io, hs
+	return hs
 }
 
 func dial(t *testing.T, hs *httptest.Server) *testClient {

@@ -168,3 +168,15 @@ func (c *testClient) ack(id int, argsJSON string) {
 	c.t.Helper()
 	c.send(fmt.Sprintf("3%d%s", id, argsJSON))
 }
+
+// expectEvents reads len(names) events, in any order, and checks their
+// names.
+func (c *testClient) expectEvents(names ...string) {
+	c.t.Helper()
+	var got []string
+	for range names {
+		_, arr := c.event()
+		got = append(got, arr[0].(string))
+	}
+	require.ElementsMatch(c.t, names, got)
+}

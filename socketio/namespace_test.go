@@ -1,0 +1,139 @@
+package socketio
+
+import (
+	"context"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/gosio/gosio/engineio"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDynamicNamespacesAndCleanup(t *testing.T) {
+	io, hs := startServer(t, &Options{CleanupEmptyChildNamespaces: true})
+	created := make(chan string, 4)
+	io.On("new_namespace", func(n *Namespace) { created <- n.Name() })
+	parent := io.OfRegexp(regexp.MustCompile(`^/room-\d+$`))
+	parent.Use(func(s *Socket) error {
+		if s.Handshake().Auth["ok"] != true {
+			return &ConnectError{Message: "no"}
+		}
+		return nil
+	})
+	connected := make(chan *Socket, 2)
+	parent.OnConnection(func(s *Socket) { connected <- s })
+
+	a, b := dial(t, hs), dial(t, hs)
+	a.connect("/room-1", `{"ok":true}`)
+	b.connect("/room-2", `{"ok":true}`)
+	assert.ElementsMatch(t, []string{"/room-1", "/room-2"}, []string{<-created, <-created})
+	sa, sb := <-connected, <-connected
+	assert.Len(t, parent.Children(), 2)
+
+	require.NoError(t, parent.Emit("all", 1))
+	assert.Equal(t, `2/room-1,["all",1]`, a.next())
+	assert.Equal(t, `2/room-2,["all",1]`, b.next())
+
+	a.send(`0/room-3,{"ok":false}`)
+	assert.Equal(t, `4/room-3,{"message":"no"}`, a.next())
+	a.send(`0/other,`)
+	assert.Equal(t, `4/other,{"message":"Invalid namespace"}`, a.next())
+
+	// The last socket of a child leaves: the child goes away.
+	removed := make(chan struct{})
+	sa.On("disconnect", func() { close(removed) })
+	a.send(`1/room-1,`)
+	<-removed
+	require.Eventually(t, func() bool { return len(parent.Children()) == 1 }, 5*time.Second, 5*time.Millisecond)
+	assert.True(t, sb.Connected())
+}
+
+func TestConnectTimeoutClosesIdleConnection(t *testing.T) {
+	io, hs := startServer(t, &Options{ConnectTimeout: 100 * time.Millisecond})
+	_ = io
+	c := dial(t, hs)
+	select {
+	case <-c.done: // the server closed the connection
+	case <-time.After(5 * time.Second):
+		t.Fatal("idle connection not closed")
+	}
+}
+
+func TestManyNamespacesOverOneConnection(t *testing.T) {
+	io, hs := startServer(t, nil)
+	for _, name := range []string{"/a", "/b", "/c"} {
+		io.Of(name).OnConnection(func(s *Socket) {
+			s.On("who", func(ack Ack) { _ = ack(s.Namespace().Name()) })
+		})
+	}
+	c := dial(t, hs)
+	c.connect("/a", "")
+	c.connect("/b", "")
+	c.connect("/c", "")
+	c.send(`2/b,1["who"]`)
+	assert.Equal(t, `3/b,1["/b"]`, c.next())
+	c.send(`2/c,2["who"]`)
+	assert.Equal(t, `3/c,2["/c"]`, c.next())
+}
+
+func TestServerSideEmitIsLocalNoOp(t *testing.T) {
+	io := NewServer(nil)
+	defer io.Close()
+	called := false
+	io.On("hello", func(string) { called = true })
+	require.NoError(t, io.ServerSideEmit("hello", "x"))
+	answers, err := io.ServerSideEmitWithAck(context.Background(), "hello", "x")
+	require.NoError(t, err)
+	assert.Empty(t, answers)
+	assert.False(t, called, "a lone server does not receive its own server-side emits")
+	assert.ErrorIs(t, io.ServerSideEmit("disconnect"), ErrReservedEvent)
+
+	// What a cluster adapter delivers reaches the listeners, typed, with an ack.
+	got := make(chan string, 1)
+	io.Of("/").On("greet", func(name string, ack Ack) { got <- name; _ = ack("hi " + name) })
+	answered := make(chan []any, 1)
+	io.Of("/").ReceiveServerSideEmit([]any{"greet", "bob"}, func(a []any) { answered <- a })
+	assert.Equal(t, "bob", <-got)
+	assert.Equal(t, []any{"hi bob"}, <-answered)
+}
+
+func TestShutdownDisconnectsWithReason(t *testing.T) {
+	io := NewServer(nil)
+	hs := startHTTP(t, io)
+	reasons := make(chan string, 2)
+	io.On("connection", func(s *Socket) {
+		s.On("disconnect", func(r string) { reasons <- r })
+		_ = s.Emit("welcome")
+	})
+	c := dial(t, hs)
+	c.connect("/", "")
+	assert.Equal(t, `2["welcome"]`, c.next())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, io.Shutdown(ctx))
+	assert.Equal(t, "server shutting down", <-reasons)
+	assert.Equal(t, "1", c.nextRaw(), "the client is told the session closed")
+	assert.ErrorIs(t, io.Shutdown(ctx), ErrServerClosed)
+}
+
+func TestSlowClientPolicy(t *testing.T) {
+	io, hs := startServer(t, &Options{Engine: engineio.Options{
+		MaxQueuedMessages: 8, SlowClient: engineio.SlowClientError,
+	}})
+	sockets := make(chan *Socket, 1)
+	io.On("connection", func(s *Socket) { sockets <- s })
+	c := dial(t, hs)
+	c.connect("/", "")
+	s := <-sockets
+	// Fill the queue faster than it drains: at some point Send refuses, and
+	// the error says why; nothing panics and the socket stays usable.
+	var full error
+	for i := 0; i < 100000 && full == nil; i++ {
+		full = s.Emit("flood", i)
+	}
+	assert.ErrorIs(t, full, engineio.ErrQueueFull)
+	packets, _ := s.QueueLen()
+	assert.LessOrEqual(t, packets, 8)
+}

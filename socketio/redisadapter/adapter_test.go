@@ -1,0 +1,305 @@
+package redisadapter
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gosio/gosio/socketio"
+)
+
+// clusterSuite runs the same behaviour checks on the classic and the
+// sharded adapters.
+func clusterSuite(t *testing.T, sharded bool, mode SubscriptionMode) {
+	cfg := func() clusterConfig {
+		return clusterConfig{sharded: sharded, opts: Options{SubscriptionMode: mode, RequestsTimeout: 2 * time.Second}}
+	}
+
+	t.Run("broadcast reaches every client once", func(t *testing.T) {
+		nodes := startCluster(t, 3, cfg())
+		cs := connectAll(t, nodes, 2, nil)
+		for from := range nodes {
+			require.NoError(t, nodes[from].io.Emit("hello", from, "x", []byte{1, 2}))
+			for _, c := range flat(cs) {
+				args := c.expectEvent("hello")
+				assert.EqualValues(t, from, args[0])
+			}
+		}
+		for _, c := range flat(cs) {
+			c.expectNothing(100 * time.Millisecond)
+		}
+	})
+
+	t.Run("rooms and except across nodes", func(t *testing.T) {
+		nodes := startCluster(t, 3, cfg())
+		// client j of each node: j=0 in a, j=1 in a,b, j=2 in none.
+		cs := connectAll(t, nodes, 3, func(i, j int) string {
+			return [...]string{"&rooms=a", "&rooms=a,b", ""}[j]
+		})
+		require.NoError(t, nodes[1].io.To("a").Emit("to-a"))
+		require.NoError(t, nodes[2].io.To("a").Except("b").Emit("a-not-b"))
+		require.NoError(t, nodes[0].io.To("a", "b").Emit("a-or-b"))
+		require.NoError(t, nodes[0].io.Except("a").Emit("not-a"))
+		for i := range nodes {
+			cs[i][0].expectEvents("to-a", "a-not-b", "a-or-b")
+			cs[i][1].expectEvents("to-a", "a-or-b")
+			cs[i][2].expectEvents("not-a")
+		}
+		for _, c := range flat(cs) {
+			c.expectNothing(100 * time.Millisecond)
+		}
+	})
+
+	t.Run("emit to a remote socket id", func(t *testing.T) {
+		nodes := startCluster(t, 3, cfg())
+		cs := connectAll(t, nodes, 1, nil)
+		target := cs[2][0]
+		require.NoError(t, nodes[0].io.To(target.id).Emit("direct", "hi"))
+		assert.Equal(t, []any{"hi"}, target.expectEvent("direct"))
+		cs[0][0].expectNothing(100 * time.Millisecond)
+		cs[1][0].expectNothing(0)
+	})
+
+	t.Run("local flag stays on the server", func(t *testing.T) {
+		nodes := startCluster(t, 2, cfg())
+		cs := connectAll(t, nodes, 1, nil)
+		require.NoError(t, nodes[0].io.Local().Emit("local"))
+		cs[0][0].expectEvent("local")
+		cs[1][0].expectNothing(200 * time.Millisecond)
+	})
+
+	t.Run("broadcast with acks collects every client", func(t *testing.T) {
+		nodes := startCluster(t, 3, cfg())
+		cs := connectAll(t, nodes, 2, nil)
+		var wg sync.WaitGroup
+		for i, c := range flat(cs) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				id, arr := c.event()
+				assert.Equal(t, "question", arr[0])
+				assert.GreaterOrEqual(t, id, 0)
+				c.ack(id, `[`+string(rune('0'+i))+`]`)
+			}()
+		}
+		rs, err := nodes[1].io.Timeout(3*time.Second).EmitWithAck(bg(), "question", 42)
+		require.NoError(t, err)
+		wg.Wait()
+		require.Len(t, rs, 6)
+		var got []int
+		for _, r := range rs {
+			var n int
+			require.NoError(t, r.Decode(&n))
+			got = append(got, n)
+		}
+		sort.Ints(got)
+		assert.Equal(t, []int{0, 1, 2, 3, 4, 5}, got)
+	})
+
+	t.Run("broadcast with acks times out on a silent client", func(t *testing.T) {
+		nodes := startCluster(t, 2, cfg())
+		cs := connectAll(t, nodes, 1, nil)
+		go func() {
+			id, _ := cs[0][0].event()
+			cs[0][0].ack(id, `["ok"]`)
+		}()
+		start := time.Now()
+		rs, err := nodes[0].io.Timeout(500*time.Millisecond).EmitWithAck(bg(), "question")
+		require.ErrorIs(t, err, socketio.ErrAckTimeout)
+		assert.Len(t, rs, 1)
+		assert.Less(t, time.Since(start), 2*time.Second)
+		cs[1][0].expectEvent("question")
+	})
+
+	t.Run("fetchSockets sees every socket and acts on remote ones", func(t *testing.T) {
+		nodes := startCluster(t, 3, cfg())
+		cs := connectAll(t, nodes, 2, func(i, j int) string { return "&rooms=r&data=n" + string(rune('0'+i)) })
+		socks, err := nodes[0].io.FetchSockets(bg())
+		require.NoError(t, err)
+		require.Len(t, socks, 6)
+		byID := map[string]*socketio.RemoteSocket{}
+		for _, s := range socks {
+			byID[s.ID] = s
+		}
+		for i, row := range cs {
+			for _, c := range row {
+				s := byID[c.id]
+				require.NotNil(t, s, "socket %s of node %d", c.id, i)
+				assert.ElementsMatch(t, []string{c.id, "r"}, s.Rooms)
+				assert.Equal(t, map[string]any{"tag": "n" + string(rune('0'+i))}, s.Data)
+				require.NotNil(t, s.Handshake)
+				assert.Equal(t, "n"+string(rune('0'+i)), s.Handshake.Query.Get("data"))
+				assert.NotEmpty(t, s.Handshake.Address)
+				assert.WithinDuration(t, time.Now(), s.Handshake.Time, time.Minute)
+				assert.Equal(t, i == 0, s.Local() != nil)
+			}
+		}
+		// Filtered fetch.
+		remote := byID[cs[2][1].id]
+		require.NoError(t, remote.Join("joined"))
+		require.Eventually(t, func() bool {
+			got, err := nodes[1].io.In("joined").FetchSockets(bg())
+			return err == nil && len(got) == 1 && got[0].ID == remote.ID
+		}, 3*time.Second, 20*time.Millisecond)
+		require.NoError(t, remote.Emit("private", 1))
+		assert.Equal(t, []any{float64(1)}, cs[2][1].expectEvent("private"))
+		require.NoError(t, remote.Leave("joined"))
+		require.Eventually(t, func() bool {
+			got, err := nodes[1].io.In("joined").FetchSockets(bg())
+			return err == nil && len(got) == 0
+		}, 3*time.Second, 20*time.Millisecond)
+		require.NoError(t, remote.Disconnect(false))
+		assert.Equal(t, "1", cs[2][1].next())
+	})
+
+	t.Run("socketsJoin, socketsLeave and disconnectSockets across nodes", func(t *testing.T) {
+		nodes := startCluster(t, 3, cfg())
+		cs := connectAll(t, nodes, 2, func(i, j int) string {
+			if j == 0 {
+				return "&rooms=src"
+			}
+			return ""
+		})
+		require.NoError(t, nodes[0].io.In("src").SocketsJoin("dst"))
+		require.Eventually(t, func() bool {
+			got, err := nodes[2].io.In("dst").FetchSockets(bg())
+			return err == nil && len(got) == 3
+		}, 3*time.Second, 20*time.Millisecond)
+		require.NoError(t, nodes[1].io.To("dst").Emit("in-dst"))
+		for i := range nodes {
+			cs[i][0].expectEvent("in-dst")
+			cs[i][1].expectNothing(50 * time.Millisecond)
+		}
+		require.NoError(t, nodes[1].io.In("src").SocketsLeave("dst"))
+		require.Eventually(t, func() bool {
+			got, err := nodes[2].io.In("dst").FetchSockets(bg())
+			return err == nil && len(got) == 0
+		}, 3*time.Second, 20*time.Millisecond)
+		require.NoError(t, nodes[2].io.In("src").DisconnectSockets(true))
+		for i := range nodes {
+			assert.Equal(t, "1", cs[i][0].next())
+		}
+		require.Eventually(t, func() bool {
+			got, err := nodes[0].io.FetchSockets(bg())
+			return err == nil && len(got) == 3
+		}, 3*time.Second, 20*time.Millisecond)
+	})
+
+	t.Run("serverSideEmit with and without acks", func(t *testing.T) {
+		got := make(chan string, 10)
+		nodes := startCluster(t, 3, clusterConfig{sharded: sharded, opts: cfg().opts, setup: func(i int, io *socketio.Server) {
+			io.Of("/").On("ping", func(from string, ack socketio.Ack) {
+				got <- from + "->" + string(rune('0'+i))
+				_ = ack(map[string]any{"node": i})
+			})
+			io.Of("/").On("note", func(s string) { got <- "note:" + s + "@" + string(rune('0'+i)) })
+		}})
+		require.NoError(t, nodes[0].io.ServerSideEmit("note", "x"))
+		recv := []string{<-got, <-got}
+		assert.ElementsMatch(t, []string{"note:x@1", "note:x@2"}, recv)
+
+		ctx, cancel := context.WithTimeout(bg(), 3*time.Second)
+		defer cancel()
+		rs, err := nodes[1].io.ServerSideEmitWithAck(ctx, "ping", "n1")
+		require.NoError(t, err)
+		require.Len(t, rs, 2)
+		var ids []int
+		for _, r := range rs {
+			var v struct{ Node int }
+			require.NoError(t, r.Decode(&v))
+			ids = append(ids, v.Node)
+		}
+		sort.Ints(ids)
+		assert.Equal(t, []int{0, 2}, ids)
+		assert.ElementsMatch(t, []string{"n1->0", "n1->2"}, []string{<-got, <-got})
+		select {
+		case s := <-got:
+			t.Fatalf("unexpected %q", s)
+		case <-time.After(100 * time.Millisecond):
+		}
+	})
+
+	t.Run("serverCount and allRooms", func(t *testing.T) {
+		nodes := startCluster(t, 3, cfg())
+		connectAll(t, nodes, 1, func(i, j int) string { return "&rooms=room" + string(rune('0'+i)) })
+		n, err := nodes[0].adapter().ServerCount(bg())
+		require.NoError(t, err)
+		assert.Equal(t, 3, n)
+		rooms, err := nodes[0].adapter().AllRooms(bg())
+		require.NoError(t, err)
+		if sharded {
+			// Node's ClusterAdapter answers allRooms locally only.
+			assert.Contains(t, rooms, "room0")
+		} else {
+			assert.Subset(t, rooms, []string{"room0", "room1", "room2"})
+		}
+	})
+}
+
+func TestCluster(t *testing.T) { clusterSuite(t, false, "") }
+
+func TestClusterSpecificResponseChannel(t *testing.T) {
+	requireRedis(t, redisAddr)
+	nodes := startCluster(t, 3, clusterConfig{opts: Options{PublishOnSpecificResponseChannel: true}})
+	cs := connectAll(t, nodes, 1, nil)
+	socks, err := nodes[0].io.FetchSockets(bg())
+	require.NoError(t, err)
+	assert.Len(t, socks, 3)
+	go func() {
+		for _, c := range flat(cs) {
+			id, _ := c.event()
+			c.ack(id, `[1]`)
+		}
+	}()
+	rs, err := nodes[0].io.Timeout(2*time.Second).EmitWithAck(bg(), "q")
+	require.NoError(t, err)
+	assert.Len(t, rs, 3)
+}
+
+// A server that subscribes but never answers makes requests time out
+// after RequestsTimeout, with an error.
+func TestRequestsTimeout(t *testing.T) {
+	key := testKey(t)
+	nodes := startCluster(t, 1, clusterConfig{opts: Options{Key: key, RequestsTimeout: 300 * time.Millisecond}})
+	mute := redis.NewClient(&redis.Options{Addr: redisAddr})
+	defer mute.Close()
+	ps := mute.Subscribe(bg(), key+"-request#/#")
+	defer ps.Close()
+	_, err := ps.Receive(bg())
+	require.NoError(t, err)
+	waitServerCount(t, nodes, 2)
+
+	start := time.Now()
+	_, err = nodes[0].io.FetchSockets(bg())
+	require.ErrorIs(t, err, ErrTimeout)
+	_, err = nodes[0].adapter().AllRooms(bg())
+	require.ErrorIs(t, err, ErrTimeout)
+	assert.Less(t, time.Since(start), 2*time.Second)
+}
+
+// Adapter methods fail with ErrClosed after Close, and Close is idempotent.
+func TestClose(t *testing.T) {
+	requireRedis(t, redisAddr)
+	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
+	defer rdb.Close()
+	key := testKey(t)
+	io := socketio.NewServer(&socketio.Options{Adapter: New(rdb, &Options{Key: key})})
+	a := io.Of("/").Adapter()
+	n, err := a.ServerCount(bg())
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	require.NoError(t, io.Close())
+	require.NoError(t, a.Close())
+	subs, err := rdb.PubSubNumSub(bg(), key+"-request#/#").Result()
+	require.NoError(t, err)
+	assert.Zero(t, subs[key+"-request#/#"])
+	err = a.ServerSideEmit(bg(), []any{"x"}, func(socketio.Response) {})
+	assert.True(t, err == nil || errors.Is(err, ErrClosed) || errors.Is(err, context.Canceled), "%v", err)
+}

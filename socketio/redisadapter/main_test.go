@@ -1,0 +1,149 @@
+package redisadapter
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/gosio/gosio/socketio"
+)
+
+// Every test in the package ends with no goroutine left behind: adapters'
+// subscriber loops and handlers included.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+const redisAddr = "127.0.0.1:6379"
+
+// requireRedis skips (or, under CI=true, fails) when no Redis answers.
+func requireRedis(t *testing.T, addr string) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err == nil {
+		_ = c.Close()
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("Redis is required at %s (run `make redis`): %v", addr, err)
+	}
+	t.Skipf("no Redis at %s (run `make redis`; under CI=true this fails): %v", addr, err)
+}
+
+var keySeq atomic.Int64
+
+// testKey returns a channel prefix no other test uses.
+func testKey(t *testing.T) string {
+	return fmt.Sprintf("gosio-test-%d-%s-%d", os.Getpid(), strings.ReplaceAll(t.Name(), "/", "_"), keySeq.Add(1))
+}
+
+type node struct {
+	io  *socketio.Server
+	hs  *httptest.Server
+	rdb *redis.Client
+}
+
+func (n *node) adapter() socketio.Adapter { return n.io.Of("/").Adapter() }
+
+type clusterConfig struct {
+	addr    string
+	sharded bool
+	opts    Options
+	setup   func(i int, io *socketio.Server)
+}
+
+// startCluster starts n servers on one Redis, each behind httptest. Each
+// socket joins the rooms listed in its query (?rooms=a,b) and stores its
+// "data" query value as its data.
+func startCluster(t *testing.T, n int, cfg clusterConfig) []*node {
+	t.Helper()
+	if cfg.addr == "" {
+		cfg.addr = redisAddr
+	}
+	requireRedis(t, cfg.addr)
+	if cfg.opts.Key == "" {
+		cfg.opts.Key = testKey(t)
+	}
+	nodes := make([]*node, n)
+	for i := range n {
+		rdb := redis.NewClient(&redis.Options{Addr: cfg.addr, MaxRetries: 1, DialTimeout: time.Second})
+		o := cfg.opts
+		factory := New(rdb, &o)
+		if cfg.sharded {
+			factory = NewSharded(rdb, &o)
+		}
+		io := socketio.NewServer(&socketio.Options{Adapter: factory})
+		io.OnConnection(func(s *socketio.Socket) {
+			if rooms := s.Handshake().Query.Get("rooms"); rooms != "" {
+				s.Join(strings.Split(rooms, ",")...)
+			}
+			if d := s.Handshake().Query.Get("data"); d != "" {
+				s.SetData(map[string]any{"tag": d})
+			}
+		})
+		if cfg.setup != nil {
+			cfg.setup(i, io)
+		}
+		hs := httptest.NewServer(io)
+		nd := &node{io: io, hs: hs, rdb: rdb}
+		nodes[i] = nd
+		t.Cleanup(func() {
+			hs.CloseClientConnections()
+			hs.Close()
+			_ = io.Close()
+			_ = rdb.Close()
+		})
+	}
+	waitServerCount(t, nodes, n)
+	return nodes
+}
+
+// waitServerCount waits until every node counts want servers.
+func waitServerCount(t *testing.T, nodes []*node, want int) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		for _, nd := range nodes {
+			got, err := nd.adapter().ServerCount(context.Background())
+			if err != nil || got != want {
+				return false
+			}
+		}
+		return true
+	}, 10*time.Second, 20*time.Millisecond)
+}
+
+// connectAll connects per clients to each node, with query q(i, j).
+func connectAll(t *testing.T, nodes []*node, per int, q func(i, j int) string) [][]*testClient {
+	t.Helper()
+	out := make([][]*testClient, len(nodes))
+	for i, nd := range nodes {
+		for j := range per {
+			query := ""
+			if q != nil {
+				query = q(i, j)
+			}
+			c := dial(t, nd.hs, query)
+			c.connect("")
+			out[i] = append(out[i], c)
+		}
+	}
+	return out
+}
+
+func flat(cs [][]*testClient) []*testClient {
+	var out []*testClient
+	for _, row := range cs {
+		out = append(out, row...)
+	}
+	return out
+}
+
+func bg() context.Context { return context.Background() }
