@@ -158,7 +158,7 @@ func (b *BroadcastOperator) startAck(ctx context.Context, event string, args []a
 	opts := b.options()
 	for _, n := range b.targets {
 		pkt := &parser.Packet{
-			Type: parser.Event, Namespace: n.name, ID: n.nextAckID(), HasID: true,
+			Type: parser.Event, Namespace: n.name, ID: n.NextAckID(), HasID: true,
 			Data: append([]any{event}, args...),
 		}
 		if err := n.adapter.BroadcastWithAck(ctx, pkt, opts, c.expect, c.add); err != nil {

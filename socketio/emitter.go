@@ -54,7 +54,7 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Re
 		defer cancel()
 	}
 	s := e.s
-	pkt.ID, pkt.HasID = s.nsp.nextAckID(), true
+	pkt.ID, pkt.HasID = s.nsp.NextAckID(), true
 	answer := make(chan []parser.RawValue, 1)
 	if !s.registerAck(pkt.ID, func(a []parser.RawValue) { answer <- a }) {
 		return Response{}, ErrNotConnected

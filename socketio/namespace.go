@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,7 +30,7 @@ type Namespace struct {
 	sockets     map[string]*Socket
 	middlewares []Middleware
 	onConnect   []func(*Socket)
-	roomEvents  []func(RoomEvent)
+	roomEvents  []*roomListener
 	// serverListeners receive ServerSideEmit events from other servers.
 	serverListeners map[string][]*handlerFunc
 
@@ -127,12 +128,21 @@ func (n *Namespace) ReceiveServerSideEmit(args []any, ack func(args []any)) {
 }
 
 // OnRoomEvent registers fn for room changes: created, deleted, joined, left.
-// fn runs on the goroutine that changed the rooms and must not block.
-func (n *Namespace) OnRoomEvent(fn func(RoomEvent)) {
+// fn runs on the goroutine that changed the rooms and must not block. The
+// returned function unregisters it.
+func (n *Namespace) OnRoomEvent(fn func(RoomEvent)) (unregister func()) {
+	l := &roomListener{fn: fn}
 	n.mu.Lock()
-	n.roomEvents = append(n.roomEvents, fn)
+	n.roomEvents = append(n.roomEvents, l)
 	n.mu.Unlock()
+	return func() {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		n.roomEvents = slices.DeleteFunc(slices.Clone(n.roomEvents), func(x *roomListener) bool { return x == l })
+	}
 }
+
+type roomListener struct{ fn func(RoomEvent) }
 
 func (n *Namespace) emitRoomEvents(events []RoomEvent) {
 	if len(events) == 0 {
@@ -142,8 +152,8 @@ func (n *Namespace) emitRoomEvents(events []RoomEvent) {
 	fns := n.roomEvents
 	n.mu.RUnlock()
 	for _, e := range events {
-		for _, fn := range fns {
-			fn(e)
+		for _, l := range fns {
+			l.fn(e)
 		}
 	}
 }
@@ -182,7 +192,10 @@ func (n *Namespace) socketsByID(ids []string) []*Socket {
 	return out
 }
 
-func (n *Namespace) nextAckID() uint64 { return n.ackIDs.Add(1) - 1 }
+// NextAckID returns a fresh acknowledgement id, unique within the namespace
+// on this server. Cluster adapters use it for broadcasts they deliver on
+// behalf of other servers.
+func (n *Namespace) NextAckID() uint64 { return n.ackIDs.Add(1) - 1 }
 
 // newSocket creates a socket for client c; it is not connected yet.
 func (n *Namespace) newSocket(c *client, auth map[string]any, query string) *Socket {
@@ -366,6 +379,14 @@ func (n *Namespace) ServerSideEmit(event string, args ...any) error {
 func (n *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, args ...any) ([]Response, error) {
 	if reservedEvents[event] {
 		return nil, ErrReservedEvent
+	}
+	if _, has := ctx.Deadline(); !has {
+		// A server that never answers must not make the caller wait forever.
+		if rt, ok := n.adapter.(interface{ RequestsTimeout() time.Duration }); ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, rt.RequestsTimeout())
+			defer cancel()
+		}
 	}
 	servers, err := n.adapter.ServerCount(ctx)
 	if err != nil {

@@ -3,6 +3,7 @@ package socketio
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -47,6 +48,9 @@ func NewServer(opts *Options) *Server {
 func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	srv.engine.ServeHTTP(w, r)
 }
+
+// Logger returns the server's logger (Options.Logger, or a silent one).
+func (srv *Server) Logger() *slog.Logger { return srv.opts.Logger }
 
 // Engine returns the underlying Engine.IO server.
 func (srv *Server) Engine() *engineio.Server { return srv.engine }

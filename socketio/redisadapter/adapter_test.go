@@ -21,16 +21,42 @@ func clusterSuite(t *testing.T, sharded bool, mode SubscriptionMode) {
 	cfg := func() clusterConfig {
 		return clusterConfig{sharded: sharded, opts: Options{SubscriptionMode: mode, RequestsTimeout: 2 * time.Second}}
 	}
+	// settle waits, in the dynamic modes, until the room channels that
+	// single-room broadcasts use have their subscribers (they subscribe
+	// asynchronously, as in Node).
+	settle := func(t *testing.T, nodes []*node, rooms map[string]int) {
+		if !sharded || mode == Static {
+			return
+		}
+		sa := nodes[0].adapter().(*ShardedAdapter)
+		require.Eventually(t, func() bool {
+			for room, want := range rooms {
+				ch := sa.dynamicChannel(room)
+				got, err := nodes[0].rdb.PubSubShardNumSub(bg(), ch).Result()
+				if err != nil || int(got[ch]) != want {
+					return false
+				}
+			}
+			return true
+		}, 5*time.Second, 10*time.Millisecond)
+	}
 
 	t.Run("broadcast reaches every client once", func(t *testing.T) {
 		nodes := startCluster(t, 3, cfg())
 		cs := connectAll(t, nodes, 2, nil)
 		for from := range nodes {
 			require.NoError(t, nodes[from].io.Emit("hello", from, "x", []byte{1, 2}))
-			for _, c := range flat(cs) {
+		}
+		for _, c := range flat(cs) {
+			var froms []float64
+			for range nodes {
 				args := c.expectEvent("hello")
-				assert.EqualValues(t, from, args[0])
+				froms = append(froms, args[0].(float64))
+				assert.Equal(t, "x", args[1])
+				assert.Equal(t, map[string]any{"_placeholder": true, "num": float64(0)}, args[2])
+				assert.Equal(t, []byte{1, 2}, <-c.bin)
 			}
+			assert.ElementsMatch(t, []float64{0, 1, 2}, froms)
 		}
 		for _, c := range flat(cs) {
 			c.expectNothing(100 * time.Millisecond)
@@ -43,6 +69,7 @@ func clusterSuite(t *testing.T, sharded bool, mode SubscriptionMode) {
 		cs := connectAll(t, nodes, 3, func(i, j int) string {
 			return [...]string{"&rooms=a", "&rooms=a,b", ""}[j]
 		})
+		settle(t, nodes, map[string]int{"a": 3, "b": 3})
 		require.NoError(t, nodes[1].io.To("a").Emit("to-a"))
 		require.NoError(t, nodes[2].io.To("a").Except("b").Emit("a-not-b"))
 		require.NoError(t, nodes[0].io.To("a", "b").Emit("a-or-b"))
@@ -61,6 +88,9 @@ func clusterSuite(t *testing.T, sharded bool, mode SubscriptionMode) {
 		nodes := startCluster(t, 3, cfg())
 		cs := connectAll(t, nodes, 1, nil)
 		target := cs[2][0]
+		if mode == DynamicPrivate {
+			settle(t, nodes, map[string]int{target.id: 1})
+		}
 		require.NoError(t, nodes[0].io.To(target.id).Emit("direct", "hi"))
 		assert.Equal(t, []any{"hi"}, target.expectEvent("direct"))
 		cs[0][0].expectNothing(100 * time.Millisecond)
@@ -143,6 +173,9 @@ func clusterSuite(t *testing.T, sharded bool, mode SubscriptionMode) {
 		}
 		// Filtered fetch.
 		remote := byID[cs[2][1].id]
+		if mode == DynamicPrivate {
+			settle(t, nodes, map[string]int{remote.ID: 1})
+		}
 		require.NoError(t, remote.Join("joined"))
 		require.Eventually(t, func() bool {
 			got, err := nodes[1].io.In("joined").FetchSockets(bg())
@@ -172,6 +205,7 @@ func clusterSuite(t *testing.T, sharded bool, mode SubscriptionMode) {
 			got, err := nodes[2].io.In("dst").FetchSockets(bg())
 			return err == nil && len(got) == 3
 		}, 3*time.Second, 20*time.Millisecond)
+		settle(t, nodes, map[string]int{"dst": 3})
 		require.NoError(t, nodes[1].io.To("dst").Emit("in-dst"))
 		for i := range nodes {
 			cs[i][0].expectEvent("in-dst")
@@ -303,3 +337,7 @@ func TestClose(t *testing.T) {
 	err = a.ServerSideEmit(bg(), []any{"x"}, func(socketio.Response) {})
 	assert.True(t, err == nil || errors.Is(err, ErrClosed) || errors.Is(err, context.Canceled), "%v", err)
 }
+
+func TestShardedStatic(t *testing.T)         { clusterSuite(t, true, Static) }
+func TestShardedDynamic(t *testing.T)        { clusterSuite(t, true, Dynamic) }
+func TestShardedDynamicPrivate(t *testing.T) { clusterSuite(t, true, DynamicPrivate) }

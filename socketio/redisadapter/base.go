@@ -5,18 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gosio/gosio/socketio"
 )
-
-// ackIDBase starts the ack ids this adapter gives to broadcasts it delivers
-// for another server. The namespace's own counter starts at 0, so the two
-// never meet on a socket, and ids stay below 2^53 for JavaScript clients.
-const ackIDBase = 1 << 40
 
 // base is the state the classic and the sharded adapters share: local
 // rooms and delivery (the embedded MemoryAdapter), pending requests, and
@@ -32,7 +26,6 @@ type base struct {
 	ctx    context.Context // ends on Close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-	ackIDs atomic.Uint64
 
 	mu       sync.Mutex
 	closed   bool
@@ -45,8 +38,8 @@ func newBase(nsp *socketio.Namespace, client redis.UniversalClient, opts Options
 	return &base{
 		MemoryAdapter: socketio.NewMemoryAdapter(nsp),
 		nsp:           nsp, client: client, opts: opts, uid: uid,
-		log:      opts.Logger.With("adapter", "redis", "nsp", nsp.Name(), "uid", uid),
-		ctx:      ctx, cancel: cancel,
+		log: loggerFor(opts.Logger, nsp).With("adapter", "redis", "nsp", nsp.Name(), "uid", uid),
+		ctx: ctx, cancel: cancel,
 		requests: make(map[string]*request),
 		acks:     make(map[string]*ackRequest),
 	}
@@ -70,7 +63,7 @@ type ackRequest struct {
 	onAck  func(socketio.Response)
 }
 
-func (b *base) nextAckID() uint64 { return ackIDBase + b.ackIDs.Add(1) - 1 }
+func (b *base) nextAckID() uint64 { return b.nsp.NextAckID() }
 
 // spawn runs f on a goroutine that Close waits for; false once closed.
 func (b *base) spawn(f func()) bool {
@@ -244,4 +237,12 @@ func numSub(ctx context.Context, client redis.UniversalClient, shard bool, chann
 	}
 	n, err := one(ctx, client)
 	return int(n), err
+}
+
+// loggerFor is the adapter's logger: its own option, else the server's.
+func loggerFor(l *slog.Logger, nsp *socketio.Namespace) *slog.Logger {
+	if l != nil {
+		return l
+	}
+	return nsp.Server().Logger()
 }

@@ -3,6 +3,7 @@ package redisadapter
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http/httptest"
 	"os"
@@ -20,7 +21,24 @@ import (
 
 // Every test in the package ends with no goroutine left behind: adapters'
 // subscriber loops and handlers included.
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	// go-redis reports reconnections on its own logger; the fault tests
+	// provoke many.
+	redis.SetLogger(quietLogger{})
+	goleak.VerifyTestMain(m)
+}
+
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}
+
+// testLogger keeps the adapters' warnings out of the output unless -v.
+func testLogger() *slog.Logger {
+	if testing.Verbose() {
+		return slog.Default()
+	}
+	return slog.New(slog.DiscardHandler)
+}
 
 const redisAddr = "127.0.0.1:6379"
 
@@ -74,8 +92,11 @@ func startCluster(t *testing.T, n int, cfg clusterConfig) []*node {
 	}
 	nodes := make([]*node, n)
 	for i := range n {
-		rdb := redis.NewClient(&redis.Options{Addr: cfg.addr, MaxRetries: 1, DialTimeout: time.Second})
+		rdb := redis.NewClient(&redis.Options{Addr: cfg.addr})
 		o := cfg.opts
+		if o.Logger == nil {
+			o.Logger = testLogger()
+		}
 		factory := New(rdb, &o)
 		if cfg.sharded {
 			factory = NewSharded(rdb, &o)

@@ -24,8 +24,7 @@ type Options struct {
 	// Dynamic (default) or DynamicPrivate. Ignored by the classic adapter.
 	SubscriptionMode SubscriptionMode
 	// Logger receives Redis errors and malformed messages. Default: the
-	// server's logger is not reachable from an adapter, so nil means
-	// slog.Default().
+	// Socket.IO server's logger.
 	Logger *slog.Logger
 }
 
@@ -66,9 +65,6 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.SubscriptionMode == "" {
 		c.SubscriptionMode = Dynamic
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
 	}
 	return c
 }

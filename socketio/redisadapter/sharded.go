@@ -1,3 +1,637 @@
 package redisadapter
-import ("github.com/redis/go-redis/v9"; "github.com/gosio/gosio/socketio")
-func NewSharded(client redis.UniversalClient, opts *Options) func(*socketio.Namespace) socketio.Adapter { return New(client, opts) }
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/gosio/gosio/internal/msgpack"
+	"github.com/gosio/gosio/parser"
+	"github.com/gosio/gosio/socketio"
+)
+
+// Message types of socket.io-adapter's ClusterAdapter, which the sharded
+// adapter speaks.
+const (
+	msgInitialHeartbeat = iota + 1
+	msgHeartbeat
+	msgBroadcast
+	msgSocketsJoin
+	msgSocketsLeave
+	msgDisconnectSockets
+	msgFetchSockets
+	msgFetchSocketsResponse
+	msgServerSideEmit
+	msgServerSideEmitResponse
+	msgBroadcastClientCount
+	msgBroadcastAck
+	msgAdapterClose
+)
+
+// ShardedAdapter is the adapter of one namespace over Redis 7 sharded
+// Pub/Sub (SPUBLISH/SSUBSCRIBE), wire-compatible with Node's
+// createShardedAdapter. Obtain it through NewSharded.
+//
+// Channels: <key>#<nsp># for every message, <key>#<nsp>#<uid># for the
+// answers to this server, and in the dynamic modes <key>#<nsp>#<room># for
+// broadcasts to a single room. AllRooms is local, as in Node.
+type ShardedAdapter struct {
+	*base
+	channel         string
+	responseChannel string
+	subs            *shardSubscriber
+
+	roomMu  sync.Mutex
+	roomOps []roomOp
+	roomSig chan struct{}
+	// unregisterRooms stops the namespace's room events (dynamic modes).
+	unregisterRooms func()
+}
+
+type roomOp struct {
+	room      string
+	subscribe bool
+}
+
+var _ socketio.Adapter = (*ShardedAdapter)(nil)
+
+// NewSharded returns an adapter factory for socketio.Options.Adapter that
+// uses sharded Pub/Sub. Options.Key is Node's channelPrefix and
+// Options.SubscriptionMode its subscriptionMode (default Dynamic).
+func NewSharded(client redis.UniversalClient, opts *Options) func(*socketio.Namespace) socketio.Adapter {
+	o := opts.withDefaults()
+	return func(nsp *socketio.Namespace) socketio.Adapter { return newSharded(nsp, client, o) }
+}
+
+func newSharded(nsp *socketio.Namespace, client redis.UniversalClient, o Options) *ShardedAdapter {
+	a := &ShardedAdapter{base: newBase(nsp, client, o, newHexID()), roomSig: make(chan struct{}, 1)}
+	a.channel = o.Key + "#" + nsp.Name() + "#"
+	a.responseChannel = a.channel + a.uid + "#"
+	a.subs = newShardSubscriber(client, &a.wg, a.onRaw)
+
+	ctx, cancel := context.WithTimeout(a.ctx, o.RequestsTimeout)
+	defer cancel()
+	if err := a.subs.subscribe(ctx, a.channel, a.responseChannel); err != nil {
+		a.log.Warn("redisadapter: ssubscribe failed; go-redis retries in the background", "err", err)
+	}
+	if o.SubscriptionMode == Dynamic || o.SubscriptionMode == DynamicPrivate {
+		a.unregisterRooms = nsp.OnRoomEvent(a.onRoomEvent)
+		a.wg.Add(1)
+		go a.roomLoop()
+	}
+	return a
+}
+
+// UID returns the id this server uses on the wire.
+func (a *ShardedAdapter) UID() string { return a.uid }
+
+// RequestsTimeout returns how long requests wait for other servers.
+func (a *ShardedAdapter) RequestsTimeout() time.Duration { return a.opts.RequestsTimeout }
+
+func (a *ShardedAdapter) dynamicChannel(room string) string { return a.channel + room + "#" }
+
+// separateChannel reports whether room gets its own channel: public rooms
+// in dynamic mode, every room in dynamic-private mode.
+func (a *ShardedAdapter) separateChannel(room string) bool {
+	switch a.opts.SubscriptionMode {
+	case DynamicPrivate:
+		return true
+	case Dynamic:
+		return a.MemoryAdapter.SocketRooms(room) == nil // not a socket id
+	}
+	return false
+}
+
+// onRoomEvent queues (un)subscriptions: room events come on the goroutine
+// that changed the rooms, which must not wait on Redis.
+func (a *ShardedAdapter) onRoomEvent(e socketio.RoomEvent) {
+	var op roomOp
+	switch e.Kind {
+	case socketio.RoomCreated:
+		if !a.separateChannel(e.Room) {
+			return
+		}
+		op = roomOp{room: e.Room, subscribe: true}
+	case socketio.RoomDeleted:
+		op = roomOp{room: e.Room}
+	default:
+		return
+	}
+	a.roomMu.Lock()
+	a.roomOps = append(a.roomOps, op)
+	a.roomMu.Unlock()
+	select {
+	case a.roomSig <- struct{}{}:
+	default:
+	}
+}
+
+func (a *ShardedAdapter) roomLoop() {
+	defer a.wg.Done()
+	for {
+		select {
+		case <-a.ctx.Done():
+			return
+		case <-a.roomSig:
+		}
+		a.roomMu.Lock()
+		ops := a.roomOps
+		a.roomOps = nil
+		a.roomMu.Unlock()
+		for _, op := range ops {
+			ctx, cancel := context.WithTimeout(a.ctx, a.opts.RequestsTimeout)
+			var err error
+			if op.subscribe {
+				err = a.subs.subscribe(ctx, a.dynamicChannel(op.room))
+			} else {
+				err = a.subs.unsubscribe(ctx, a.dynamicChannel(op.room))
+			}
+			cancel()
+			if err != nil && a.ctx.Err() == nil {
+				a.log.Warn("redisadapter: room channel (un)subscribe failed", "room", op.room, "err", err)
+			}
+		}
+	}
+}
+
+// --- encoding ---
+
+// encode renders a message as Node does: msgpack when a type that may
+// carry binary does, JSON otherwise.
+func encodeClusterMessage(m map[string]any) ([]byte, error) {
+	typ, _ := m["type"].(int)
+	switch typ {
+	case msgBroadcast, msgBroadcastAck, msgFetchSocketsResponse, msgServerSideEmit, msgServerSideEmitResponse:
+		if hasBinary(m["data"]) {
+			return msgpack.Marshal(m)
+		}
+	}
+	return json.Marshal(m)
+}
+
+func (a *ShardedAdapter) publishTo(ctx context.Context, channel string, m map[string]any) error {
+	m["uid"] = a.uid
+	m["nsp"] = a.nsp.Name()
+	payload, err := encodeClusterMessage(m)
+	if err != nil {
+		return fmt.Errorf("redisadapter: encode: %w", err)
+	}
+	ctx, cancel := a.bounded(ctx)
+	defer cancel()
+	if err := a.client.SPublish(ctx, channel, payload).Err(); err != nil {
+		a.log.Warn("redisadapter: spublish failed", "channel", channel, "err", err)
+		return fmt.Errorf("redisadapter: spublish: %w", err)
+	}
+	return nil
+}
+
+// channelFor picks the channel of a message, as Node's computeChannel: a
+// broadcast without acks to one room goes to that room's channel in the
+// dynamic modes (dynamic leaves out rooms that look like socket ids).
+func (a *ShardedAdapter) channelFor(typ int, withAck bool, rooms []string) string {
+	if typ == msgBroadcast && !withAck && len(rooms) == 1 {
+		switch a.opts.SubscriptionMode {
+		case DynamicPrivate:
+			return a.dynamicChannel(rooms[0])
+		case Dynamic:
+			if len(rooms[0]) != 20 {
+				return a.dynamicChannel(rooms[0])
+			}
+		}
+	}
+	return a.channel
+}
+
+func (a *ShardedAdapter) respond(requester string, m map[string]any) {
+	a.spawn(func() { _ = a.publishTo(a.ctx, a.channel+requester+"#", m) })
+}
+
+// --- receiving ---
+
+func (a *ShardedAdapter) onRaw(msg *redis.Message) {
+	m, err := decodeMessage([]byte(msg.Payload))
+	if err != nil {
+		a.log.Warn("redisadapter: malformed message", "err", err)
+		return
+	}
+	if msg.Channel == a.responseChannel {
+		a.onResponse(m)
+		return
+	}
+	a.onMessage(m)
+}
+
+func (a *ShardedAdapter) onMessage(m map[string]any) {
+	uid, _ := m["uid"].(string)
+	if uid == a.uid {
+		return
+	}
+	if nsp, _ := m["nsp"].(string); nsp != a.nsp.Name() {
+		return
+	}
+	typ, _ := toInt(m["type"])
+	data, _ := m["data"].(map[string]any)
+	id, _ := data["requestId"].(string)
+	switch typ {
+	case msgBroadcast:
+		pkt := readPacket(data["packet"], a.nsp.Name())
+		if pkt == nil {
+			return
+		}
+		opts := readOpts(data["opts"])
+		if id == "" {
+			if err := a.MemoryAdapter.Broadcast(a.ctx, pkt, opts); err != nil {
+				a.log.Warn("redisadapter: cannot deliver broadcast", "err", err)
+			}
+			return
+		}
+		pkt.ID, pkt.HasID = a.nextAckID(), true
+		err := a.MemoryAdapter.BroadcastWithAck(a.ctx, pkt, opts,
+			func(n int) {
+				a.respond(uid, map[string]any{"type": msgBroadcastClientCount,
+					"data": map[string]any{"requestId": id, "clientCount": n}})
+			},
+			func(r socketio.Response) {
+				a.respond(uid, map[string]any{"type": msgBroadcastAck,
+					"data": map[string]any{"requestId": id, "packet": responseValue(r)}})
+			})
+		if err != nil {
+			a.log.Warn("redisadapter: cannot deliver broadcast", "err", err)
+		}
+	case msgSocketsJoin:
+		_ = a.MemoryAdapter.AddSockets(a.ctx, readOpts(data["opts"]), roomsArg(data["rooms"]))
+	case msgSocketsLeave:
+		_ = a.MemoryAdapter.DelSockets(a.ctx, readOpts(data["opts"]), roomsArg(data["rooms"]))
+	case msgDisconnectSockets:
+		_ = a.MemoryAdapter.DisconnectSockets(a.ctx, readOpts(data["opts"]), truthy(data["close"]))
+	case msgFetchSockets:
+		local, _ := a.MemoryAdapter.FetchSockets(a.ctx, readOpts(data["opts"]))
+		a.respond(uid, map[string]any{"type": msgFetchSocketsResponse,
+			"data": map[string]any{"requestId": id, "sockets": wireSockets(local, a.warnData)}})
+	case msgServerSideEmit:
+		packet, _ := data["packet"].([]any)
+		var ack func([]any)
+		if id != "" {
+			ack = func(args []any) {
+				v, err := msgpack.NormalizeValue(firstArg(args))
+				if err != nil {
+					a.log.Warn("redisadapter: cannot encode serverSideEmit answer", "err", err)
+					return
+				}
+				a.respond(uid, map[string]any{"type": msgServerSideEmitResponse,
+					"data": map[string]any{"requestId": id, "packet": v}})
+			}
+		}
+		a.spawn(func() { a.nsp.ReceiveServerSideEmit(packet, ack) })
+	case msgBroadcastClientCount, msgBroadcastAck, msgFetchSocketsResponse, msgServerSideEmitResponse:
+		a.onResponse(m)
+	}
+}
+
+// roomsArg reads the rooms of a join or leave: an array, or one room.
+func roomsArg(v any) []string {
+	if s, ok := v.(string); ok {
+		return []string{s}
+	}
+	return stringList(v)
+}
+
+func (a *ShardedAdapter) onResponse(m map[string]any) {
+	typ, _ := toInt(m["type"])
+	data, _ := m["data"].(map[string]any)
+	id, _ := data["requestId"].(string)
+	if id == "" {
+		return
+	}
+	switch typ {
+	case msgBroadcastClientCount:
+		if ar := a.ackRequest(id); ar != nil {
+			n, _ := toInt(data["clientCount"])
+			ar.expect(n)
+		}
+	case msgBroadcastAck:
+		if ar := a.ackRequest(id); ar != nil {
+			if r, err := socketio.NewResponse("", []any{data["packet"]}); err == nil {
+				ar.onAck(r)
+			}
+		}
+	case msgFetchSocketsResponse:
+		a.onAnswer(id, func(r *request) bool {
+			r.sockets = append(r.sockets, readSockets(a.nsp, data["sockets"])...)
+			return true
+		})
+	case msgServerSideEmitResponse:
+		var onAck func(socketio.Response)
+		var resp socketio.Response
+		a.onAnswer(id, func(r *request) bool {
+			rr, err := socketio.NewResponse("", []any{data["packet"]})
+			if err != nil {
+				return false
+			}
+			onAck, resp = r.onAck, rr
+			return true
+		})
+		if onAck != nil {
+			onAck(resp)
+		}
+	}
+}
+
+// --- sending: socketio.Adapter ---
+
+func clusterOpts(opts *socketio.BroadcastOptions, timeout time.Duration) map[string]any {
+	return wireOpts(opts, true, timeout)
+}
+
+// Broadcast implements socketio.Adapter.
+func (a *ShardedAdapter) Broadcast(ctx context.Context, pkt *parser.Packet, opts *socketio.BroadcastOptions) error {
+	if err := a.MemoryAdapter.Broadcast(ctx, pkt, opts); err != nil {
+		return err
+	}
+	if opts.Flags.Local {
+		return nil
+	}
+	wp, err := wirePacket(pkt)
+	if err != nil {
+		return fmt.Errorf("redisadapter: encode: %w", err)
+	}
+	channel := a.channelFor(msgBroadcast, false, unique(opts.Rooms))
+	return a.publishTo(ctx, channel, map[string]any{"type": msgBroadcast,
+		"data": map[string]any{"packet": wp, "opts": clusterOpts(opts, 0)}})
+}
+
+// BroadcastWithAck implements socketio.Adapter.
+func (a *ShardedAdapter) BroadcastWithAck(ctx context.Context, pkt *parser.Packet, opts *socketio.BroadcastOptions,
+	expect func(int), onAck func(socketio.Response)) error {
+	if !opts.Flags.Local {
+		wp, err := wirePacket(pkt)
+		if err != nil {
+			return fmt.Errorf("redisadapter: encode: %w", err)
+		}
+		id := newHexID()
+		var timeout time.Duration
+		if d, ok := ctx.Deadline(); ok {
+			timeout = time.Until(d)
+		}
+		if err := a.registerAck(ctx, id, expect, onAck); err != nil {
+			return err
+		}
+		err = a.publishTo(ctx, a.channel, map[string]any{"type": msgBroadcast,
+			"data": map[string]any{"packet": wp, "requestId": id, "opts": clusterOpts(opts, timeout)}})
+		if err != nil {
+			a.dropAck(id)
+			return err
+		}
+	}
+	return a.MemoryAdapter.BroadcastWithAck(ctx, pkt, opts, expect, onAck)
+}
+
+// AddSockets implements socketio.Adapter.
+func (a *ShardedAdapter) AddSockets(ctx context.Context, opts *socketio.BroadcastOptions, rooms []string) error {
+	_ = a.MemoryAdapter.AddSockets(ctx, opts, rooms)
+	if opts.Flags.Local {
+		return nil
+	}
+	return a.publishTo(ctx, a.channel, map[string]any{"type": msgSocketsJoin,
+		"data": map[string]any{"opts": clusterOpts(opts, 0), "rooms": strs(rooms)}})
+}
+
+// DelSockets implements socketio.Adapter.
+func (a *ShardedAdapter) DelSockets(ctx context.Context, opts *socketio.BroadcastOptions, rooms []string) error {
+	_ = a.MemoryAdapter.DelSockets(ctx, opts, rooms)
+	if opts.Flags.Local {
+		return nil
+	}
+	return a.publishTo(ctx, a.channel, map[string]any{"type": msgSocketsLeave,
+		"data": map[string]any{"opts": clusterOpts(opts, 0), "rooms": strs(rooms)}})
+}
+
+// DisconnectSockets implements socketio.Adapter.
+func (a *ShardedAdapter) DisconnectSockets(ctx context.Context, opts *socketio.BroadcastOptions, close bool) error {
+	_ = a.MemoryAdapter.DisconnectSockets(ctx, opts, close)
+	if opts.Flags.Local {
+		return nil
+	}
+	return a.publishTo(ctx, a.channel, map[string]any{"type": msgDisconnectSockets,
+		"data": map[string]any{"opts": clusterOpts(opts, 0), "close": close}})
+}
+
+// FetchSockets implements socketio.Adapter. On error it returns the local
+// sockets (and those already received) with the error.
+func (a *ShardedAdapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOptions) ([]*socketio.RemoteSocket, error) {
+	local, _ := a.MemoryAdapter.FetchSockets(ctx, opts)
+	if opts.Flags.Local {
+		return local, nil
+	}
+	n, err := a.ServerCount(ctx)
+	if err != nil {
+		return local, err
+	}
+	if n <= 1 {
+		return local, nil
+	}
+	id := newHexID()
+	r := &request{kind: msgFetchSockets, expected: n - 1, sockets: local, done: make(chan struct{})}
+	if err := a.register(id, r); err != nil {
+		return local, err
+	}
+	err = a.publishTo(ctx, a.channel, map[string]any{"type": msgFetchSockets,
+		"data": map[string]any{"opts": clusterOpts(opts, 0), "requestId": id}})
+	if err != nil {
+		a.unregister(id)
+		return local, err
+	}
+	err = a.await(ctx, id, r, "fetchSockets")
+	a.mu.Lock()
+	out := r.sockets
+	a.mu.Unlock()
+	return out, err
+}
+
+// ServerSideEmit implements socketio.Adapter.
+func (a *ShardedAdapter) ServerSideEmit(ctx context.Context, args []any, onAck func(socketio.Response)) error {
+	packet, err := msgpack.Normalize(args)
+	if err != nil {
+		return fmt.Errorf("redisadapter: encode: %w", err)
+	}
+	if onAck == nil {
+		return a.publishTo(ctx, a.channel, map[string]any{"type": msgServerSideEmit,
+			"data": map[string]any{"packet": packet}})
+	}
+	n, err := a.ServerCount(ctx)
+	if err != nil {
+		return err
+	}
+	if n <= 1 {
+		return nil
+	}
+	id := newHexID()
+	r := &request{kind: msgServerSideEmit, expected: n - 1, onAck: onAck, done: make(chan struct{})}
+	if err := a.register(id, r); err != nil {
+		return err
+	}
+	err = a.publishTo(ctx, a.channel, map[string]any{"type": msgServerSideEmit,
+		"data": map[string]any{"requestId": id, "packet": packet}})
+	if err != nil {
+		a.unregister(id)
+		return err
+	}
+	a.spawn(func() { _ = a.await(context.Background(), id, r, "serverSideEmit") })
+	return nil
+}
+
+// ServerCount implements socketio.Adapter: PUBSUB SHARDNUMSUB of the
+// namespace channel, as in Node.
+func (a *ShardedAdapter) ServerCount(ctx context.Context) (int, error) {
+	ctx, cancel := a.bounded(ctx)
+	defer cancel()
+	n, err := numSub(ctx, a.client, true, a.channel)
+	if err != nil {
+		a.log.Warn("redisadapter: PUBSUB SHARDNUMSUB failed", "err", err)
+		return 0, fmt.Errorf("redisadapter: server count: %w", err)
+	}
+	return max(n, 1), nil
+}
+
+// Close implements socketio.Adapter.
+func (a *ShardedAdapter) Close() error {
+	if !a.shutdown() {
+		return nil
+	}
+	if a.unregisterRooms != nil {
+		a.unregisterRooms()
+	}
+	err := a.subs.close()
+	a.wg.Wait()
+	return err
+}
+
+// shardSubscriber holds the SSUBSCRIBE connections: one for every channel
+// on a single Redis server; one per channel on a cluster, where each
+// channel lives on the node of its slot.
+type shardSubscriber struct {
+	client  redis.UniversalClient
+	cluster bool
+	wg      *sync.WaitGroup
+	handle  func(*redis.Message)
+
+	mu     sync.Mutex
+	closed bool
+	single *redis.PubSub
+	per    map[string]*redis.PubSub
+	chans  map[string]struct{}
+}
+
+func newShardSubscriber(client redis.UniversalClient, wg *sync.WaitGroup, handle func(*redis.Message)) *shardSubscriber {
+	_, cluster := client.(*redis.ClusterClient)
+	return &shardSubscriber{client: client, cluster: cluster, wg: wg, handle: handle,
+		per: map[string]*redis.PubSub{}, chans: map[string]struct{}{}}
+}
+
+func (s *shardSubscriber) start(ps *redis.PubSub, buffered []*redis.Message) {
+	ch := ps.Channel(redis.WithChannelSize(1024))
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for _, m := range buffered {
+			s.handle(m)
+		}
+		for m := range ch {
+			s.handle(m)
+		}
+	}()
+}
+
+func (s *shardSubscriber) subscribe(ctx context.Context, channels ...string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	var fresh []string
+	for _, c := range channels {
+		if _, ok := s.chans[c]; !ok {
+			s.chans[c] = struct{}{}
+			fresh = append(fresh, c)
+		}
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	if !s.cluster {
+		if s.single == nil {
+			s.single = s.client.SSubscribe(ctx)
+			buffered, err := subscribeAndConfirm(ctx, s.single, func(ps *redis.PubSub) error {
+				return ps.SSubscribe(ctx, fresh...)
+			}, len(fresh))
+			s.start(s.single, buffered)
+			return err
+		}
+		return s.single.SSubscribe(ctx, fresh...)
+	}
+	var firstErr error
+	for _, c := range fresh {
+		ps := s.client.SSubscribe(ctx)
+		buffered, err := subscribeAndConfirm(ctx, ps, func(ps *redis.PubSub) error {
+			return ps.SSubscribe(ctx, c)
+		}, 1)
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		s.per[c] = ps
+		s.start(ps, buffered)
+	}
+	return firstErr
+}
+
+func (s *shardSubscriber) unsubscribe(ctx context.Context, channels ...string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var gone []string
+	for _, c := range channels {
+		if _, ok := s.chans[c]; ok {
+			delete(s.chans, c)
+			gone = append(gone, c)
+		}
+	}
+	if len(gone) == 0 || s.closed {
+		return nil
+	}
+	if !s.cluster {
+		return s.single.SUnsubscribe(ctx, gone...)
+	}
+	var firstErr error
+	for _, c := range gone {
+		if ps := s.per[c]; ps != nil {
+			delete(s.per, c)
+			if err := ps.Close(); err != nil && firstErr == nil {
+				firstErr = err
+			}
+		}
+	}
+	return firstErr
+}
+
+func (s *shardSubscriber) close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	var firstErr error
+	if s.single != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_ = s.single.SUnsubscribe(ctx)
+		cancel()
+		firstErr = s.single.Close()
+	}
+	for c, ps := range s.per {
+		if err := ps.Close(); err != nil && firstErr == nil {
+			firstErr = err
+		}
+		delete(s.per, c)
+	}
+	return firstErr
+}

@@ -1,0 +1,206 @@
+// Helpers of the cluster interop suite: a Node.js socket.io server on the
+// Redis adapter that answers the same control events as the Go
+// clusternode (see interop/cmd/clusternode/main.go), the Go process, and
+// clients that record what they receive.
+import { createServer } from "node:http";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import { Server } from "socket.io";
+import { createClient } from "redis";
+import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
+import { io as ioc } from "socket.io-client";
+
+export const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
+const REDIS_ADDR = new URL(REDIS_URL).host;
+
+export function uniqueKey(name) {
+  return `gosio-interop-${name}-${process.pid}-${Date.now()}`;
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export async function eventually(fn, { timeout = 5000, interval = 25 } = {}) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw last || new Error("condition not met in time");
+    await sleep(interval);
+  }
+}
+
+/** Starts the Node server. Returns {io, port, close}. */
+export async function startNodeServer({ key, sharded = false, mode = "dynamic" }) {
+  const pub = createClient({ url: REDIS_URL });
+  const sub = pub.duplicate();
+  pub.on("error", () => {});
+  sub.on("error", () => {});
+  await Promise.all([pub.connect(), sub.connect()]);
+  const adapter = sharded
+    ? createShardedAdapter(pub, sub, { channelPrefix: key, subscriptionMode: mode })
+    : createAdapter(pub, sub, { key, requestsTimeout: 3000 });
+  const http = createServer();
+  const io = new Server(http, { adapter });
+  setup(io);
+  http.listen(0, "127.0.0.1");
+  await once(http, "listening");
+  return {
+    io,
+    pub,
+    port: http.address().port,
+    async close() {
+      io.close();
+      await Promise.allSettled([pub.quit(), sub.quit()]);
+    },
+  };
+}
+
+function op(io, t) {
+  let o = io;
+  if (t.rooms?.length) o = o.to(t.rooms);
+  if (t.except?.length) o = o.except(t.except);
+  return o;
+}
+
+function describeSocket(s) {
+  return {
+    id: s.id,
+    rooms: [...s.rooms],
+    data: s.data,
+    query: { ...s.handshake.query },
+    local: s.constructor.name === "Socket",
+  };
+}
+
+function setup(io) {
+  io.on("ping-server", (data, cb) => cb({ from: "node", data }));
+  io.on("note", (data) => io.local.emit("note-received", { by: "node", data }));
+  io.on("connection", (s) => {
+    const q = s.handshake.query;
+    if (q.rooms) s.join(q.rooms.split(","));
+    s.data = { runtime: "node", tag: q.tag || "" };
+
+    s.on("broadcast", (t, ack) => {
+      op(io, t).emit(t.event, t.data);
+      ack("ok");
+    });
+    s.on("fetch", async (t, ack) => {
+      try {
+        const socks = await (t.rooms?.length ? io.in(t.rooms) : io).fetchSockets();
+        ack(socks.map(describeSocket));
+      } catch (e) {
+        ack({ error: e.message });
+      }
+    });
+    s.on("remote", async (t, ack) => {
+      const socks = await io.fetchSockets();
+      const r = socks.find((x) => x.id === t.id);
+      if (!r) return ack("not found");
+      if (t.op === "emit") r.emit(t.event, t.data);
+      else if (t.op === "join") r.join(t.room);
+      else if (t.op === "leave") r.leave(t.room);
+      else if (t.op === "disconnect") r.disconnect();
+      ack("ok");
+    });
+    s.on("sockets-join", (t, ack) => {
+      (t.rooms?.length ? io.in(t.rooms) : io).socketsJoin(t.room);
+      ack("ok");
+    });
+    s.on("sockets-leave", (t, ack) => {
+      (t.rooms?.length ? io.in(t.rooms) : io).socketsLeave(t.room);
+      ack("ok");
+    });
+    s.on("disconnect-sockets", (t, ack) => {
+      (t.rooms?.length ? io.in(t.rooms) : io).disconnectSockets();
+      ack("ok");
+    });
+    s.on("sse", (t, ack) => {
+      io.serverSideEmit(t.event, t.data);
+      ack("ok");
+    });
+    s.on("sse-ack", async (t, ack) => {
+      try {
+        ack({ ok: true, responses: await io.serverSideEmitWithAck(t.event, t.data) });
+      } catch (e) {
+        ack({ ok: false, error: e.message });
+      }
+    });
+    s.on("emit-ack", async (t, ack) => {
+      try {
+        ack({ ok: true, responses: await op(io, t).timeout(3000).emitWithAck(t.event, t.data) });
+      } catch (e) {
+        ack({ ok: false, error: e.message });
+      }
+    });
+    s.on("server-count", async (ack) => ack(await io.of("/").adapter.serverCount()));
+    s.on("all-rooms", async (ack) => ack([...(await io.of("/").adapter.allRooms())]));
+  });
+}
+
+/** Starts the Go clusternode. Returns {port, close}. */
+export async function startGoServer({ key, sharded = false, mode = "dynamic" }) {
+  const bin = process.env.CLUSTERNODE_BIN;
+  if (!bin) throw new Error("CLUSTERNODE_BIN is not set (run ./run.sh)");
+  const args = ["-redis", REDIS_ADDR, "-key", key, "-mode", mode];
+  if (sharded) args.push("-sharded");
+  if (process.env.CLUSTERNODE_VERBOSE) args.push("-v");
+  const child = spawn(bin, args, { stdio: ["ignore", "pipe", "inherit"] });
+  const rl = createInterface({ input: child.stdout });
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("clusternode did not start")), 10000);
+    child.once("exit", (code) => reject(new Error(`clusternode exited with ${code}`)));
+    rl.on("line", (line) => {
+      const m = /^LISTENING (\d+)$/.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+  });
+  return {
+    port,
+    async close() {
+      if (child.exitCode !== null) return;
+      child.kill("SIGTERM");
+      await once(child, "exit");
+    },
+  };
+}
+
+/** A client that records every event it receives. */
+export async function connectClient(port, query = {}) {
+  const socket = ioc(`http://127.0.0.1:${port}`, {
+    transports: ["websocket"],
+    query,
+    reconnection: false,
+    forceNew: true,
+  });
+  socket.received = [];
+  socket.onAny((event, ...args) => socket.received.push({ event, args }));
+  socket.on("question", (x, cb) => cb({ tag: query.tag, x }));
+  await once(socket, "connect");
+  return socket;
+}
+
+export function count(socket, event) {
+  return socket.received.filter((r) => r.event === event).length;
+}
+
+export function received(socket, event) {
+  return socket.received.filter((r) => r.event === event);
+}
+
+/** Waits until every socket has n events named event. */
+export async function waitEvents(sockets, event, n = 1) {
+  await eventually(() => sockets.every((s) => count(s, event) >= n));
+}
+
+export function call(socket, event, ...args) {
+  return socket.timeout(8000).emitWithAck(event, ...args);
+}

@@ -1,0 +1,266 @@
+// Command clusternode is the Go side of the cluster interop suite
+// (interop/cluster): a gosio server on the Redis adapter, to run next to a
+// Node.js socket.io server on the same Redis. It is not meant for
+// production use.
+//
+// It prints exactly one line "LISTENING <port>" on stdout once it accepts
+// connections, and shuts down on SIGINT/SIGTERM.
+//
+// Flags: -addr (default 127.0.0.1:0), -redis (default 127.0.0.1:6379),
+// -key (default socket.io), -sharded (use redisadapter.NewSharded), -mode
+// (the sharded subscription mode, default dynamic), -v (log to stderr).
+//
+// Each socket of "/" gets data {runtime: "go", tag: <query tag>} and joins
+// the rooms of its query (?rooms=a,b). The server answers these control
+// events, each with an acknowledgement (the Node test server implements
+// the same ones, so the suite drives both alike):
+//
+//	"broadcast" {rooms?, except?, event, data} → io.To(rooms).Except(except).Emit(event, data); ack("ok")
+//	"fetch" {rooms?}                          → ack([{id, rooms, data, query, local}]) of io.In(rooms).FetchSockets()
+//	"remote" {id, op, event?, data?, room?}   → on the fetched socket id: op "emit" (event, data),
+//	                                            "join" room, "leave" room, "disconnect"; ack("ok")
+//	"sockets-join" {rooms?, room}             → io.In(rooms).SocketsJoin(room); ack("ok")
+//	"sockets-leave" {rooms?, room}            → io.In(rooms).SocketsLeave(room); ack("ok")
+//	"disconnect-sockets" {rooms?}             → io.In(rooms).DisconnectSockets(false); ack("ok")
+//	"sse" {event, data}                       → io.ServerSideEmit(event, data); ack("ok")
+//	"sse-ack" {event, data}                   → ack({ok, responses | error}) of ServerSideEmitWithAck (3s)
+//	"emit-ack" {rooms?, event, data}          → ack({ok, responses | error}) of To(rooms).EmitWithAck (3s)
+//	"server-count"                            → ack(n)
+//	"all-rooms"                               → ack(rooms of the whole cluster)
+//	"emitter" {op, rooms?, except?, event?, data?, room?}
+//	                                          → the same through a redisemitter.Emitter (op "emit",
+//	                                            "join", "leave", "disconnect", "sse"); ack("ok")
+//
+// Server-side events it listens to: "ping-server" data ack → ack({from:
+// "go", data}); "note" data → io.Local().Emit("note-received", {by: "go",
+// data}).
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/gosio/gosio/socketio"
+	"github.com/gosio/gosio/socketio/redisadapter"
+	"github.com/gosio/gosio/socketio/redisemitter"
+)
+
+type target struct {
+	Rooms  []string `json:"rooms"`
+	Except []string `json:"except"`
+	Event  string   `json:"event"`
+	Data   any      `json:"data"`
+	Room   string   `json:"room"`
+	ID     string   `json:"id"`
+	Op     string   `json:"op"`
+}
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:0", "listen address")
+	redisAddr := flag.String("redis", "127.0.0.1:6379", "Redis address")
+	key := flag.String("key", "socket.io", "channel prefix")
+	sharded := flag.Bool("sharded", false, "use the sharded adapter")
+	mode := flag.String("mode", "dynamic", "sharded subscription mode")
+	verbose := flag.Bool("v", false, "log to stderr")
+	flag.Parse()
+
+	logger := slog.New(slog.DiscardHandler)
+	if *verbose {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: *redisAddr})
+	defer rdb.Close()
+	aopts := &redisadapter.Options{Key: *key, SubscriptionMode: redisadapter.SubscriptionMode(*mode), Logger: logger}
+	factory := redisadapter.New(rdb, aopts)
+	if *sharded {
+		factory = redisadapter.NewSharded(rdb, aopts)
+	}
+	io := socketio.NewServer(&socketio.Options{Adapter: factory, Logger: logger})
+	em := redisemitter.New(rdb, &redisemitter.Options{Key: *key, Sharded: *sharded, SubscriptionMode: *mode})
+	setup(io, em)
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	srv := &http.Server{Handler: io}
+	go func() { _ = srv.Serve(ln) }()
+	out := bufio.NewWriter(os.Stdout)
+	fmt.Fprintf(out, "LISTENING %d\n", ln.Addr().(*net.TCPAddr).Port)
+	_ = out.Flush()
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	<-sig
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(ctx)
+	_ = io.Close()
+}
+
+func op(io *socketio.Server, t target) *socketio.BroadcastOperator {
+	return io.To(t.Rooms...).Except(t.Except...)
+}
+
+func result(rs []socketio.Response, err error) map[string]any {
+	if err != nil {
+		return map[string]any{"ok": false, "error": err.Error()}
+	}
+	vals := []any{}
+	for _, r := range rs {
+		v, err := r.Values()
+		if err != nil || len(v) == 0 {
+			vals = append(vals, nil)
+			continue
+		}
+		vals = append(vals, v[0])
+	}
+	return map[string]any{"ok": true, "responses": vals}
+}
+
+func setup(io *socketio.Server, em *redisemitter.Emitter) {
+	nsp := io.Of("/")
+	nsp.On("ping-server", func(data any, ack socketio.Ack) { _ = ack(map[string]any{"from": "go", "data": data}) })
+	nsp.On("note", func(data any) {
+		_ = io.Local().Emit("note-received", map[string]any{"by": "go", "data": data})
+	})
+	io.OnConnection(func(s *socketio.Socket) {
+		q := s.Handshake().Query
+		if rooms := q.Get("rooms"); rooms != "" {
+			s.Join(strings.Split(rooms, ",")...)
+		}
+		s.SetData(map[string]any{"runtime": "go", "tag": q.Get("tag")})
+		ctx := context.Background()
+
+		s.On("broadcast", func(t target, ack socketio.Ack) {
+			_ = op(io, t).Emit(t.Event, t.Data)
+			_ = ack("ok")
+		})
+		s.On("fetch", func(t target, ack socketio.Ack) {
+			socks, err := op(io, t).FetchSockets(ctx)
+			if err != nil {
+				_ = ack(map[string]any{"error": err.Error()})
+				return
+			}
+			out := []any{}
+			for _, r := range socks {
+				query := map[string]any{}
+				if r.Handshake != nil {
+					for k := range r.Handshake.Query {
+						query[k] = r.Handshake.Query.Get(k)
+					}
+				}
+				out = append(out, map[string]any{
+					"id": r.ID, "rooms": r.Rooms, "data": r.Data, "query": query, "local": r.Local() != nil,
+				})
+			}
+			_ = ack(out)
+		})
+		s.On("remote", func(t target, ack socketio.Ack) {
+			socks, err := io.FetchSockets(ctx)
+			if err != nil {
+				_ = ack(err.Error())
+				return
+			}
+			for _, r := range socks {
+				if r.ID != t.ID {
+					continue
+				}
+				switch t.Op {
+				case "emit":
+					err = r.Emit(t.Event, t.Data)
+				case "join":
+					err = r.Join(t.Room)
+				case "leave":
+					err = r.Leave(t.Room)
+				case "disconnect":
+					err = r.Disconnect(false)
+				}
+				if err != nil {
+					_ = ack(err.Error())
+				} else {
+					_ = ack("ok")
+				}
+				return
+			}
+			_ = ack("not found")
+		})
+		s.On("sockets-join", func(t target, ack socketio.Ack) {
+			_ = io.In(t.Rooms...).SocketsJoin(t.Room)
+			_ = ack("ok")
+		})
+		s.On("sockets-leave", func(t target, ack socketio.Ack) {
+			_ = io.In(t.Rooms...).SocketsLeave(t.Room)
+			_ = ack("ok")
+		})
+		s.On("disconnect-sockets", func(t target, ack socketio.Ack) {
+			_ = io.In(t.Rooms...).DisconnectSockets(false)
+			_ = ack("ok")
+		})
+		s.On("sse", func(t target, ack socketio.Ack) {
+			_ = io.ServerSideEmit(t.Event, t.Data)
+			_ = ack("ok")
+		})
+		s.On("sse-ack", func(t target, ack socketio.Ack) {
+			ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+			defer cancel()
+			_ = ack(result(io.ServerSideEmitWithAck(ctx, t.Event, t.Data)))
+		})
+		s.On("emit-ack", func(t target, ack socketio.Ack) {
+			_ = ack(result(op(io, t).Timeout(3*time.Second).EmitWithAck(ctx, t.Event, t.Data)))
+		})
+		s.On("server-count", func(ack socketio.Ack) {
+			n, err := nsp.Adapter().ServerCount(ctx)
+			if err != nil {
+				_ = ack(err.Error())
+				return
+			}
+			_ = ack(n)
+		})
+		s.On("all-rooms", func(ack socketio.Ack) {
+			rooms, err := nsp.Adapter().AllRooms(ctx)
+			if err != nil {
+				_ = ack(err.Error())
+				return
+			}
+			_ = ack(rooms)
+		})
+		s.On("emitter", func(t target, ack socketio.Ack) {
+			b := em.To(t.Rooms...).Except(t.Except...)
+			var err error
+			switch t.Op {
+			case "emit":
+				err = b.Emit(t.Event, t.Data)
+			case "join":
+				err = b.SocketsJoin(t.Room)
+			case "leave":
+				err = b.SocketsLeave(t.Room)
+			case "disconnect":
+				err = b.DisconnectSockets(false)
+			case "sse":
+				err = em.ServerSideEmit(t.Event, t.Data)
+			default:
+				err = errors.New("unknown op")
+			}
+			if err != nil {
+				_ = ack(err.Error())
+				return
+			}
+			_ = ack("ok")
+		})
+	})
+}

@@ -1,0 +1,89 @@
+package redisadapter
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gosio/gosio/socketio"
+	"github.com/gosio/gosio/socketio/redisemitter"
+)
+
+// The Go emitter reaches a cluster of gosio servers, classic and sharded.
+func emitterSuite(t *testing.T, sharded bool, mode SubscriptionMode) {
+	key := testKey(t)
+	got := make(chan string, 8)
+	nodes := startCluster(t, 2, clusterConfig{sharded: sharded,
+		opts: Options{Key: key, SubscriptionMode: mode},
+		setup: func(i int, io *socketio.Server) {
+			io.Of("/").On("hello", func(s string) { got <- s })
+		}})
+	cs := connectAll(t, nodes, 2, func(i, j int) string {
+		if j == 0 {
+			return "&rooms=r"
+		}
+		return ""
+	})
+	e := redisemitter.New(nodes[0].rdb, &redisemitter.Options{Key: key, Sharded: sharded, SubscriptionMode: string(mode)})
+
+	require.NoError(t, e.Emit("all", 1, []byte{7}))
+	for _, c := range flat(cs) {
+		args := c.expectEvent("all")
+		assert.Equal(t, float64(1), args[0])
+		assert.Equal(t, []byte{7}, <-c.bin)
+	}
+	if sharded && mode != Static {
+		require.Eventually(t, func() bool {
+			ch := key + "#/#r#"
+			n, err := nodes[0].rdb.PubSubShardNumSub(bg(), ch).Result()
+			return err == nil && n[ch] == 2
+		}, 5*time.Second, 10*time.Millisecond)
+	}
+	if sharded && mode == DynamicPrivate {
+		require.Eventually(t, func() bool {
+			ch := key + "#/#" + cs[1][1].id + "#"
+			n, err := nodes[0].rdb.PubSubShardNumSub(bg(), ch).Result()
+			return err == nil && n[ch] == 1
+		}, 5*time.Second, 10*time.Millisecond)
+	}
+	require.NoError(t, e.To("r").Emit("room"))
+	require.NoError(t, e.Except("r").Emit("not-room"))
+	require.NoError(t, e.To(cs[1][1].id).Emit("direct"))
+	for i := range nodes {
+		cs[i][0].expectEvent("room")
+		cs[i][1].expectEvent("not-room")
+	}
+	cs[1][1].expectEvent("direct")
+
+	require.NoError(t, e.In("r").SocketsJoin("joined"))
+	require.Eventually(t, func() bool {
+		s, err := nodes[1].io.In("joined").FetchSockets(bg())
+		return err == nil && len(s) == 2
+	}, 3*time.Second, 20*time.Millisecond)
+	require.NoError(t, e.In("r").SocketsLeave("joined"))
+	require.Eventually(t, func() bool {
+		s, err := nodes[1].io.In("joined").FetchSockets(bg())
+		return err == nil && len(s) == 0
+	}, 3*time.Second, 20*time.Millisecond)
+
+	require.NoError(t, e.ServerSideEmit("hello", "from-emitter"))
+	assert.Equal(t, "from-emitter", <-got)
+	assert.Equal(t, "from-emitter", <-got)
+
+	require.ErrorIs(t, e.Emit("disconnect"), redisemitter.ErrReservedEvent)
+
+	require.NoError(t, e.In("r").DisconnectSockets(false))
+	for i := range nodes {
+		assert.Equal(t, "1", cs[i][0].next())
+	}
+	for _, c := range flat(cs) {
+		c.expectNothing(50 * time.Millisecond)
+	}
+}
+
+func TestEmitter(t *testing.T)               { emitterSuite(t, false, "") }
+func TestEmitterShardedStatic(t *testing.T)  { emitterSuite(t, true, Static) }
+func TestEmitterShardedDynamic(t *testing.T) { emitterSuite(t, true, Dynamic) }
+func TestEmitterShardedPrivate(t *testing.T) { emitterSuite(t, true, DynamicPrivate) }
