@@ -48,23 +48,35 @@ type Decoder interface {
 // is not set; it matches the reference socket.io-parser.
 const DefaultMaxAttachments = 10
 
+// DefaultMaxDepth is the nesting depth of arrays and objects a received
+// payload may reach when JSONOptions.MaxDepth is not set.
+const DefaultMaxDepth = 64
+
 // JSONOptions configures the JSON codec.
 type JSONOptions struct {
 	// MaxAttachments caps the attachments a received binary packet may
 	// announce. 0 (or negative) means DefaultMaxAttachments.
 	MaxAttachments int
+	// MaxDepth caps how deeply arrays and objects may nest in a received
+	// payload, so a hostile client cannot make decoding recurse deeply.
+	// 0 (or negative) means DefaultMaxDepth.
+	MaxDepth int
 }
 
 // jsonCodec is the default Socket.IO codec (text packets with JSON payloads).
 type jsonCodec struct {
 	maxAttachments int
+	maxDepth       int
 }
 
 // NewJSON returns the standard Socket.IO JSON codec. opts may be nil for defaults.
 func NewJSON(opts *JSONOptions) Codec {
-	c := &jsonCodec{maxAttachments: DefaultMaxAttachments}
+	c := &jsonCodec{maxAttachments: DefaultMaxAttachments, maxDepth: DefaultMaxDepth}
 	if opts != nil && opts.MaxAttachments > 0 {
 		c.maxAttachments = opts.MaxAttachments
+	}
+	if opts != nil && opts.MaxDepth > 0 {
+		c.maxDepth = opts.MaxDepth
 	}
 	return c
 }
@@ -74,5 +86,5 @@ var JSON Codec = NewJSON(nil)
 
 // NewDecoder implements Codec.
 func (c *jsonCodec) NewDecoder() Decoder {
-	return &jsonDecoder{maxAttachments: c.maxAttachments}
+	return &jsonDecoder{maxAttachments: c.maxAttachments, maxDepth: c.maxDepth}
 }

@@ -9,6 +9,7 @@ import (
 // jsonDecoder implements Decoder for the JSON codec.
 type jsonDecoder struct {
 	maxAttachments int
+	maxDepth       int
 	pending        *Packet     // binary packet waiting for its attachments
 	bin            *binPayload // its attachment state
 	want           int         // announced attachment count
@@ -133,6 +134,9 @@ func (d *jsonDecoder) decodeText(data []byte) (*Packet, int, error) {
 	}
 
 	payload := data[i:]
+	if tooDeep(payload, d.maxDepth) {
+		return nil, 0, newErr(ErrInvalidPayload, "payload nested too deeply")
+	}
 	if len(payload) > 0 && !json.Valid(payload) {
 		return nil, 0, newErr(ErrInvalidPayload, "payload is not valid JSON")
 	}

@@ -3,6 +3,7 @@ package parser
 import (
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -166,4 +167,17 @@ func TestEncodeErrors(t *testing.T) {
 			assert.Empty(t, frames)
 		})
 	}
+}
+
+func TestDecodeRejectsDeepNesting(t *testing.T) {
+	dec := NewJSON(&JSONOptions{MaxDepth: 4}).NewDecoder()
+	_, err := dec.Add(false, []byte(`2["ev",[[[{"a":1}]]]]`))
+	require.ErrorIs(t, err, ErrInvalidPayload)
+	p, err := dec.Add(false, []byte(`2["ev",[[{"a":"[[[[[["}]]]`))
+	require.NoError(t, err, "brackets inside strings do not count")
+	require.Equal(t, Event, p.Type)
+	// The default allows ordinary payloads and stops pathological ones.
+	deep := `2["ev",` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `]`
+	_, err = JSON.NewDecoder().Add(false, []byte(deep))
+	require.ErrorIs(t, err, ErrInvalidPacket)
 }

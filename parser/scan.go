@@ -30,6 +30,30 @@ func trimSpace(b []byte) []byte {
 	return b[i:j]
 }
 
+// tooDeep reports whether arrays and objects in b nest more than max
+// levels; brackets inside strings do not count. It runs before json.Valid so
+// that depth, not only size, bounds the work a payload causes.
+func tooDeep(b []byte, max int) bool {
+	depth := 0
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			j := skipString(b, i)
+			if j < 0 {
+				return false // invalid JSON; json.Valid reports it
+			}
+			i = j - 1
+		case '[', '{':
+			if depth++; depth > max {
+				return true
+			}
+		case ']', '}':
+			depth--
+		}
+	}
+	return false
+}
+
 // skipString returns the index after the string starting at b[i] == '"', or -1.
 func skipString(b []byte, i int) int {
 	for j := i + 1; j < len(b); j++ {
