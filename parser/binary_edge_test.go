@@ -86,7 +86,8 @@ func TestEncodeReflectEdgeCases(t *testing.T) {
 }
 
 func TestDecodeDeepPayload(t *testing.T) {
-	// Nesting up to encoding/json's limit decodes and re-encodes.
+	// With MaxDepth raised, nesting up to encoding/json's limit decodes and
+	// re-encodes.
 	depth := 9000
 	s := `51-["x",`
 	for range depth {
@@ -97,7 +98,11 @@ func TestDecodeDeepPayload(t *testing.T) {
 		s += "]"
 	}
 	s += "]"
-	p := decodeFrames(t, []Frame{{Data: []byte(s)}, {Binary: true, Data: []byte{1}}})
+	dec := NewJSON(&JSONOptions{MaxDepth: 10000}).NewDecoder()
+	_, err := dec.Add(false, []byte(s))
+	require.NoError(t, err)
+	p, err := dec.Add(true, []byte{1})
+	require.NoError(t, err)
 	frames, err := JSON.Encode(nil, &Packet{Type: p.Type, Data: p.Data})
 	require.NoError(t, err)
 	assert.Len(t, frames, 2)
