@@ -80,6 +80,16 @@ type Options struct {
 	// (SlowClientDisconnect). Either way other sessions are unaffected.
 	SlowClient SlowClientPolicy
 
+	// MaxConnectionsPerIP limits the open sessions of one client IP.
+	// Default 0: no limit. Handshakes over it get HTTP 429.
+	MaxConnectionsPerIP int
+	// HandshakeRate limits how fast one client IP may open sessions.
+	// Default nil: no limit. Handshakes over it get HTTP 429.
+	HandshakeRate *RateLimit
+	// ClientIP returns the address the per-IP limits count. Default: the
+	// host of Request.RemoteAddr. Behind a trusted proxy, read its header.
+	ClientIP func(r *http.Request) string
+
 	// Logger receives diagnostics. Default nil: silent.
 	Logger *slog.Logger
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gosio/gosio/engineio/internal/codec"
 )
@@ -32,6 +33,7 @@ type Handler interface {
 type Server struct {
 	opts    Options
 	handler Handler
+	limiter *ipLimiter // nil when no per-IP limit is set
 
 	mu       sync.RWMutex
 	sessions map[string]*Session
@@ -46,12 +48,14 @@ type Server struct {
 
 // NewServer returns a server that reports to h. opts may be nil for defaults.
 func NewServer(h Handler, opts *Options) *Server {
-	return &Server{
+	srv := &Server{
 		opts:     opts.withDefaults(),
 		handler:  h,
 		sessions: make(map[string]*Session),
 		emptied:  make(chan struct{}),
 	}
+	srv.limiter = newIPLimiter(&srv.opts)
+	return srv
 }
 
 // Options returns the server's options with defaults applied.
@@ -122,7 +126,17 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &RequestError{Code: 3, Message: "Server shutting down", Status: http.StatusServiceUnavailable})
 		return
 	}
-	srv.handshake(w, r, protocol, transport)
+	ip := ""
+	if srv.limiter != nil {
+		ip = srv.clientIP(r)
+		if !srv.limiter.acquire(ip, time.Now()) {
+			writeError(w, ErrTooManyRequests)
+			return
+		}
+	}
+	if !srv.handshake(w, r, protocol, transport, ip) && srv.limiter != nil {
+		srv.limiter.release(ip)
+	}
 }
 
 // serveSession routes a request for an existing session.
@@ -151,21 +165,22 @@ func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, sid, tra
 }
 
 // handshake opens a session on the requested transport.
-func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, protocol int, transport string) {
+// handshake opens a session; it reports whether one was opened.
+func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, protocol int, transport, ip string) bool {
 	q := r.URL.Query()
 	jsonp := ""
 	if transport == TransportPolling && protocol == 3 {
 		if j, ok := q["j"]; ok {
 			if len(j) != 1 || !codec.ValidJSONPIndex(j[0]) {
 				writeError(w, ErrBadRequest)
-				return
+				return false
 			}
 			jsonp = j[0]
 		}
 	}
 	if transport == TransportWebSocket && !isWebSocketRequest(r) {
 		writeError(w, ErrBadRequest)
-		return
+		return false
 	}
 	gen := srv.opts.GenerateID
 	if gen == nil {
@@ -175,7 +190,7 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, protocol in
 	if err != nil || id == "" {
 		srv.opts.Logger.Error("engineio: generating session id", "err", err)
 		writeError(w, ErrBadRequest)
-		return
+		return false
 	}
 	s := &Session{
 		srv:            srv,
@@ -185,6 +200,7 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, protocol in
 		supportsBinary: protocol == 3 && q.Get("b64") == "" && jsonp == "",
 		jsonp:          jsonp,
 		transport:      transport,
+		ip:             ip,
 		pollWake:       make(chan struct{}, 1),
 		done:           make(chan struct{}),
 	}
@@ -203,7 +219,7 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, protocol in
 	var ws *wsConn
 	if transport == TransportWebSocket {
 		if ws = srv.acceptWebSocket(w, r, header); ws == nil {
-			return
+			return false
 		}
 	}
 	srv.mu.Lock()
@@ -215,7 +231,7 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, protocol in
 		} else {
 			writeError(w, ErrBadRequest)
 		}
-		return
+		return false
 	}
 	srv.sessions[id] = s
 	srv.mu.Unlock()
@@ -231,9 +247,10 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, protocol in
 		s.wakeLocked()
 		s.mu.Unlock()
 		srv.goTracked(func() { ws.readLoop(s) })
-		return
+		return true
 	}
 	s.servePoll(w, r)
+	return true
 }
 
 // openPayload is the JSON of the OPEN packet.
@@ -272,6 +289,9 @@ func detachRequest(r *http.Request) *http.Request {
 
 // forget removes a finished session.
 func (srv *Server) forget(s *Session) {
+	if srv.limiter != nil {
+		srv.limiter.release(s.ip)
+	}
 	srv.mu.Lock()
 	if srv.sessions[s.id] == s {
 		delete(srv.sessions, s.id)

@@ -23,6 +23,7 @@ type Session struct {
 	// Protocol 3 polling details fixed at the handshake.
 	supportsBinary bool   // the client reads the binary payload form (no b64=1)
 	jsonp          string // JSONP callback index, "" when not JSONP
+	ip             string // client address counted by the per-IP limits
 
 	// recvMu makes deliveries to the Handler sequential across transports.
 	recvMu sync.Mutex
