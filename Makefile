@@ -18,12 +18,19 @@ export GO FUZZTIME
 
 .PHONY: test vet gotest interop fuzz redis
 
-# Sequential on purpose (also under make -j): Redis must answer before the Go tests.
+# Steps run in order (also under make -j: Redis must answer before the Go
+# tests); every step runs even after a failure, and the target fails at the
+# end if any step failed.
+TEST_STEPS := vet redis gotest interop
+
 test:
-	$(MAKE) --no-print-directory vet
-	$(MAKE) --no-print-directory redis
-	$(MAKE) --no-print-directory gotest
-	$(MAKE) --no-print-directory interop
+	@failed=""; \
+	for step in $(TEST_STEPS); do \
+	  echo "==> make $$step"; \
+	  $(MAKE) --no-print-directory $$step || failed="$$failed $$step"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "==> make test: FAILED:$$failed" >&2; exit 1; fi; \
+	echo "==> make test: all steps passed"
 
 vet:
 	$(GO) vet ./...

@@ -12,7 +12,7 @@ ping_redis() {
   else
     # Raw RESP PING over bash's /dev/tcp.
     local reply=""
-    exec 3<>"/dev/tcp/127.0.0.1/$PORT" 2>/dev/null || return 1
+    { exec 3<>"/dev/tcp/127.0.0.1/$PORT"; } 2>/dev/null || return 1
     printf 'PING\r\n' >&3
     IFS= read -r -t 2 reply <&3 || true
     exec 3<&- 3>&-

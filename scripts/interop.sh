@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the interop suites in interop/: builds the Go test servers into
 # interop/.bin/, installs the JavaScript clients (npm ci) when needed, and runs
-# the node:test suites. Extra arguments are passed to `node --test`
-# (e.g. --test-name-pattern=heartbeat).
+# the node:test suites. Options are passed to `node --test`, other arguments
+# select test files, e.g.
+#   scripts/interop.sh --test-name-pattern=heartbeat test/engineio.test.mjs
 #
 # npm ci runs when interop/node_modules is missing, when package-lock.json
 # changed since the last install, or always when CI=true.
@@ -34,10 +35,23 @@ else
 fi
 
 cd interop
-shopt -s nullglob
-files=(test/*.test.mjs)
+# Arguments that are not options name the test files to run (relative to
+# interop/); without any, every test/*.test.mjs runs.
+files=()
+opts=()
+for arg in "$@"; do
+  case "$arg" in
+    -*) opts+=("$arg") ;;
+    *) files+=("${arg#interop/}") ;;
+  esac
+done
+if [ ${#files[@]} -eq 0 ]; then
+  shopt -s nullglob
+  files=(test/*.test.mjs)
+  shopt -u nullglob
+fi
 if [ ${#files[@]} -eq 0 ]; then
   echo "interop: no test files in interop/test" >&2
   exit 1
 fi
-exec node --test --test-concurrency=1 --test-timeout=120000 --test-reporter=spec "$@" "${files[@]}"
+exec node --test --test-concurrency=1 --test-timeout=120000 --test-reporter=spec "${opts[@]}" "${files[@]}"

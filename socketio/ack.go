@@ -85,17 +85,20 @@ type ackTable struct {
 	closed  bool
 }
 
-func (t *ackTable) add(id uint64, fn func([]parser.RawValue)) bool {
+func (t *ackTable) add(id uint64, fn func([]parser.RawValue), max int) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
-		return false
+		return ErrNotConnected
+	}
+	if max > 0 && len(t.pending) >= max {
+		return ErrTooManyPendingAcks
 	}
 	if t.pending == nil {
 		t.pending = make(map[uint64]func([]parser.RawValue))
 	}
 	t.pending[id] = fn
-	return true
+	return nil
 }
 
 func (t *ackTable) take(id uint64) func([]parser.RawValue) {

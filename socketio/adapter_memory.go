@@ -148,7 +148,7 @@ func (a *MemoryAdapter) BroadcastWithAck(_ context.Context, pkt *parser.Packet, 
 	n := 0
 	a.apply(opts, func(s *Socket) {
 		id := s.id
-		if !s.registerAck(pkt.ID, func(args []parser.RawValue) { onAck(Response{SocketID: id, Args: args}) }) {
+		if s.registerAck(pkt.ID, func(args []parser.RawValue) { onAck(Response{SocketID: id, Args: args}) }) != nil {
 			return
 		}
 		if s.client.sendEncoded(out, opts.Flags.Volatile) {
@@ -170,7 +170,7 @@ func (a *MemoryAdapter) FetchSockets(_ context.Context, opts *BroadcastOptions) 
 
 // AddSockets implements [Adapter].
 func (a *MemoryAdapter) AddSockets(_ context.Context, opts *BroadcastOptions, rooms []string) error {
-	a.apply(opts, func(s *Socket) { s.Join(rooms...) })
+	a.apply(opts, func(s *Socket) { _ = s.Join(rooms...) }) // a full socket keeps its rooms
 	return nil
 }
 

@@ -170,6 +170,13 @@ func (c *client) connect(pkt *parser.Packet) {
 		c.closeWith(ReasonParseError)
 		return
 	}
+	c.mu.Lock()
+	full := len(c.sockets) >= c.srv.opts.Limits.MaxNamespaces
+	c.mu.Unlock()
+	if full { // checked before a dynamic namespace is created for the name
+		c.sendConnectError(name, &ConnectError{Message: "Too many namespaces"})
+		return
+	}
 	nsp := c.srv.namespaceFor(name, auth)
 	if nsp == nil {
 		c.sendConnectError(name, &ConnectError{Message: "Invalid namespace"})

@@ -56,8 +56,8 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Re
 	s := e.s
 	pkt.ID, pkt.HasID = s.nsp.NextAckID(), true
 	answer := make(chan []parser.RawValue, 1)
-	if !s.registerAck(pkt.ID, func(a []parser.RawValue) { answer <- a }) {
-		return Response{}, ErrNotConnected
+	if err := s.registerAck(pkt.ID, func(a []parser.RawValue) { answer <- a }); err != nil {
+		return Response{}, err
 	}
 	if err := s.client.sendPacketFlags(pkt, e.volatile, !e.noCompress); err != nil {
 		s.cancelAck(pkt.ID)

@@ -15,6 +15,11 @@ var (
 	// ErrAckTimeout is returned when an acknowledgement did not arrive in
 	// time. It wraps context.DeadlineExceeded when a deadline caused it.
 	ErrAckTimeout = errors.New("socketio: operation has timed out")
+	// ErrTooManyRooms is returned by Join beyond Limits.MaxRooms.
+	ErrTooManyRooms = errors.New("socketio: too many rooms for one socket")
+	// ErrTooManyPendingAcks is returned by EmitWithAck beyond
+	// Limits.MaxPendingAcks.
+	ErrTooManyPendingAcks = errors.New("socketio: too many acknowledgements pending")
 	// ErrServerClosed is returned after Close or Shutdown.
 	ErrServerClosed = errors.New("socketio: server closed")
 )

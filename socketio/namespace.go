@@ -245,9 +245,9 @@ func (n *Namespace) runConnect(s *Socket) {
 	handlers := n.onConnect
 	n.mu.Unlock()
 	s.connected.Store(true)
-	s.Join(s.id)
+	n.adapter.AddAll(s.id, []string{s.id})
 	if restored {
-		s.Join(n.server.recovery.rooms(s)...)
+		_ = s.Join(n.server.recovery.rooms(s)...)
 	}
 	var data any
 	if c.sess.Protocol() != 3 {

@@ -30,10 +30,59 @@ type Options struct {
 	// Engine holds the transport options (heartbeat, limits, CORS, ...).
 	// Its Path is ignored in favour of Path above.
 	Engine engineio.Options
+	// Limits bound what one client may make the server hold. The zero
+	// value gives the defaults documented on each field.
+	Limits Limits
 	// Logger receives diagnostics (handler panics, decode errors). Default
 	// nil: silent.
 	Logger *slog.Logger
 }
+
+// Limits bound what one client may make the server hold, so that no client
+// can exhaust it. Each limit is per connection or per socket; reaching it
+// affects that client only.
+type Limits struct {
+	// MaxNamespaces is how many namespaces one connection may join. Beyond,
+	// the client gets a connect_error. Default 64.
+	MaxNamespaces int
+	// MaxRooms is how many rooms one socket may be in (its own id room
+	// included). Beyond, Join returns ErrTooManyRooms. Default 1024.
+	MaxRooms int
+	// MaxPendingAcks is how many acknowledgements one socket may be waiting
+	// for from its client. Beyond, EmitWithAck returns
+	// ErrTooManyPendingAcks. Default 1024.
+	MaxPendingAcks int
+	// MaxPendingEvents is how many received events may wait for one
+	// socket's listeners. When it is reached the connection stops reading
+	// until the listeners catch up (TCP back-pressure): nothing is dropped.
+	// Default 256.
+	MaxPendingEvents int
+	// EventRate limits the events one socket may send. Default nil: no
+	// limit.
+	EventRate *EventRateLimit
+}
+
+// EventRateLimit is a per-socket token bucket on incoming events.
+type EventRateLimit struct {
+	// PerSecond is the sustained rate; Burst the events allowed at once.
+	PerSecond float64
+	Burst     int
+	// Policy says what happens to events over the limit.
+	Policy RatePolicy
+}
+
+// RatePolicy is what happens to events over an EventRateLimit.
+type RatePolicy int
+
+// Rate policies.
+const (
+	// RateWarn logs the excess and still delivers the event.
+	RateWarn RatePolicy = iota
+	// RateDrop drops the event (logged at debug level).
+	RateDrop
+	// RateDisconnect disconnects the socket ("server namespace disconnect").
+	RateDisconnect
+)
 
 // RecoveryOptions configures connection state recovery.
 type RecoveryOptions struct {
@@ -71,6 +120,19 @@ func (o *Options) withDefaults() Options {
 			rc.MaxDisconnectionDuration = 2 * time.Minute
 		}
 		c.ConnectionStateRecovery = &rc
+	}
+	l := &c.Limits
+	if l.MaxNamespaces <= 0 {
+		l.MaxNamespaces = 64
+	}
+	if l.MaxRooms <= 0 {
+		l.MaxRooms = 1024
+	}
+	if l.MaxPendingAcks <= 0 {
+		l.MaxPendingAcks = 1024
+	}
+	if l.MaxPendingEvents <= 0 {
+		l.MaxPendingEvents = 256
 	}
 	c.Engine.Path = c.Path
 	if c.Engine.Logger == nil {

@@ -33,8 +33,7 @@ func (r *RemoteSocket) Emit(event string, args ...any) error {
 // Join adds the socket to rooms.
 func (r *RemoteSocket) Join(rooms ...string) error {
 	if r.local != nil {
-		r.local.Join(rooms...)
-		return nil
+		return r.local.Join(rooms...)
 	}
 	return r.nsp.To(r.ID).SocketsJoin(rooms...)
 }

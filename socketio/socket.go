@@ -37,6 +37,7 @@ type Socket struct {
 
 	acks  ackTable
 	inbox inbox
+	rate  tokenBucket
 }
 
 type listener struct {
@@ -105,11 +106,17 @@ func (s *Socket) QueueLen() (packets int, bytes int64) { return s.client.sess.Qu
 // Rooms returns the rooms the socket is in, its own id room included.
 func (s *Socket) Rooms() []string { return s.nsp.adapter.SocketRooms(s.id) }
 
-// Join adds the socket to rooms.
-func (s *Socket) Join(rooms ...string) {
-	if len(rooms) > 0 {
-		s.nsp.adapter.AddAll(s.id, rooms)
+// Join adds the socket to rooms. Beyond Limits.MaxRooms it adds none and
+// returns ErrTooManyRooms.
+func (s *Socket) Join(rooms ...string) error {
+	if len(rooms) == 0 {
+		return nil
 	}
+	if len(s.nsp.adapter.SocketRooms(s.id))+len(rooms) > s.nsp.server.opts.Limits.MaxRooms {
+		return ErrTooManyRooms
+	}
+	s.nsp.adapter.AddAll(s.id, rooms)
+	return nil
 }
 
 // Leave removes the socket from rooms.
@@ -284,8 +291,8 @@ func (s *Socket) Disconnect(close bool) {
 }
 
 // registerAck records fn as the answer handler for ack id.
-func (s *Socket) registerAck(id uint64, fn func([]parser.RawValue)) bool {
-	return s.acks.add(id, fn)
+func (s *Socket) registerAck(id uint64, fn func([]parser.RawValue)) error {
+	return s.acks.add(id, fn, s.nsp.server.opts.Limits.MaxPendingAcks)
 }
 
 func (s *Socket) cancelAck(id uint64) { s.acks.take(id) }
@@ -300,6 +307,7 @@ func (s *Socket) onClose(reason DisconnectReason) {
 	s.nsp.remove(s)
 	s.client.removeSocket(s)
 	s.acks.close()
+	s.inbox.close()
 	s.inbox.push(s.nsp.server, func() {
 		s.emitLocal("disconnecting", reason)
 		s.nsp.server.recovery.save(s, reason)

@@ -4,18 +4,68 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"time"
 
 	"github.com/gosio/gosio/parser"
 )
 
-// onEvent queues an incoming event for the socket's inbox.
+// onEvent queues an incoming event for the socket's inbox, after the rate
+// limit; it blocks while Limits.MaxPendingEvents events already wait.
 func (s *Socket) onEvent(name string, args []parser.RawValue, id uint64, hasID bool) {
-	s.inbox.push(s.nsp.server, func() {
+	if !s.allowEvent(name) {
+		return
+	}
+	s.inbox.pushWait(s.nsp.server, func() {
 		if !s.connected.Load() {
 			return
 		}
 		s.guard(func() { s.dispatch(name, args, id, hasID) })
-	})
+	}, s.nsp.server.opts.Limits.MaxPendingEvents)
+}
+
+// allowEvent applies Limits.EventRate; it reports whether to deliver.
+func (s *Socket) allowEvent(name string) bool {
+	lim := s.nsp.server.opts.Limits.EventRate
+	if lim == nil || s.rate.take(lim, time.Now()) {
+		return true
+	}
+	log := s.nsp.server.opts.Logger
+	switch lim.Policy {
+	case RateWarn:
+		log.Warn("socketio: event rate exceeded", "nsp", s.nsp.name, "socket", s.id, "event", name)
+		return true
+	case RateDrop:
+		log.Debug("socketio: event dropped by rate limit", "nsp", s.nsp.name, "socket", s.id, "event", name)
+		return false
+	default:
+		log.Warn("socketio: event rate exceeded, disconnecting", "nsp", s.nsp.name, "socket", s.id)
+		s.Disconnect(false)
+		return false
+	}
+}
+
+// tokenBucket counts a socket's events against an EventRateLimit. Only the
+// connection's reader touches it.
+type tokenBucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func (b *tokenBucket) take(lim *EventRateLimit, now time.Time) bool {
+	if b.last.IsZero() {
+		b.tokens = float64(lim.Burst)
+	} else {
+		b.tokens += now.Sub(b.last).Seconds() * lim.PerSecond
+		if max := float64(lim.Burst); b.tokens > max {
+			b.tokens = max
+		}
+	}
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
 }
 
 // dispatch runs the packet middlewares, the catch-all listeners and the

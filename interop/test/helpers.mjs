@@ -62,6 +62,7 @@ export async function startServer(t, flags = [], { binary = "eioecho", timeout =
     child,
     flags,
     port: 0,
+    clients: new Set(),
     get stderr() {
       return stderr;
     },
@@ -69,6 +70,10 @@ export async function startServer(t, flags = [], { binary = "eioecho", timeout =
   };
 
   const stop = async () => {
+    // Close the clients first so that the server's graceful shutdown has no
+    // live sessions to wait for.
+    for (const socket of srv.clients) closeQuietly(socket);
+    srv.clients.clear();
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill("SIGTERM");
     const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
@@ -146,14 +151,17 @@ export function connect(t, kind, srv, opts = {}) {
     throw new Error(`unknown client kind ${kind}`);
   }
   socket.on("error", () => {}); // errors are asserted through waitFor(…, "error") where relevant
-  t.after(() => {
-    try {
-      socket.close();
-    } catch {
-      /* already closed */
-    }
-  });
+  srv.clients?.add(socket);
+  t.after(() => closeQuietly(socket));
   return socket;
+}
+
+function closeQuietly(socket) {
+  try {
+    socket.close();
+  } catch {
+    /* already closed */
+  }
 }
 
 /**

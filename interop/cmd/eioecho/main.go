@@ -206,6 +206,7 @@ func main() {
 		transports   = flag.String("transports", "", "comma separated list of allowed transports (empty = engine default)")
 		noUpgrades   = flag.Bool("no-upgrades", false, "disable transport upgrades")
 		compress     = flag.Bool("compress", false, "enable per-message deflate")
+		shutdownTO   = flag.Duration("shutdown-timeout", 500*time.Millisecond, "graceful shutdown timeout on SIGINT/SIGTERM")
 		verbose      = flag.Bool("v", false, "log session events to stderr")
 	)
 	flag.Parse()
@@ -259,7 +260,7 @@ func main() {
 			log.Fatalf("serve: %v", err)
 		}
 	case <-sig:
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), *shutdownTO)
 		defer cancel()
 		_ = engine.Shutdown(ctx)
 		_ = srv.Shutdown(ctx)
