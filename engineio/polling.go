@@ -49,7 +49,7 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if len(s.queue) > 0 {
-			batch = s.takeQueueLocked()
+			batch = s.takeOwnedQueueLocked()
 			if n := len(batch); n > 1 && batch[n-1].typ == codec.Close {
 				// The close packet goes alone in the next response: some
 				// clients handle a payload's packets on a later tick and
@@ -187,6 +187,7 @@ func (s *Session) servePost(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/html")
 	h.Set("Content-Length", "2")
 	_, _ = io.WriteString(w, "ok")
+	_ = http.NewResponseController(w).Flush()
 	for _, p := range pkts {
 		s.onPacket(p)
 	}

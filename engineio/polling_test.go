@@ -2,8 +2,8 @@ package engineio
 
 import (
 	"bytes"
-	"context"
 	"compress/gzip"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -113,8 +113,10 @@ func TestPollingConcurrentGetClosesSession(t *testing.T) {
 	c := hs.h.nextClose(t)
 	require.Same(t, s, c.s)
 	require.Equal(t, ReasonTransportError, c.reason)
+	// The first GET learns that the session ended through a close packet.
 	r := awaitResult(t, first)
-	require.Equal(t, http.StatusBadRequest, r.resp.StatusCode)
+	require.Equal(t, http.StatusOK, r.resp.StatusCode)
+	require.Equal(t, "1", string(r.body))
 	require.Nil(t, hs.srv.Session(o.SID))
 	require.ErrorIs(t, s.Send(TextMessage([]byte("x"))), ErrSessionClosed)
 }
@@ -368,7 +370,7 @@ func (w *blockingWriter) Write(p []byte) (int, error) {
 
 // TestPollingBatchOwnership: a GET that has taken its batch must keep it
 // until it is done with it. Here the GET that carries the close packet of
-// Session.Close is still writing when the client's next GET takes the
+// Session.Close (alone, as the engine sends it) is still writing when the client's next GET takes the
 // following batch (a v3 pong). The engine then reuses the first batch's array
 // for the second, so the first GET no longer sees the close packet it wrote,
 // and the session is not ended: OnClose("forced close") only comes after the
@@ -378,6 +380,8 @@ func TestPollingBatchOwnership(t *testing.T) {
 	o, s, _ := hs.handshakeV3("&b64=1")
 	require.NoError(t, s.Send(TextMessage([]byte("bye"))))
 	require.NoError(t, s.Close())
+	_, b := hs.get("EIO=3&transport=polling&b64=1&sid=" + o.SID)
+	require.Equal(t, "4:4bye", string(b), "the close packet goes alone in the next response")
 
 	bw := newBlockingWriter()
 	req, err := http.NewRequest(http.MethodGet, hs.url("EIO=3&transport=polling&b64=1&sid="+o.SID), nil)
@@ -395,14 +399,14 @@ func TestPollingBatchOwnership(t *testing.T) {
 
 	// The client pings (v3) and polls again while the first answer is
 	// still being written.
-	_, b := hs.post("EIO=3&transport=polling&b64=1&sid="+o.SID, "1:2")
+	_, b = hs.post("EIO=3&transport=polling&b64=1&sid="+o.SID, "1:2")
 	require.Equal(t, "ok", string(b))
 	_, b = hs.get("EIO=3&transport=polling&b64=1&sid=" + o.SID)
 	require.Equal(t, "1:3", string(b))
 
 	close(bw.release)
 	<-get1
-	require.Equal(t, "4:4bye1:1", bw.body.String())
+	require.Equal(t, "1:1", bw.body.String())
 
 	c := hs.h.nextClose(t)
 	require.Equal(t, ReasonForcedClose, c.reason)

@@ -195,7 +195,8 @@ func (s *Session) wakeLocked() {
 	case s.ws != nil:
 		if !s.writing && len(s.queue) > 0 {
 			s.writing = true
-			s.srv.goTracked(func() { s.ws.drain(s) })
+			s.srv.wg.Add(1)
+			go s.ws.drainFn() // a func value made once: starting it allocates nothing
 		}
 	default:
 		select {
@@ -205,8 +206,20 @@ func (s *Session) wakeLocked() {
 	}
 }
 
+// takeOwnedQueueLocked returns the queued packets and empties the queue
+// without reusing the array: the polling writer keeps its batch after it
+// has let go of the session's lock, when another request may take the
+// queue.
+func (s *Session) takeOwnedQueueLocked() []outPacket {
+	batch := s.queue
+	s.queue = nil
+	s.queueBytes = 0
+	return batch
+}
+
 // takeQueueLocked returns the queued packets and empties the queue, reusing
-// the previous batch's array. The caller owns the batch until its next call.
+// the previous batch's array. The caller owns the batch until its next call,
+// so only the single WebSocket writer may use it.
 func (s *Session) takeQueueLocked() []outPacket {
 	batch := s.queue
 	clear(s.spare)
@@ -269,15 +282,19 @@ func (s *Session) finish(reason CloseReason, err error) {
 	if probe != nil {
 		probe.close()
 	}
+	// Count the OnClose goroutine before the server forgets the session, so
+	// Shutdown, which waits for the server to empty, also waits for OnClose.
+	s.srv.wg.Add(1)
 	s.srv.forget(s)
 	s.srv.opts.Logger.Debug("engineio: session closed", "sid", s.id, "reason", string(reason), "err", err)
 	// OnClose runs after any delivery in progress, on its own goroutine, so a
 	// handler that closes its own session does not deadlock.
-	s.srv.goTracked(func() {
+	go func() {
+		defer s.srv.wg.Done()
 		s.recvMu.Lock()
 		defer s.recvMu.Unlock()
 		s.srv.handler.OnClose(s, reason, err)
-	})
+	}()
 }
 
 // onPacket handles one packet from the client, whatever the transport.

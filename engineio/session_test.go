@@ -61,7 +61,10 @@ func TestSessionCloseFlushesPolling(t *testing.T) {
 	require.NoError(t, s.Close())
 	hs.h.requireNoClose(t)
 	_, body := hs.get("EIO=4&transport=polling&sid=" + o.SID)
-	require.Equal(t, "4a\x1e4b\x1e1", string(body))
+	require.Equal(t, "4a\x1e4b", string(body))
+	hs.h.requireNoClose(t)
+	_, body = hs.get("EIO=4&transport=polling&sid=" + o.SID)
+	require.Equal(t, "1", string(body), "the close packet goes alone, after the messages")
 	c := hs.h.nextClose(t)
 	require.Same(t, s, c.s)
 	require.Equal(t, ReasonForcedClose, c.reason)
@@ -141,4 +144,33 @@ func TestMessageAccessors(t *testing.T) {
 	b := BinaryMessage([]byte{1}).DisableCompression()
 	require.True(t, b.Binary())
 	require.True(t, b.noCompress)
+}
+
+func TestSessionQueueBytesAndQueueLen(t *testing.T) {
+	hs := newHarness(t, &Options{MaxQueuedBytes: 10})
+	o, s := hs.handshakeV4()
+	require.NoError(t, s.Send(TextMessage([]byte("123456"))))
+	n, b := s.QueueLen()
+	require.Equal(t, 1, n)
+	require.EqualValues(t, 6, b)
+	require.ErrorIs(t, s.Send(TextMessage([]byte("12345"))), ErrQueueFull)
+	require.NoError(t, s.Send(TextMessage([]byte("1234"))))
+	_, body := hs.get("EIO=4&transport=polling&sid=" + o.SID)
+	require.Equal(t, "4123456\x1e41234", string(body))
+	n, b = s.QueueLen()
+	require.Zero(t, n)
+	require.Zero(t, b)
+	hs.h.requireNoClose(t)
+}
+
+func TestSessionSlowClientDisconnect(t *testing.T) {
+	hs := newHarness(t, &Options{MaxQueuedMessages: 2, SlowClient: SlowClientDisconnect})
+	_, s := hs.handshakeV4()
+	m := TextMessage([]byte("m"))
+	require.NoError(t, s.Send(m, m))
+	require.ErrorIs(t, s.Send(m), ErrQueueFull)
+	c := hs.h.nextClose(t)
+	require.Same(t, s, c.s)
+	require.Equal(t, ReasonTransportError, c.reason)
+	require.ErrorIs(t, c.err, ErrSlowClient)
 }

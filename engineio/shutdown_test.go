@@ -50,7 +50,8 @@ func TestServerCloseEndsAllSessions(t *testing.T) {
 	require.Zero(t, hs.srv.SessionCount())
 
 	r := awaitResult(t, poll)
-	require.Equal(t, http.StatusBadRequest, r.resp.StatusCode)
+	require.Equal(t, http.StatusOK, r.resp.StatusCode)
+	require.Equal(t, "1", string(r.body), "a waiting GET gets a close packet")
 	require.NoError(t, c.conn.SetReadDeadline(timeNowPlus()))
 	_, _, err := wsutil.ReadServerData(c.rw)
 	require.Error(t, err, "the WebSocket is closed")
@@ -139,7 +140,7 @@ func TestShutdownDeadlinePollingAbsent(t *testing.T) {
 }
 
 func TestShutdownDeadlineWebSocketNotReading(t *testing.T) {
-	hs := newHarness(t, nil)
+	hs := newHarness(t, &Options{MaxQueuedBytes: 1 << 30})
 	_, _, s := hs.openWS(4) // the client never reads again
 	big := TextMessage(bytes.Repeat([]byte("x"), 1<<20))
 	for range 64 { // far more than the socket buffers hold
@@ -193,15 +194,16 @@ func TestShutdownWaitsForOnClose(t *testing.T) {
 	bl := &blockingLog{entered: make(chan struct{}, 1), release: make(chan struct{})}
 	var once sync.Once
 	release := func() { once.Do(func() { close(bl.release) }) }
-	t.Cleanup(release)
 	hs := newHarness(t, &Options{Logger: slog.New(bl)})
+	t.Cleanup(release) // runs before the harness cleanups
 	o, s := hs.handshakeV4()
 	poll := hs.goGet("EIO=4&transport=polling&sid="+o.SID, nil)
 	waitPollActive(t, s)
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.srv.Shutdown(context.Background()) }()
-	require.Equal(t, "1", string(awaitResult(t, poll).body))
+	// The GET takes the close packet and ends the session; finish is now
+	// held in the logger, after the session was forgotten.
 	select {
 	case <-bl.entered:
 	case <-time.After(waitTimeout):
@@ -221,4 +223,6 @@ func TestShutdownWaitsForOnClose(t *testing.T) {
 		require.NoError(t, <-errc)
 		require.Equal(t, ReasonServerShutdown, hs.h.nextClose(t).reason)
 	}
+	release()
+	require.Equal(t, "1", string(awaitResult(t, poll).body))
 }

@@ -95,6 +95,7 @@ func (c *wsConn) probeLoop(s *Session) {
 			s.transport = TransportWebSocket
 			s.probe = nil
 			s.upgrading = false
+			c.attach(s)
 			s.ws = c
 			s.wakeLocked()
 			s.mu.Unlock()

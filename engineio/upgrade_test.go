@@ -3,8 +3,8 @@ package engineio
 import (
 	"io"
 	"net/http"
-	"strconv"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"

@@ -30,6 +30,12 @@ type wsConn struct {
 	base64 bool
 	// bufs is the writer's scratch vector; only drain touches it.
 	bufs net.Buffers
+	// toWrite is the vector being written; a field, so that WriteTo's
+	// pointer receiver does not move a local to the heap on every drain.
+	toWrite net.Buffers
+	// drainFn runs drain for the connection's session; made once, so that
+	// starting the writer allocates nothing.
+	drainFn func()
 	// sess is the session the connection carries, for answering pings.
 	sess atomic.Pointer[Session]
 
@@ -156,6 +162,14 @@ func decodeWSMessage(protocol int, text bool, data []byte) (codec.Packet, error)
 	}
 }
 
+// attach makes c the writer of s's queue (before s.ws is set to c).
+func (c *wsConn) attach(s *Session) {
+	c.drainFn = func() {
+		defer s.srv.wg.Done()
+		c.drain(s)
+	}
+}
+
 // drain is the session's WebSocket writer: it sends everything queued in one
 // vectored write per round, until the queue is empty, then returns. Only one
 // drain runs per session (s.writing).
@@ -193,8 +207,9 @@ func (c *wsConn) drain(s *Session) {
 			}
 		}
 		c.bufs = bufs
-		toWrite := bufs // WriteTo consumes its receiver; keep c.bufs intact
-		_, err := toWrite.WriteTo(c.conn)
+		c.toWrite = bufs // WriteTo consumes its receiver; keep c.bufs intact
+		_, err := c.toWrite.WriteTo(c.conn)
+		c.toWrite = nil
 		clear(c.bufs)
 		if err != nil {
 			s.mu.Lock()

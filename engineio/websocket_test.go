@@ -187,3 +187,22 @@ func TestWebSocketRequestHasHandshakeData(t *testing.T) {
 	require.Equal(t, http.MethodGet, s.Request().Method)
 	require.True(t, bytes.Contains([]byte(s.Request().Header.Get("Upgrade")), []byte("websocket")))
 }
+
+func TestWebSocketBase64Client(t *testing.T) {
+	hs := newHarness(t, &Options{AllowEIO3: true})
+	c := hs.dialWS("EIO=4&transport=websocket&b64=1")
+	_ = c.readText()
+	s := hs.h.nextOpen(t)
+	require.NoError(t, s.Send(BinaryMessage([]byte{1, 2, 3})))
+	require.Equal(t, "bAQID", c.readText())
+	c.writeText("bBAU=")
+	m := hs.h.nextMsg(t)
+	require.True(t, m.binary)
+	require.Equal(t, []byte{4, 5}, m.data)
+
+	c3 := hs.dialWS("EIO=3&transport=websocket&b64=1")
+	_ = c3.readText()
+	s3 := hs.h.nextOpen(t)
+	require.NoError(t, s3.Send(BinaryMessage([]byte{1, 2, 3})))
+	require.Equal(t, "b4AQID", c3.readText())
+}
