@@ -1,9 +1,14 @@
 # gosio — build and test entry points.
 #
-#   make test     run every test: go vet, go test -race, the interop suites
-#   make vet      go vet ./...
-#   make gotest   go test -race -count=1 ./... (fuzz seed corpora run as tests)
+#   make run      run the main example: the chat on http://localhost:3000
+#   make test     run every test: go vet, go test -race, the interop suites,
+#                 the cluster interop (Node and Go servers on one Redis) and
+#                 the examples' browser end-to-end tests
+#   make vet      go vet over the library and the examples
+#   make gotest   go test -race -count=1 (fuzz seed corpora run as tests)
 #   make interop  only the interop suites (Go test servers vs the official JS clients)
+#   make cluster  only the cross-runtime Redis cluster interop
+#   make e2e      only the examples' browser tests (installs Chromium if missing)
 #   make fuzz     each Go fuzz target for FUZZTIME (default 30s)
 #   make redis    make sure a Redis server answers on 127.0.0.1:6379
 #
@@ -16,12 +21,12 @@ GO ?= go
 FUZZTIME ?= 30s
 export GO FUZZTIME
 
-.PHONY: test vet gotest interop fuzz redis
+.PHONY: run test vet gotest interop cluster e2e fuzz redis
 
 # Steps run in order (also under make -j: Redis must answer before the Go
 # tests); every step runs even after a failure, and the target fails at the
 # end if any step failed.
-TEST_STEPS := vet redis gotest interop
+TEST_STEPS := vet redis gotest interop cluster e2e
 
 test:
 	@failed=""; \
@@ -32,11 +37,24 @@ test:
 	if [ -n "$$failed" ]; then echo "==> make test: FAILED:$$failed" >&2; exit 1; fi; \
 	echo "==> make test: all steps passed"
 
+# The examples are a module of their own (joined by go.work), which ./...
+# does not reach.
 vet:
-	$(GO) vet ./...
+	$(GO) vet ./... ./examples/...
 
 gotest:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 ./... ./examples/...
+
+run:
+	bash examples/run.sh chat -addr :3000
+
+cluster: redis
+	bash interop/cluster/run.sh
+
+# The examples' Go tests run in gotest; this runs their browser tests.
+e2e:
+	bash examples/e2e/ensure-chromium.sh
+	cd examples && npm ci --no-audit --no-fund --loglevel=error && node --test --test-concurrency=1 e2e/
 
 redis:
 	bash scripts/ensure-redis.sh

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { join } from "node:path";
-import { build, examplesDir, launch, newPage, start, textOf, waitForText } from "./helpers.mjs";
+import { build, examplesDir, launch, newPage, start, textOf, waitForText, saveScreenshot } from "./helpers.mjs";
 
 let server, browser;
 const errors = [];
@@ -51,7 +51,7 @@ test("chat: messages, notices, typing, rooms", async () => {
   await waitForText(alice, "#messages .message", "Hi Alice!");
   await bob.type("#input", "How is the Go server?");
   await waitForText(alice, "#typing", "Bob is typing");
-  await alice.screenshot({ path: join(examplesDir, "chat", "screenshot.png") });
+  await saveScreenshot(alice, join(examplesDir, "chat", "screenshot.png"));
 
   await bob.press("#input", "Enter");
   await waitForText(alice, "#messages .message", "How is the Go server?");

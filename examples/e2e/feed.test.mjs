@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { build, examplesDir, launch, newPage, start, textOf, waitForText } from "./helpers.mjs";
+import { build, examplesDir, launch, newPage, start, textOf, waitForText, saveScreenshot } from "./helpers.mjs";
 
 let bin, browser, server;
 const errors = [];
@@ -110,5 +110,5 @@ test("feed: pagination", async () => {
   assert.deepEqual(await titles(page), ["Rooms and namespaces", "Hello, gosio"]);
   await page.click("#prev");
   await waitForText(page, "#page-info", "Page 1 of 2");
-  await page.screenshot({ path: join(examplesDir, "feed", "screenshot.png"), fullPage: true });
+  await saveScreenshot(page, join(examplesDir, "feed", "screenshot.png"), { fullPage: true });
 });

@@ -83,3 +83,12 @@ export function waitForText(page, selector, text) {
     [selector, text],
   );
 }
+
+// saveScreenshot writes the README's picture of a page when it is missing or
+// when UPDATE_SCREENSHOTS=1, so that ordinary test runs leave the committed
+// PNG alone (the pages show times, which change on every run).
+export async function saveScreenshot(page, path, opts = {}) {
+  const { existsSync } = await import("node:fs");
+  if (existsSync(path) && process.env.UPDATE_SCREENSHOTS !== "1") return;
+  await page.screenshot({ path, ...opts });
+}
