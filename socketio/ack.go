@@ -131,8 +131,8 @@ func (s *Socket) newAck(id uint64, requested bool) Ack {
 		if args == nil {
 			args = []any{}
 		}
-		return s.client.sendPacket(&parser.Packet{
+		return s.send(&parser.Packet{
 			Type: parser.Ack, Namespace: s.nsp.name, ID: id, HasID: true, Data: args,
-		}, false)
+		}, false, true)
 	}
 }

@@ -134,7 +134,7 @@ func (a *MemoryAdapter) Broadcast(_ context.Context, pkt *parser.Packet, opts *B
 	if err != nil {
 		return err
 	}
-	a.apply(opts, func(s *Socket) { s.client.sendEncoded(out, opts.Flags.Volatile) })
+	a.apply(opts, func(s *Socket) { s.sendEncoded(out, opts.Flags.Volatile) })
 	return nil
 }
 
@@ -151,7 +151,7 @@ func (a *MemoryAdapter) BroadcastWithAck(_ context.Context, pkt *parser.Packet, 
 		if s.registerAck(pkt.ID, func(args []parser.RawValue) { onAck(Response{SocketID: id, Args: args}) }) != nil {
 			return
 		}
-		if s.client.sendEncoded(out, opts.Flags.Volatile) {
+		if s.sendEncoded(out, opts.Flags.Volatile) {
 			n++
 		} else {
 			s.cancelAck(pkt.ID)

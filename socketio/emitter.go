@@ -38,7 +38,7 @@ func (e Emitter) Emit(event string, args ...any) error {
 		pkt.Data = e.s.nsp.server.recovery.record(e.s.nsp,
 			&BroadcastOptions{Rooms: []string{e.s.id}}, pkt.Data.([]any))
 	}
-	return e.s.client.sendPacketFlags(pkt, e.volatile, !e.noCompress)
+	return e.s.send(pkt, e.volatile, !e.noCompress)
 }
 
 // EmitWithAck sends an event and waits for the client's answer; see
@@ -59,7 +59,7 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Re
 	if err := s.registerAck(pkt.ID, func(a []parser.RawValue) { answer <- a }); err != nil {
 		return Response{}, err
 	}
-	if err := s.client.sendPacketFlags(pkt, e.volatile, !e.noCompress); err != nil {
+	if err := s.send(pkt, e.volatile, !e.noCompress); err != nil {
 		s.cancelAck(pkt.ID)
 		return Response{}, err
 	}

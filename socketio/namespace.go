@@ -240,6 +240,12 @@ func (n *Namespace) runConnect(s *Socket) {
 	if gone {
 		return
 	}
+	// The connection handlers run before the client learns it is connected,
+	// as in Node, where nothing can come between the two: what is emitted
+	// to the socket meanwhile (by the handlers or by broadcasts) is held
+	// and sent right after CONNECT, and the rooms the handlers join are in
+	// place by then.
+	s.hold()
 	n.mu.Lock()
 	n.sockets[s.id] = s
 	handlers := n.onConnect
@@ -248,6 +254,13 @@ func (n *Namespace) runConnect(s *Socket) {
 	n.adapter.AddAll(s.id, []string{s.id})
 	if restored {
 		_ = s.Join(n.server.recovery.rooms(s)...)
+		n.server.recovery.replay(s)
+	}
+	for _, h := range handlers {
+		s.guard(func() { h(s) })
+		if !s.connected.Load() {
+			break
+		}
 	}
 	var data any
 	if c.sess.Protocol() != 3 {
@@ -257,16 +270,7 @@ func (n *Namespace) runConnect(s *Socket) {
 		}
 		data = ack
 	}
-	_ = c.sendPacket(&parser.Packet{Type: parser.Connect, Namespace: n.name, Data: data}, false)
-	if restored {
-		n.server.recovery.replay(s)
-	}
-	for _, h := range handlers {
-		s.guard(func() { h(s) })
-		if !s.connected.Load() {
-			return
-		}
-	}
+	s.release(&parser.Packet{Type: parser.Connect, Namespace: n.name, Data: data})
 }
 
 func (n *Namespace) runMiddlewares(s *Socket) (err error) {

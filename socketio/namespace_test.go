@@ -137,3 +137,21 @@ func TestSlowClientPolicy(t *testing.T) {
 	packets, _ := s.QueueLen()
 	assert.LessOrEqual(t, packets, 8)
 }
+
+// What the connection handler does is in place when the client learns it is
+// connected: its rooms are joined, and its emits (and broadcasts meanwhile)
+// arrive right after CONNECT.
+func TestConnectionHandlerRunsBeforeConnectAck(t *testing.T) {
+	io, hs := startServer(t, nil)
+	io.On("connection", func(s *Socket) {
+		require.NoError(t, s.Join("lobby"))
+		_ = s.Emit("welcome")
+		_ = io.Emit("everyone") // reaches the new socket too, after CONNECT
+	})
+	c := dial(t, hs)
+	c.connect("/", "")
+	assert.Equal(t, `2["welcome"]`, c.next())
+	assert.Equal(t, `2["everyone"]`, c.next())
+	require.NoError(t, io.To("lobby").Emit("in-lobby"))
+	assert.Equal(t, `2["in-lobby"]`, c.next())
+}

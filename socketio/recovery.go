@@ -174,7 +174,7 @@ func (r *recoveryStore) rooms(s *Socket) []string { return s.restoredRooms }
 // replay sends a recovered socket the events it missed.
 func (r *recoveryStore) replay(s *Socket) {
 	for _, data := range s.missed {
-		_ = s.client.sendPacket(&parser.Packet{Type: parser.Event, Namespace: s.nsp.name, Data: data}, false)
+		_ = s.send(&parser.Packet{Type: parser.Event, Namespace: s.nsp.name, Data: data}, false, true)
 	}
 	s.missed, s.restoredRooms = nil, nil
 }

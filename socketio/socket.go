@@ -38,6 +38,77 @@ type Socket struct {
 	acks  ackTable
 	inbox inbox
 	rate  tokenBucket
+
+	// While the connection handlers run, outgoing packets are held (see
+	// Namespace.runConnect).
+	outMu   sync.Mutex
+	holding bool
+	held    []heldPacket
+}
+
+// heldPacket is a packet to encode, or an already encoded broadcast.
+type heldPacket struct {
+	pkt                *parser.Packet
+	enc                *encoded
+	volatile, compress bool
+}
+
+// send queues a packet of this socket for its client.
+func (s *Socket) send(pkt *parser.Packet, volatile, compress bool) error {
+	s.outMu.Lock()
+	if s.holding {
+		s.held = append(s.held, heldPacket{pkt: pkt, volatile: volatile, compress: compress})
+		s.outMu.Unlock()
+		return nil
+	}
+	s.outMu.Unlock()
+	return s.client.sendPacketFlags(pkt, volatile, compress)
+}
+
+// sendEncoded queues a broadcast packet encoded once for many sockets; it
+// reports whether it was queued.
+func (s *Socket) sendEncoded(e *encoded, volatile bool) bool {
+	s.outMu.Lock()
+	if s.holding {
+		s.held = append(s.held, heldPacket{enc: e, volatile: volatile})
+		s.outMu.Unlock()
+		return true
+	}
+	s.outMu.Unlock()
+	return s.client.sendEncoded(e, volatile)
+}
+
+func (s *Socket) hold() {
+	s.outMu.Lock()
+	s.holding = true
+	s.outMu.Unlock()
+}
+
+// release sends first, then the held packets, in one contiguous Send, and
+// stops holding.
+func (s *Socket) release(first *parser.Packet) {
+	s.outMu.Lock()
+	defer s.outMu.Unlock()
+	s.holding = false
+	held := s.held
+	s.held = nil
+	e, err := s.nsp.server.encode(first, true)
+	if err != nil {
+		s.nsp.server.opts.Logger.Error("socketio: encoding", "err", err)
+		return
+	}
+	msgs := e.msgs
+	for _, h := range held {
+		he := h.enc
+		if he == nil {
+			if he, err = s.nsp.server.encode(h.pkt, h.compress); err != nil {
+				s.nsp.server.opts.Logger.Error("socketio: encoding", "err", err)
+				continue
+			}
+		}
+		msgs = append(msgs, he.msgs...)
+	}
+	_ = s.client.sess.Send(msgs...)
 }
 
 type listener struct {
@@ -286,7 +357,7 @@ func (s *Socket) Disconnect(close bool) {
 	if !s.connected.Load() {
 		return
 	}
-	_ = s.client.sendPacket(&parser.Packet{Type: parser.Disconnect, Namespace: s.nsp.name}, false)
+	_ = s.send(&parser.Packet{Type: parser.Disconnect, Namespace: s.nsp.name}, false, true)
 	s.onClose(ReasonServerDisconnect)
 }
 

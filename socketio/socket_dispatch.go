@@ -162,7 +162,7 @@ func (s *Socket) guard(f func()) {
 			s.nsp.server.opts.Logger.Error("socketio: handler panic",
 				"nsp", s.nsp.name, "socket", s.id, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			if s.connected.Load() {
-				_ = s.client.sendPacket(&parser.Packet{Type: parser.Disconnect, Namespace: s.nsp.name}, false)
+				_ = s.send(&parser.Packet{Type: parser.Disconnect, Namespace: s.nsp.name}, false, true)
 				s.onClose(ReasonServerDisconnect)
 			}
 		}

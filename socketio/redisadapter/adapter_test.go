@@ -25,10 +25,19 @@ func clusterSuite(t *testing.T, sharded bool, mode SubscriptionMode) {
 	// single-room broadcasts use have their subscribers (they subscribe
 	// asynchronously, as in Node).
 	settle := func(t *testing.T, nodes []*node, rooms map[string]int) {
-		if !sharded || mode == Static {
+		if !sharded {
 			return
 		}
 		sa := nodes[0].adapter().(*ShardedAdapter)
+		// SSUBSCRIBE is asynchronous: wait until every node listens on the
+		// namespace channel, or an early publish may reach no one.
+		require.Eventually(t, func() bool {
+			got, err := nodes[0].rdb.PubSubShardNumSub(bg(), sa.channel).Result()
+			return err == nil && int(got[sa.channel]) == len(nodes)
+		}, 5*time.Second, 10*time.Millisecond)
+		if mode == Static {
+			return
+		}
 		require.Eventually(t, func() bool {
 			for room, want := range rooms {
 				ch := sa.dynamicChannel(room)
