@@ -181,16 +181,17 @@ func (s *Session) servePost(w http.ResponseWriter, r *http.Request) {
 		s.finish(ReasonParseError, err)
 		return
 	}
-	// Answer before delivering, as Node does, so a slow handler does not
-	// hold the client's request open.
+	// Deliver, then answer, as Node does: the client sends its next POST
+	// only after this one is answered, so packets of consecutive POSTs are
+	// delivered in order and never overlap, and a handler that cannot keep
+	// up slows the client down instead of piling up its messages.
+	for _, p := range pkts {
+		s.onPacket(p)
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html")
 	h.Set("Content-Length", "2")
 	_, _ = io.WriteString(w, "ok")
-	_ = http.NewResponseController(w).Flush()
-	for _, p := range pkts {
-		s.onPacket(p)
-	}
 }
 
 func (s *Session) rejectTooLarge(w http.ResponseWriter) {

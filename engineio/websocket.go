@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gobwas/ws"
 
@@ -39,6 +40,9 @@ type wsConn struct {
 	// sess is the session the connection carries, for answering pings.
 	sess atomic.Pointer[Session]
 
+	// writeMu serialises the writer with the close frame the reader sends
+	// after a protocol error; uncontended otherwise.
+	writeMu   sync.Mutex
 	closeOnce sync.Once
 }
 
@@ -103,6 +107,20 @@ func (c *wsConn) close() {
 	c.closeOnce.Do(func() { _ = c.conn.Close() })
 }
 
+// sendClose answers a read error with the close frame RFC 6455 asks for
+// (1002 protocol error, 1007 invalid UTF-8, 1009 too big, or the client's
+// own code echoed), best effort and bounded in time.
+func (c *wsConn) sendClose(err error) {
+	code, ok := wsconn.CloseStatus(err)
+	if !ok {
+		return
+	}
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	_ = c.conn.SetWriteDeadline(time.Now().Add(time.Second))
+	_, _ = c.conn.Write(wsconn.CloseFrame(code, ""))
+}
+
 // readLoop reads the client's messages until the connection fails or the
 // session ends.
 func (c *wsConn) readLoop(s *Session) {
@@ -110,6 +128,7 @@ func (c *wsConn) readLoop(s *Session) {
 	for {
 		text, data, err := c.reader.ReadMessage()
 		if err != nil {
+			c.sendClose(err)
 			s.finish(readErrorReason(err), err)
 			return
 		}
@@ -208,7 +227,9 @@ func (c *wsConn) drain(s *Session) {
 		}
 		c.bufs = bufs
 		c.toWrite = bufs // WriteTo consumes its receiver; keep c.bufs intact
+		c.writeMu.Lock()
 		_, err := c.toWrite.WriteTo(c.conn)
+		c.writeMu.Unlock()
 		c.toWrite = nil
 		clear(c.bufs)
 		if err != nil {
