@@ -52,7 +52,7 @@ cluster: redis
 	bash interop/cluster/run.sh
 
 # The examples' Go tests run in gotest; this runs their browser tests.
-e2e:
+e2e: redis
 	bash examples/e2e/ensure-chromium.sh
 	cd examples && npm ci --no-audit --no-fund --loglevel=error && node --test --test-concurrency=1 e2e/
 

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 name="${1:-}"
 if [[ ! -f "$name/main.go" ]]; then
-  echo "usage: examples/run.sh chat|feed [flags]" >&2
+  echo "usage: examples/run.sh chat|feed|cluster [flags]" >&2
   exit 2
 fi
 shift
