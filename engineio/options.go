@@ -80,6 +80,13 @@ type Options struct {
 	// (SlowClientDisconnect). Either way other sessions are unaffected.
 	SlowClient SlowClientPolicy
 
+	// DrainWindow spreads the close packets Shutdown sends over this
+	// window (at most half the time left before Shutdown's context
+	// deadline), so that the clients of a server going down do not all
+	// reconnect to the remaining servers at the same instant. Default 0:
+	// all at once.
+	DrainWindow time.Duration
+
 	// MaxConnectionsPerIP limits the open sessions of one client IP.
 	// Default 0: no limit. Handshakes over it get HTTP 429.
 	MaxConnectionsPerIP int

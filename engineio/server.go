@@ -346,6 +346,31 @@ func (srv *Server) Close() error {
 	return nil
 }
 
+// drain sends every session its close packet, spread over DrainWindow. If
+// ctx ends meanwhile, the rest are told at once.
+func (srv *Server) drain(ctx context.Context, sessions []*Session) {
+	window := srv.opts.DrainWindow
+	if dl, ok := ctx.Deadline(); ok {
+		window = min(window, time.Until(dl)/2)
+	}
+	start := time.Now()
+	for i, s := range sessions {
+		if window > 0 && i > 0 {
+			at := start.Add(window * time.Duration(i) / time.Duration(len(sessions)))
+			if wait := time.Until(at); wait > 0 {
+				t := time.NewTimer(wait)
+				select {
+				case <-t.C:
+				case <-ctx.Done():
+					window = 0 // no time left: the others now
+				}
+				t.Stop()
+			}
+		}
+		s.closeGracefully(ReasonServerShutdown)
+	}
+}
+
 // Shutdown refuses new handshakes, sends every session a close packet behind
 // what is already queued, and waits until all sessions have ended and the
 // server's goroutines have returned, or ctx is done. When ctx ends first, the
@@ -354,9 +379,7 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	if !srv.closed.CompareAndSwap(false, true) {
 		return ErrServerClosed
 	}
-	for _, s := range srv.snapshot() {
-		s.closeGracefully(ReasonServerShutdown)
-	}
+	srv.drain(ctx, srv.snapshot())
 	srv.mu.Lock()
 	srv.signalEmptyLocked()
 	srv.mu.Unlock()
