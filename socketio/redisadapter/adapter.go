@@ -479,17 +479,11 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOpti
 	}
 	id := newUID(6)
 	r := &request{kind: reqRemoteFetch, expected: n - 1, sockets: local, done: make(chan struct{})}
-	if err := a.register(id, r); err != nil {
-		return local, err
-	}
-	err = a.publishJSON(ctx, a.requestChannel, map[string]any{
-		"uid": a.uid, "requestId": id, "type": reqRemoteFetch, "opts": requestOpts(opts),
+	err = a.roundTrip(ctx, id, r, "fetchSockets", func() error {
+		return a.publishJSON(ctx, a.requestChannel, map[string]any{
+			"uid": a.uid, "requestId": id, "type": reqRemoteFetch, "opts": requestOpts(opts),
+		})
 	})
-	if err != nil {
-		a.unregister(id)
-		return local, err
-	}
-	err = a.await(ctx, id, r, "fetchSockets")
 	a.mu.Lock()
 	out := r.sockets
 	a.mu.Unlock()
@@ -511,15 +505,9 @@ func (a *Adapter) AllRooms(ctx context.Context) ([]string, error) {
 	for _, room := range local {
 		r.rooms[room] = struct{}{}
 	}
-	if err := a.register(id, r); err != nil {
-		return local, err
-	}
-	err = a.publishJSON(ctx, a.requestChannel, map[string]any{"uid": a.uid, "requestId": id, "type": reqAllRooms})
-	if err != nil {
-		a.unregister(id)
-		return local, err
-	}
-	err = a.await(ctx, id, r, "allRooms")
+	err = a.roundTrip(ctx, id, r, "allRooms", func() error {
+		return a.publishJSON(ctx, a.requestChannel, map[string]any{"uid": a.uid, "requestId": id, "type": reqAllRooms})
+	})
 	a.mu.Lock()
 	out := make([]string, 0, len(r.rooms))
 	for room := range r.rooms {
@@ -542,17 +530,11 @@ func (a *Adapter) AllSockets(ctx context.Context, rooms []string) ([]string, err
 	for _, s := range local {
 		r.ids[s] = struct{}{}
 	}
-	if err := a.register(id, r); err != nil {
-		return local, err
-	}
-	err = a.publishJSON(ctx, a.requestChannel, map[string]any{
-		"uid": a.uid, "requestId": id, "type": reqSockets, "rooms": strs(rooms),
+	err = a.roundTrip(ctx, id, r, "sockets", func() error {
+		return a.publishJSON(ctx, a.requestChannel, map[string]any{
+			"uid": a.uid, "requestId": id, "type": reqSockets, "rooms": strs(rooms),
+		})
 	})
-	if err != nil {
-		a.unregister(id)
-		return local, err
-	}
-	err = a.await(ctx, id, r, "sockets")
 	a.mu.Lock()
 	out := make([]string, 0, len(r.ids))
 	for s := range r.ids {
@@ -612,18 +594,11 @@ func (a *Adapter) ServerSideEmit(ctx context.Context, args []any, onAck func(soc
 	}
 	id := newUID(6)
 	r := &request{kind: reqServerSideEmit, expected: n - 1, onAck: onAck, done: make(chan struct{})}
-	if err := a.register(id, r); err != nil {
-		return err
-	}
-	err = a.publishJSON(ctx, a.requestChannel, map[string]any{
-		"uid": a.uid, "requestId": id, "type": reqServerSideEmit, "data": args,
+	return a.startRequest(id, r, "serverSideEmit", func() error {
+		return a.publishJSON(ctx, a.requestChannel, map[string]any{
+			"uid": a.uid, "requestId": id, "type": reqServerSideEmit, "data": args,
+		})
 	})
-	if err != nil {
-		a.unregister(id)
-		return err
-	}
-	a.spawn(func() { _ = a.await(context.Background(), id, r, "serverSideEmit") })
-	return nil
 }
 
 // ServerCount implements socketio.Adapter: the subscribers of the request

@@ -109,6 +109,32 @@ func (b *base) finishLocked(id string, r *request) {
 	close(r.done)
 }
 
+// roundTrip registers r under id, publishes the request and waits for the
+// other servers' answers (bounded by ctx and RequestsTimeout).
+func (b *base) roundTrip(ctx context.Context, id string, r *request, what string, publish func() error) error {
+	if err := b.register(id, r); err != nil {
+		return err
+	}
+	if err := publish(); err != nil {
+		b.unregister(id)
+		return err
+	}
+	return b.await(ctx, id, r, what)
+}
+
+// startRequest is roundTrip whose answers are awaited in the background.
+func (b *base) startRequest(id string, r *request, what string, publish func() error) error {
+	if err := b.register(id, r); err != nil {
+		return err
+	}
+	if err := publish(); err != nil {
+		b.unregister(id)
+		return err
+	}
+	b.spawn(func() { _ = b.await(context.Background(), id, r, what) })
+	return nil
+}
+
 // await waits for request id to complete, for RequestsTimeout at most.
 func (b *base) await(ctx context.Context, id string, r *request, what string) error {
 	t := time.NewTimer(b.opts.RequestsTimeout)

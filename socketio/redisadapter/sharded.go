@@ -436,16 +436,10 @@ func (a *ShardedAdapter) FetchSockets(ctx context.Context, opts *socketio.Broadc
 	}
 	id := newHexID()
 	r := &request{kind: msgFetchSockets, expected: n - 1, sockets: local, done: make(chan struct{})}
-	if err := a.register(id, r); err != nil {
-		return local, err
-	}
-	err = a.publishTo(ctx, a.channel, map[string]any{"type": msgFetchSockets,
-		"data": map[string]any{"opts": clusterOpts(opts, 0), "requestId": id}})
-	if err != nil {
-		a.unregister(id)
-		return local, err
-	}
-	err = a.await(ctx, id, r, "fetchSockets")
+	err = a.roundTrip(ctx, id, r, "fetchSockets", func() error {
+		return a.publishTo(ctx, a.channel, map[string]any{"type": msgFetchSockets,
+			"data": map[string]any{"opts": clusterOpts(opts, 0), "requestId": id}})
+	})
 	a.mu.Lock()
 	out := r.sockets
 	a.mu.Unlock()
@@ -471,17 +465,10 @@ func (a *ShardedAdapter) ServerSideEmit(ctx context.Context, args []any, onAck f
 	}
 	id := newHexID()
 	r := &request{kind: msgServerSideEmit, expected: n - 1, onAck: onAck, done: make(chan struct{})}
-	if err := a.register(id, r); err != nil {
-		return err
-	}
-	err = a.publishTo(ctx, a.channel, map[string]any{"type": msgServerSideEmit,
-		"data": map[string]any{"requestId": id, "packet": packet}})
-	if err != nil {
-		a.unregister(id)
-		return err
-	}
-	a.spawn(func() { _ = a.await(context.Background(), id, r, "serverSideEmit") })
-	return nil
+	return a.startRequest(id, r, "serverSideEmit", func() error {
+		return a.publishTo(ctx, a.channel, map[string]any{"type": msgServerSideEmit,
+			"data": map[string]any{"requestId": id, "packet": packet}})
+	})
 }
 
 // ServerCount implements socketio.Adapter: PUBSUB SHARDNUMSUB of the
