@@ -43,7 +43,7 @@ func testLogger() *slog.Logger {
 const redisAddr = "127.0.0.1:6379"
 
 // requireRedis skips (or, under CI=true, fails) when no Redis answers.
-func requireRedis(t *testing.T, addr string) {
+func requireRedis(t testing.TB, addr string) {
 	t.Helper()
 	c, err := net.DialTimeout("tcp", addr, time.Second)
 	if err == nil {
@@ -59,7 +59,7 @@ func requireRedis(t *testing.T, addr string) {
 var keySeq atomic.Int64
 
 // testKey returns a channel prefix no other test uses.
-func testKey(t *testing.T) string {
+func testKey(t testing.TB) string {
 	return fmt.Sprintf("gosio-test-%d-%s-%d", os.Getpid(), strings.ReplaceAll(t.Name(), "/", "_"), keySeq.Add(1))
 }
 
@@ -81,7 +81,7 @@ type clusterConfig struct {
 // startCluster starts n servers on one Redis, each behind httptest. Each
 // socket joins the rooms listed in its query (?rooms=a,b) and stores its
 // "data" query value as its data.
-func startCluster(t *testing.T, n int, cfg clusterConfig) []*node {
+func startCluster(t testing.TB, n int, cfg clusterConfig) []*node {
 	t.Helper()
 	if cfg.addr == "" {
 		cfg.addr = redisAddr
@@ -128,7 +128,7 @@ func startCluster(t *testing.T, n int, cfg clusterConfig) []*node {
 }
 
 // waitServerCount waits until every node counts want servers.
-func waitServerCount(t *testing.T, nodes []*node, want int) {
+func waitServerCount(t testing.TB, nodes []*node, want int) {
 	t.Helper()
 	require.Eventually(t, func() bool {
 		for _, nd := range nodes {
@@ -142,7 +142,7 @@ func waitServerCount(t *testing.T, nodes []*node, want int) {
 }
 
 // connectAll connects per clients to each node, with query q(i, j).
-func connectAll(t *testing.T, nodes []*node, per int, q func(i, j int) string) [][]*testClient {
+func connectAll(t testing.TB, nodes []*node, per int, q func(i, j int) string) [][]*testClient {
 	t.Helper()
 	out := make([][]*testClient, len(nodes))
 	for i, nd := range nodes {

@@ -20,7 +20,7 @@ import (
 // (adapted from the socketio package's tests): enough to watch what a
 // cluster delivers.
 type testClient struct {
-	t    *testing.T
+	t    testing.TB
 	conn net.Conn
 	r    io.Reader
 	in   chan string // Socket.IO packets (engine "4" prefix removed) and "close"
@@ -29,7 +29,7 @@ type testClient struct {
 	id   string // socket id in "/"
 }
 
-func dial(t *testing.T, hs *httptest.Server, query string) *testClient {
+func dial(t testing.TB, hs *httptest.Server, query string) *testClient {
 	t.Helper()
 	url := "ws" + strings.TrimPrefix(hs.URL, "http") + "/socket.io/?EIO=4&transport=websocket" + query
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -125,7 +125,7 @@ func (c *testClient) event() (int, []any) {
 	return parseEvent(c.t, p)
 }
 
-func parseEvent(t *testing.T, p string) (int, []any) {
+func parseEvent(t testing.TB, p string) (int, []any) {
 	t.Helper()
 	rest := p[1:]
 	if p[0] == '5' { // binary event: "<n>-" then payload
