@@ -219,6 +219,18 @@ func (a *MemoryAdapter) selectSockets(opts *BroadcastOptions) []*Socket {
 		}
 	}
 	var ids []string
+	if len(opts.Rooms) == 1 {
+		// The common case needs no de-duplication.
+		members := a.rooms[opts.Rooms[0]]
+		ids = make([]string, 0, len(members))
+		for id := range members {
+			if _, skip := except[id]; !skip {
+				ids = append(ids, id)
+			}
+		}
+		a.mu.RUnlock()
+		return a.nsp.socketsByID(ids)
+	}
 	if len(opts.Rooms) > 0 {
 		seen := make(map[string]struct{})
 		for _, room := range opts.Rooms {

@@ -1,6 +1,9 @@
 package socketio
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // inbox runs a socket's work (its connection handler, events, disconnect)
 // one item at a time, in arrival order, on a goroutine that exists only while
@@ -12,7 +15,18 @@ type inbox struct {
 	running bool
 	closed  bool       // the socket is gone: waiting pushes give up
 	space   *sync.Cond // signalled when the queue shrinks or closes
+
+	// The runner lingers briefly once the queue is empty: a client in a
+	// request/response exchange sends its next event within a round trip,
+	// and reusing the runner (and its grown stack) is much cheaper than
+	// starting a goroutine per event. An idle socket still has none.
+	idle  bool          // the runner is lingering
+	wake  chan struct{} // wakes a lingering runner
+	timer *time.Timer   // bounds the linger
 }
+
+// linger is how long an idle runner waits for more work before it exits.
+const linger = 2 * time.Millisecond
 
 // push queues f and starts the runner if it is idle. It never blocks.
 func (ib *inbox) push(srv *Server, f func()) {
@@ -54,16 +68,46 @@ func (ib *inbox) close() {
 
 func (ib *inbox) enqueueLocked(srv *Server, f func()) {
 	ib.queue = append(ib.queue, f)
-	if !ib.running {
+	switch {
+	case !ib.running:
 		ib.running = true
 		srv.goTracked(ib.run)
+	case ib.idle:
+		ib.idle = false
+		ib.wake <- struct{}{} // capacity 1, and only the lingering runner drains it
 	}
+}
+
+// waitLocked lingers for more work with ib.mu held on entry and on return;
+// it reports whether work arrived.
+func (ib *inbox) waitLocked() bool {
+	if ib.wake == nil {
+		ib.wake = make(chan struct{}, 1)
+		ib.timer = time.NewTimer(linger)
+	} else {
+		ib.timer.Reset(linger)
+	}
+	ib.idle = true
+	ib.mu.Unlock()
+	woken := false
+	select {
+	case <-ib.wake:
+		woken = true
+	case <-ib.timer.C:
+	}
+	ib.timer.Stop()
+	ib.mu.Lock()
+	if !woken && !ib.idle { // a push raced with the timer: take its wake-up
+		<-ib.wake
+	}
+	ib.idle = false
+	return len(ib.queue) > 0
 }
 
 func (ib *inbox) run() {
 	for {
 		ib.mu.Lock()
-		if len(ib.queue) == 0 {
+		if len(ib.queue) == 0 && !ib.waitLocked() {
 			ib.running = false
 			ib.queue = nil
 			ib.mu.Unlock()
