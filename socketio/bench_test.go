@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/gosio/gosio/parser"
@@ -32,6 +33,7 @@ func BenchmarkDispatch(b *testing.B) {
 	}{
 		{"func(string)", func(string) {}, `2["ev","hello"]`},
 		{"func(any,Ack)", func(any, Ack) {}, `2["ev",{"a":1}]`},
+		{"func(json.RawMessage,Ack)", func(json.RawMessage, Ack) {}, `2["ev",{"a":1}]`},
 		{"func(struct)", func(chatMsg) {}, `2["ev",{"text":"hi","n":3}]`},
 		{"func(string,int,struct,Ack)", func(string, int, chatMsg, Ack) {}, `2["ev","a",2,{"text":"hi","n":3}]`},
 	}

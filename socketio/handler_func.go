@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -102,6 +103,17 @@ func fastPath(fn any) func([]parser.RawValue, Ack) (bool, error) {
 			v, err := argAny(args, 0)
 			if err != nil {
 				return false, err
+			}
+			f(v, ack)
+			return true, nil
+		}
+	case func(json.RawMessage, Ack):
+		return func(args []parser.RawValue, ack Ack) (bool, error) {
+			var v json.RawMessage
+			if len(args) > 0 {
+				if err := args[0].Unmarshal(&v); err != nil {
+					return false, &DecodeError{Arg: 0, Err: err}
+				}
 			}
 			f(v, ack)
 			return true, nil
