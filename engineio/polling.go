@@ -181,6 +181,12 @@ func (s *Session) servePost(w http.ResponseWriter, r *http.Request) {
 		s.finish(ReasonParseError, err)
 		return
 	}
+	if s.closed.Load() {
+		// The session ended while the body was read: nothing is delivered,
+		// and the client must not believe otherwise.
+		writeError(w, ErrBadRequest)
+		return
+	}
 	// Deliver, then answer, as Node does: the client sends its next POST
 	// only after this one is answered, so packets of consecutive POSTs are
 	// delivered in order and never overlap, and a handler that cannot keep
