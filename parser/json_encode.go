@@ -60,6 +60,10 @@ func (c *jsonCodec) Encode(dst []Frame, p *Packet) ([]Frame, error) {
 	default:
 		eb = encPool.Get().(*encBuf)
 		eb.buf.Reset()
+		if fast, ok := appendJSON(eb.buf.AvailableBuffer(), d, 0); ok {
+			payload = fast
+			break
+		}
 		if err := eb.enc.Encode(d); err != nil {
 			putEncBuf(eb)
 			return dst, wrapErr(ErrInvalidPayload, "cannot marshal payload", err)
