@@ -107,6 +107,11 @@ func (v *jsonValue) spans() []phSpan {
 func (v *jsonValue) Unmarshal(x any) error {
 	spans := v.spans()
 	if len(spans) == 0 {
+		if rm, ok := x.(*json.RawMessage); ok {
+			// Validated when the packet was decoded: copy, skip re-parsing.
+			*rm = append((*rm)[:0], trimSpace(v.raw)...)
+			return nil
+		}
 		return json.Unmarshal(v.raw, x)
 	}
 	switch t := x.(type) {
