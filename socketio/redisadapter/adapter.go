@@ -145,7 +145,7 @@ func (a *Adapter) publishAsync(channel string, payload []byte) {
 }
 
 func (a *Adapter) publishJSON(ctx context.Context, channel string, v any) error {
-	payload, err := json.Marshal(v)
+	payload, err := json.Marshal(toNodeBuffers(v))
 	if err != nil {
 		return fmt.Errorf("redisadapter: encode: %w", err)
 	}
@@ -163,7 +163,7 @@ func (a *Adapter) publishResponse(requester string, payload []byte) {
 }
 
 func (a *Adapter) respondJSON(requester string, v any) {
-	payload, err := json.Marshal(v)
+	payload, err := json.Marshal(toNodeBuffers(v))
 	if err != nil {
 		a.log.Warn("redisadapter: cannot encode response", "err", err)
 		return
@@ -267,9 +267,9 @@ func (a *Adapter) onRequest(payload []byte) {
 		if id != "" {
 			ack = func(args []any) {
 				// Node always answers on the shared channel.
-				payload, err := json.Marshal(map[string]any{
+				payload, err := json.Marshal(toNodeBuffers(map[string]any{
 					"type": reqServerSideEmit, "requestId": id, "data": firstArg(args),
-				})
+				}))
 				if err != nil {
 					a.log.Warn("redisadapter: cannot encode serverSideEmit answer", "err", err)
 					return

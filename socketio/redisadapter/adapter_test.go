@@ -2,6 +2,7 @@ package redisadapter
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sort"
 	"sync"
@@ -350,3 +351,18 @@ func TestClose(t *testing.T) {
 func TestShardedStatic(t *testing.T)         { clusterSuite(t, true, Static) }
 func TestShardedDynamic(t *testing.T)        { clusterSuite(t, true, Dynamic) }
 func TestShardedDynamicPrivate(t *testing.T) { clusterSuite(t, true, DynamicPrivate) }
+
+func TestNodeBufferJSONForm(t *testing.T) {
+	v := map[string]any{"data": []any{"x", []byte{1, 255}, map[string]any{"b": []byte{}}}}
+	payload, err := json.Marshal(toNodeBuffers(v))
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"data":["x",{"type":"Buffer","data":[1,255]},{"b":{"type":"Buffer","data":[]}}]}`, string(payload))
+	m, err := decodeMessage(payload)
+	require.NoError(t, err)
+	assert.Equal(t, v, m)
+	// Look-alikes stay as they are.
+	m, err = decodeMessage([]byte(`{"a":{"type":"Buffer","data":[1,256]},"b":{"type":"Buffer","data":[1],"x":1}}`))
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"type": "Buffer", "data": []any{1.0, 256.0}}, m["a"])
+	assert.Len(t, m["b"], 3)
+}

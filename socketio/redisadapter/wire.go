@@ -334,6 +334,7 @@ func decodeMessage(payload []byte) (map[string]any, error) {
 		if err := json.Unmarshal(payload, &m); err != nil {
 			return nil, err
 		}
+		fromNodeBuffers(m)
 		return m, nil
 	}
 	v, err := msgpack.Unmarshal(payload)

@@ -1,0 +1,71 @@
+package redisadapter
+
+// Node's adapter sends its requests and responses as JSON (JSON.stringify),
+// where a Buffer becomes {"type":"Buffer","data":[bytes...]}; encoding/json
+// would write a []byte as a base64 string instead, which a Node server would
+// take for text. These two walks translate between the forms, so binary
+// arguments of server-side emits and socket data survive both ways.
+
+// toNodeBuffers returns v with every []byte in its []any and map[string]any
+// values replaced by Node's JSON form of a Buffer.
+func toNodeBuffers(v any) any {
+	switch x := v.(type) {
+	case []byte:
+		data := make([]int, len(x))
+		for i, c := range x {
+			data[i] = int(c)
+		}
+		return map[string]any{"type": "Buffer", "data": data}
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = toNodeBuffers(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = toNodeBuffers(e)
+		}
+		return out
+	}
+	return v
+}
+
+// fromNodeBuffers turns Node's JSON form of a Buffer back into []byte, in
+// place, in values decoded by encoding/json.
+func fromNodeBuffers(v any) any {
+	switch x := v.(type) {
+	case []any:
+		for i, e := range x {
+			x[i] = fromNodeBuffers(e)
+		}
+	case map[string]any:
+		if b, ok := nodeBuffer(x); ok {
+			return b
+		}
+		for k, e := range x {
+			x[k] = fromNodeBuffers(e)
+		}
+	}
+	return v
+}
+
+func nodeBuffer(m map[string]any) ([]byte, bool) {
+	if len(m) != 2 || m["type"] != "Buffer" {
+		return nil, false
+	}
+	data, ok := m["data"].([]any)
+	if !ok {
+		return nil, false
+	}
+	b := make([]byte, len(data))
+	for i, e := range data {
+		f, ok := e.(float64)
+		if !ok || f < 0 || f > 255 || f != float64(int(f)) {
+			return nil, false
+		}
+		b[i] = byte(f)
+	}
+	return b, true
+}
