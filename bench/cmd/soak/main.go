@@ -48,6 +48,7 @@ func main() {
 		minLife      = flag.Duration("min-life", time.Second, "shortest session")
 		maxLife      = flag.Duration("max-life", 15*time.Second, "longest session")
 		abruptRatio  = flag.Float64("abrupt", 0.2, "share of sessions that end by dropping the connection")
+		readHeaderTO = flag.Duration("read-header-timeout", time.Minute, "the in-process server's http.Server.ReadHeaderTimeout; under full CPU saturation a short one cuts starved requests (see docs/ROBUSTNESS.md)")
 		ackTimeout   = flag.Duration("ack-timeout", 10*time.Second, "how long a session waits for its acks before counting them lost")
 		pingInterval = flag.Duration("ping-interval", 5*time.Second, "server heartbeat interval (in-process server)")
 		pingTimeout  = flag.Duration("ping-timeout", 10*time.Second, "server heartbeat timeout (in-process server)")
@@ -62,7 +63,7 @@ func main() {
 		duration: *duration, clients: *clients, addr: *addr,
 		transports: strings.Split(*transports, ","), protocols: strings.Split(*protocols, ","),
 		emitInterval: *emitInterval, tickInterval: *tickInterval, minLife: *minLife, maxLife: *maxLife,
-		abruptRatio: *abruptRatio, ackTimeout: *ackTimeout, pingInterval: *pingInterval, pingTimeout: *pingTimeout, goroutineTol: *goroutineTol, seed: *seed,
+		abruptRatio: *abruptRatio, readHeaderTimeout: *readHeaderTO, ackTimeout: *ackTimeout, pingInterval: *pingInterval, pingTimeout: *pingTimeout, goroutineTol: *goroutineTol, seed: *seed,
 	}))
 }
 
@@ -77,11 +78,13 @@ type config struct {
 	minLife      time.Duration
 	maxLife      time.Duration
 	abruptRatio  float64
-	ackTimeout   time.Duration
-	pingInterval time.Duration
-	pingTimeout  time.Duration
-	goroutineTol int
-	seed         uint64
+	// readHeaderTimeout is the in-process server's ReadHeaderTimeout.
+	readHeaderTimeout time.Duration
+	ackTimeout        time.Duration
+	pingInterval      time.Duration
+	pingTimeout       time.Duration
+	goroutineTol      int
+	seed              uint64
 }
 
 type sample struct {
@@ -145,7 +148,7 @@ func run(cfg config) int {
 		base = "http://" + ln.Addr().String()
 		mux := http.NewServeMux()
 		mux.Handle("/socket.io/", srv)
-		httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: cfg.readHeaderTimeout}
 		go func() { _ = httpSrv.Serve(ln) }()
 		go func() {
 			defer close(ticksDone)
