@@ -282,7 +282,11 @@ func (srv *Server) openPayload(s *Session) []byte {
 // detachRequest keeps what the layers above may read of the handshake request
 // without holding its body or its cancellable context.
 func detachRequest(r *http.Request) *http.Request {
-	c := r.Clone(context.Background())
+	// A shallow copy: the handshake's header map and URL are not used by
+	// net/http once the request is over, so they need no deep copy (a
+	// kilobyte or so per session); only the context, which pins the
+	// connection's buffers, and the body are replaced.
+	c := r.WithContext(context.Background())
 	c.Body = http.NoBody
 	c.GetBody = nil
 	return c
