@@ -604,14 +604,7 @@ func (a *Adapter) ServerSideEmit(ctx context.Context, args []any, onAck func(soc
 // ServerCount implements socketio.Adapter: the subscribers of the request
 // channel (PUBSUB NUMSUB), as in Node.
 func (a *Adapter) ServerCount(ctx context.Context) (int, error) {
-	ctx, cancel := a.bounded(ctx)
-	defer cancel()
-	n, err := numSub(ctx, a.client, false, a.requestChannel)
-	if err != nil {
-		a.log.Warn("redisadapter: PUBSUB NUMSUB failed", "err", err)
-		return 0, fmt.Errorf("redisadapter: server count: %w", err)
-	}
-	return max(n, 1), nil
+	return a.serverCount(ctx, false, a.requestChannel)
 }
 
 // Close implements socketio.Adapter: it unsubscribes, fails the pending

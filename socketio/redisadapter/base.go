@@ -272,3 +272,16 @@ func loggerFor(l *slog.Logger, nsp *socketio.Namespace) *slog.Logger {
 	}
 	return nsp.Server().Logger()
 }
+
+// serverCount counts the servers subscribed to channel (PUBSUB NUMSUB, or
+// SHARDNUMSUB when sharded), this one included, within RequestsTimeout.
+func (b *base) serverCount(ctx context.Context, sharded bool, channel string) (int, error) {
+	ctx, cancel := b.bounded(ctx)
+	defer cancel()
+	n, err := numSub(ctx, b.client, sharded, channel)
+	if err != nil {
+		b.log.Warn("redisadapter: counting servers failed", "sharded", sharded, "err", err)
+		return 0, fmt.Errorf("redisadapter: server count: %w", err)
+	}
+	return max(n, 1), nil
+}

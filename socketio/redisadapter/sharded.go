@@ -474,14 +474,7 @@ func (a *ShardedAdapter) ServerSideEmit(ctx context.Context, args []any, onAck f
 // ServerCount implements socketio.Adapter: PUBSUB SHARDNUMSUB of the
 // namespace channel, as in Node.
 func (a *ShardedAdapter) ServerCount(ctx context.Context) (int, error) {
-	ctx, cancel := a.bounded(ctx)
-	defer cancel()
-	n, err := numSub(ctx, a.client, true, a.channel)
-	if err != nil {
-		a.log.Warn("redisadapter: PUBSUB SHARDNUMSUB failed", "err", err)
-		return 0, fmt.Errorf("redisadapter: server count: %w", err)
-	}
-	return max(n, 1), nil
+	return a.serverCount(ctx, true, a.channel)
 }
 
 // Close implements socketio.Adapter.
