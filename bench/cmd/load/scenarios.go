@@ -303,44 +303,18 @@ func (r *runner) fanout(ctx context.Context, fixedRate bool) error {
 		}
 		sent++
 	}
-	stall := r.cfg.Stall
-	if sent < b {
-		stall = 2 * time.Second
-	}
-	waitProgress(ctx, stall, func() bool { return uniq.Load() >= expected }, recv.Load)
-	endUS := lastRecv.Load()
-	if endUS <= startUS {
-		endUS = sinceUS()
-	}
-	got := recv.Load()
-	r.end(w, float64(got), "msg")
-
-	var unique, dup, bad int64
-	for _, s := range sets {
-		if s != nil {
-			unique += s.count()
-			dup += s.dup
-			bad += s.bad
-		}
-	}
-	secs := float64(endUS-startUS) / 1e6
+	d := r.settle(ctx, w, sent < b, expected, startUS, &uniq, &recv, &lastRecv, sets)
 	r.set("clients", float64(n))
 	r.set("broadcasts_sent", float64(sent))
-	r.set("expected", float64(expected))
-	r.set("received", float64(got))
-	r.set("lost", float64(int64(expected)-unique))
-	r.set("duplicates", float64(dup))
-	r.set("malformed", float64(bad))
-	r.set("msgs_per_s", float64(got)/secs)
-	r.set("broadcasts_per_s", float64(sent)/secs)
+	r.set("broadcasts_per_s", float64(sent)/d.secs)
 	r.set("p50_ms", lat.quantileMS(0.50))
 	r.set("p99_ms", lat.quantileMS(0.99))
 	r.set("max_ms", lat.maxMS())
 	if sendErr != nil {
 		return fmt.Errorf("send: %w", sendErr)
 	}
-	if lost := int64(expected) - unique; lost != 0 || dup != 0 || bad != 0 {
-		return fmt.Errorf("delivery check failed: lost=%d duplicates=%d malformed=%d", lost, dup, bad)
+	if d.lost != 0 || d.dup != 0 || d.bad != 0 {
+		return fmt.Errorf("delivery check failed: lost=%d duplicates=%d malformed=%d", d.lost, d.dup, d.bad)
 	}
 	return nil
 }
@@ -468,43 +442,18 @@ func (r *runner) rooms(ctx context.Context) error {
 		expected += size[room]
 		sent++
 	}
-	stall := r.cfg.Stall
-	if sent < e {
-		stall = 2 * time.Second
-	}
-	waitProgress(ctx, stall, func() bool { return uniq.Load() >= expected }, recv.Load)
-	endUS := lastRecv.Load()
-	if endUS <= startUS {
-		endUS = sinceUS()
-	}
-	got := recv.Load()
-	r.end(w, float64(got), "msg")
-	var unique, dup, bad int64
-	for _, st := range sets {
-		if st != nil {
-			unique += st.count()
-			dup += st.dup
-			bad += st.bad
-		}
-	}
-	secs := float64(endUS-startUS) / 1e6
+	d := r.settle(ctx, w, sent < e, expected, startUS, &uniq, &recv, &lastRecv, sets)
 	r.set("clients", float64(n))
 	r.set("emits_sent", float64(sent))
-	r.set("expected", float64(expected))
-	r.set("received", float64(got))
-	r.set("lost", float64(int64(expected)-unique))
-	r.set("duplicates", float64(dup))
 	r.set("misdelivered", float64(misdelivered.Load()))
-	r.set("malformed", float64(bad))
-	r.set("msgs_per_s", float64(got)/secs)
-	r.set("emits_per_s", float64(sent)/secs)
+	r.set("emits_per_s", float64(sent)/d.secs)
 	r.set("p50_ms", lat.quantileMS(0.50))
 	r.set("p99_ms", lat.quantileMS(0.99))
 	if sendErr != nil {
 		return fmt.Errorf("send: %w", sendErr)
 	}
-	if lost := int64(expected) - unique; lost != 0 || dup != 0 || bad != 0 || misdelivered.Load() != 0 {
-		return fmt.Errorf("delivery check failed: lost=%d duplicates=%d misdelivered=%d malformed=%d", lost, dup, misdelivered.Load(), bad)
+	if d.lost != 0 || d.dup != 0 || d.bad != 0 || misdelivered.Load() != 0 {
+		return fmt.Errorf("delivery check failed: lost=%d duplicates=%d misdelivered=%d malformed=%d", d.lost, d.dup, misdelivered.Load(), d.bad)
 	}
 	return nil
 }
@@ -697,4 +646,46 @@ func (r *runner) echo(ctx context.Context, polling bool) error {
 		return errors.New("no ack received")
 	}
 	return nil
+}
+
+// deliveries is what settle counted.
+type deliveries struct {
+	secs           float64 // from the first send to the last delivery
+	lost, dup, bad int64
+}
+
+// settle waits until every expected message has arrived or delivery stalls
+// (briefly when sending stopped early), ends the measured phase, and records
+// the delivery counts every broadcast scenario reports.
+func (r *runner) settle(ctx context.Context, w window, stoppedEarly bool, expected uint64, startUS int64,
+	uniq, recv *atomic.Uint64, lastRecv *atomic.Int64, sets []*seqSet) deliveries {
+	stall := r.cfg.Stall
+	if stoppedEarly {
+		stall = 2 * time.Second
+	}
+	waitProgress(ctx, stall, func() bool { return uniq.Load() >= expected }, recv.Load)
+	endUS := lastRecv.Load()
+	if endUS <= startUS {
+		endUS = sinceUS()
+	}
+	got := recv.Load()
+	r.end(w, float64(got), "msg")
+	var d deliveries
+	var unique int64
+	for _, s := range sets {
+		if s != nil {
+			unique += s.count()
+			d.dup += s.dup
+			d.bad += s.bad
+		}
+	}
+	d.lost = int64(expected) - unique
+	d.secs = float64(endUS-startUS) / 1e6
+	r.set("expected", float64(expected))
+	r.set("received", float64(got))
+	r.set("lost", float64(d.lost))
+	r.set("duplicates", float64(d.dup))
+	r.set("malformed", float64(d.bad))
+	r.set("msgs_per_s", float64(got)/d.secs)
+	return d
 }
