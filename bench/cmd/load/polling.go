@@ -5,12 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gosio/gosio/bench/internal/pollhttp"
 )
 
 // pollConn is a Socket.IO 5 client on Engine.IO 4 long-polling only (no
@@ -41,7 +42,7 @@ func newPollHTTPClient(src *srcAddrs, conns int) *http.Client {
 }
 
 func dialPolling(ctx context.Context, hc *http.Client, baseHTTP string) (*pollConn, error) {
-	body, err := httpDo(ctx, hc, "GET", baseHTTP+"?EIO=4&transport=polling", nil)
+	body, err := pollhttp.Do(ctx, hc, "GET", baseHTTP+"?EIO=4&transport=polling", nil)
 	if err != nil {
 		return nil, fmt.Errorf("handshake: %w", err)
 	}
@@ -62,7 +63,7 @@ func dialPolling(ctx context.Context, hc *http.Client, baseHTTP string) (*pollCo
 		return nil, fmt.Errorf("connect: %w", err)
 	}
 	for {
-		body, err := httpDo(ctx, hc, "GET", c.url, nil)
+		body, err := pollhttp.Do(ctx, hc, "GET", c.url, nil)
 		if err != nil {
 			return nil, fmt.Errorf("connect: %w", err)
 		}
@@ -85,37 +86,10 @@ func dialPolling(ctx context.Context, hc *http.Client, baseHTTP string) (*pollCo
 	}
 }
 
-func httpDo(ctx context.Context, hc *http.Client, method, url string, body []byte) ([]byte, error) {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, rd)
-	if err != nil {
-		return nil, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: HTTP %d: %q", method, resp.StatusCode, b)
-	}
-	return b, nil
-}
-
 func (c *pollConn) post(ctx context.Context, p []byte) error {
 	c.pmu.Lock()
 	defer c.pmu.Unlock()
-	_, err := httpDo(ctx, c.hc, "POST", c.url, p)
+	_, err := pollhttp.Do(ctx, c.hc, "POST", c.url, p)
 	return err
 }
 
@@ -124,7 +98,7 @@ func (c *pollConn) start(ctx context.Context) {
 	go func() {
 		defer close(c.done)
 		for ctx.Err() == nil && !c.stopped.Load() {
-			body, err := httpDo(ctx, c.hc, "GET", c.url, nil)
+			body, err := pollhttp.Do(ctx, c.hc, "GET", c.url, nil)
 			if err != nil {
 				c.err = err
 				return

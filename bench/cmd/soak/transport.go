@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -15,6 +13,8 @@ import (
 
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
+
+	"github.com/gosio/gosio/bench/internal/pollhttp"
 )
 
 // transport carries Engine.IO packets, in their text form ("4..." for a
@@ -138,8 +138,6 @@ type pollTransport struct {
 	once   sync.Once
 }
 
-var errStatus = errors.New("unexpected HTTP status")
-
 func dialPolling(ctx context.Context, client *http.Client, base string, eio int) (transport, error) {
 	url := base + "/socket.io/?EIO=" + strconv.Itoa(eio) + "&transport=polling"
 	if eio == 3 {
@@ -147,7 +145,7 @@ func dialPolling(ctx context.Context, client *http.Client, base string, eio int)
 	}
 	hctx, hcancel := context.WithTimeout(ctx, ioTimeout)
 	defer hcancel()
-	body, err := httpDo(hctx, client, http.MethodGet, url, nil)
+	body, err := pollhttp.Do(hctx, client, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -174,38 +172,11 @@ func dialPolling(ctx context.Context, client *http.Client, base string, eio int)
 	return t, nil
 }
 
-func httpDo(ctx context.Context, client *http.Client, method, url string, body []byte) ([]byte, error) {
-	var r io.Reader
-	if body != nil {
-		r = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, r)
-	if err != nil {
-		return nil, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return b, fmt.Errorf("%w %d: %s", errStatus, resp.StatusCode, b)
-	}
-	return b, nil
-}
-
 func (t *pollTransport) pollLoop() {
 	defer close(t.done)
 	defer close(t.in)
 	for {
-		body, err := httpDo(t.ctx, t.client, http.MethodGet, t.url, nil)
+		body, err := pollhttp.Do(t.ctx, t.client, http.MethodGet, t.url, nil)
 		if err != nil {
 			return
 		}
@@ -233,7 +204,7 @@ func (t *pollTransport) Send(pkts ...string) error {
 	defer t.postMu.Unlock()
 	ctx, cancel := context.WithTimeout(t.ctx, ioTimeout)
 	defer cancel()
-	_, err := httpDo(ctx, t.client, http.MethodPost, t.url, encodePayload(t.eio, pkts))
+	_, err := pollhttp.Do(ctx, t.client, http.MethodPost, t.url, encodePayload(t.eio, pkts))
 	return err
 }
 
