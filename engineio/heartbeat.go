@@ -11,20 +11,22 @@ import (
 var (
 	errHeartbeatDirection = errors.New("engineio: invalid heartbeat direction")
 	errUnexpectedPacket   = errors.New("engineio: unexpected packet type")
+	errPollerFailed       = errors.New("engineio: idle connection poller failed")
 )
 
 // heartbeat keeps a session alive and ends it when the client goes silent.
 //
 // Protocol 4: the server pings every PingInterval and expects a pong within
 // PingTimeout. Protocol 3: the client pings; the server ends the session when
-// no ping arrives within PingInterval+PingTimeout. Timers, not goroutines, so
-// an idle session costs no stack.
+// no ping arrives within PingInterval+PingTimeout. One timer per session, not
+// a goroutine, so an idle session costs no stack; in protocol 4 it alternates
+// between the two deadlines.
 type heartbeat struct {
-	mu      sync.Mutex
-	s       *Session
-	ping    *time.Timer // protocol 4: next ping
-	timeout *time.Timer // ends the session when it fires
-	stopped bool
+	mu       sync.Mutex
+	s        *Session
+	timer    *time.Timer
+	awaiting bool // protocol 4: a ping is out and the timer is its deadline
+	stopped  bool
 }
 
 func (h *heartbeat) start(s *Session) {
@@ -32,26 +34,30 @@ func (h *heartbeat) start(s *Session) {
 	defer h.mu.Unlock()
 	h.s = s
 	o := &s.srv.opts
-	timeout := func() { s.finish(ReasonPingTimeout, nil) }
 	if s.protocol == 3 {
-		h.timeout = time.AfterFunc(o.PingInterval+o.PingTimeout, timeout)
+		h.timer = time.AfterFunc(o.PingInterval+o.PingTimeout, h.fire)
 		return
 	}
-	h.timeout = time.AfterFunc(time.Hour, timeout)
-	h.timeout.Stop()
-	h.ping = time.AfterFunc(o.PingInterval, h.sendPing)
+	h.timer = time.AfterFunc(o.PingInterval, h.fire)
 }
 
-// sendPing queues a ping and arms the pong deadline (protocol 4).
-func (h *heartbeat) sendPing() {
+// fire sends the next ping (protocol 4), or ends the session when the
+// client's heartbeat is overdue.
+func (h *heartbeat) fire() {
 	h.mu.Lock()
 	if h.stopped {
 		h.mu.Unlock()
 		return
 	}
-	h.timeout.Reset(h.s.srv.opts.PingTimeout)
-	h.mu.Unlock()
 	s := h.s
+	if s.protocol == 3 || h.awaiting {
+		h.mu.Unlock()
+		s.finish(ReasonPingTimeout, nil)
+		return
+	}
+	h.awaiting = true
+	h.timer.Reset(s.srv.opts.PingTimeout)
+	h.mu.Unlock()
 	s.mu.Lock()
 	if s.state == stateOpen {
 		s.enqueueLocked(outPacket{typ: codec.Ping})
@@ -69,21 +75,21 @@ func (h *heartbeat) received() {
 	}
 	o := &h.s.srv.opts
 	if h.s.protocol == 3 {
-		h.timeout.Reset(o.PingInterval + o.PingTimeout)
+		h.timer.Reset(o.PingInterval + o.PingTimeout)
 		return
 	}
-	h.timeout.Stop()
-	h.ping.Reset(o.PingInterval)
+	// A pong with no ping out changes nothing, as in Node.
+	if h.awaiting {
+		h.awaiting = false
+		h.timer.Reset(o.PingInterval)
+	}
 }
 
 func (h *heartbeat) stop() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.stopped = true
-	if h.ping != nil {
-		h.ping.Stop()
-	}
-	if h.timeout != nil {
-		h.timeout.Stop()
+	if h.timer != nil {
+		h.timer.Stop()
 	}
 }

@@ -80,6 +80,14 @@ type Options struct {
 	// (SlowClientDisconnect). Either way other sessions are unaffected.
 	SlowClient SlowClientPolicy
 
+	// IdleReadRelease is how long a WebSocket may stay silent before the
+	// goroutine reading it is released. On Linux the server then watches the
+	// idle connection with one shared epoll instance and starts a reader
+	// again when bytes arrive, so an idle connection costs no goroutine
+	// stack and no read buffer. Default 100ms. Negative: never release (one
+	// blocked reader goroutine per connection, as on other systems).
+	IdleReadRelease time.Duration
+
 	// DrainWindow spreads the close packets Shutdown sends over this
 	// window (at most half the time left before Shutdown's context
 	// deadline), so that the clients of a server going down do not all
@@ -187,6 +195,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if len(c.Transports) == 0 {
 		c.Transports = []string{TransportPolling, TransportWebSocket}
+	}
+	if c.IdleReadRelease == 0 {
+		c.IdleReadRelease = 100 * time.Millisecond
 	}
 	if c.MaxQueuedMessages <= 0 {
 		c.MaxQueuedMessages = 4096

@@ -80,10 +80,59 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 	}
 	s.writePayload(w, r, batch)
 	s.flushed(batch)
+	s.recycleBatch(batch)
 }
 
-// packetPool recycles the codec packet slices used to build payloads.
+// maxRecycledBatch bounds the queue array a session keeps between polls, so
+// that one burst does not pin a large array for the session's lifetime.
+const maxRecycledBatch = 64
+
+// recycleBatch gives a written batch's array back to the session as its
+// empty queue, so the next Send does not allocate one: with sequential
+// emits, every poll would otherwise cost a fresh array.
+func (s *Session) recycleBatch(batch []outPacket) {
+	if c := cap(batch); c == 0 || c > maxRecycledBatch {
+		return
+	}
+	batch = batch[:cap(batch)]
+	clear(batch) // the messages are written: let them go
+	s.mu.Lock()
+	if s.queue == nil && s.state != stateClosed {
+		s.queue = batch[:0]
+	}
+	s.mu.Unlock()
+}
+
+// packetPool recycles the codec packet slices used to build and read payloads.
 var packetPool = sync.Pool{New: func() any { s := make([]codec.Packet, 0, 16); return &s }}
+
+// bodyPool recycles response body buffers: net/http copies what a handler
+// writes before Write returns, so a body is garbage as soon as it is written.
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// maxPooledBody keeps the rare huge payload's buffer out of the pool.
+const maxPooledBody = 64 << 10
+
+func getBody() *[]byte { return bodyPool.Get().(*[]byte) }
+
+func putBody(bp *[]byte, b []byte) {
+	if cap(b) <= maxPooledBody {
+		*bp = b[:0]
+		bodyPool.Put(bp)
+	}
+}
+
+// Response header values, shared by every response: assigning them to the
+// header map spares the one-element slice Header.Set allocates per call.
+// net/http only reads them (its Clone copies values, Add appends to a full
+// slice, which copies), so sharing is safe.
+var (
+	hdrTextPlain   = []string{"text/plain; charset=UTF-8"}
+	hdrOctetStream = []string{"application/octet-stream"}
+	hdrJavaScript  = []string{"text/javascript; charset=UTF-8"}
+	hdrTextHTML    = []string{"text/html"}
+	hdrNoStore     = []string{"no-store"}
+)
 
 // writePayload encodes batch as one polling payload in the client's format.
 func (s *Session) writePayload(w http.ResponseWriter, r *http.Request, batch []outPacket) {
@@ -97,29 +146,34 @@ func (s *Session) writePayload(w http.ResponseWriter, r *http.Request, batch []o
 			pkts = append(pkts, codec.Packet{Type: p.typ, Data: p.data})
 		}
 	}
-	contentType := "text/plain; charset=UTF-8"
-	var body []byte
+	contentType := hdrTextPlain
+	bp := getBody()
+	body := *bp
 	if s.protocol == 3 {
 		var binaryForm bool
-		body, binaryForm = codec.AppendPayloadV3(nil, pkts, s.supportsBinary)
+		body, binaryForm = codec.AppendPayloadV3(body, pkts, s.supportsBinary)
 		if binaryForm {
-			contentType = "application/octet-stream"
+			contentType = hdrOctetStream
 		}
 	} else {
-		body = codec.AppendPayloadV4(nil, pkts)
+		body = codec.AppendPayloadV4(body, pkts)
 	}
 	clear(pkts)
 	*pp = pkts[:0]
 	packetPool.Put(pp)
 
 	if s.jsonp != "" {
-		body = codec.AppendJSONP(nil, s.jsonp, body)
-		contentType = "text/javascript; charset=UTF-8"
+		jp := getBody()
+		wrapped := codec.AppendJSONP(*jp, s.jsonp, body)
+		putBody(bp, body)
+		bp, body = jp, wrapped
+		contentType = hdrJavaScript
 	}
 	h := w.Header()
-	h.Set("Content-Type", contentType)
-	h.Set("Cache-Control", "no-store")
+	h["Content-Type"] = contentType
+	h["Cache-Control"] = hdrNoStore
 	s.srv.writeBody(w, r, body)
+	putBody(bp, body)
 }
 
 // servePost reads a payload the client sent and delivers its packets.
@@ -152,7 +206,7 @@ func (s *Session) servePost(w http.ResponseWriter, r *http.Request) {
 		s.rejectTooLarge(w)
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	body, err := readBody(r, limit)
 	if err != nil {
 		writeError(w, ErrBadRequest)
 		s.finish(ReasonTransportError, err)
@@ -169,13 +223,21 @@ func (s *Session) servePost(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	var pkts []codec.Packet
+	// The packets are collected before any is delivered, so a payload with
+	// a bad packet delivers nothing.
+	pp := packetPool.Get().(*[]codec.Packet)
+	pkts := (*pp)[:0]
 	collect := func(p codec.Packet) error { pkts = append(pkts, p); return nil }
 	if s.protocol == 3 {
 		err = codec.DecodePayloadV3(body, collect)
 	} else {
 		err = codec.DecodePayloadV4(body, collect)
 	}
+	defer func() {
+		clear(pkts) // their data belongs to the handler now
+		*pp = pkts[:0]
+		packetPool.Put(pp)
+	}()
 	if err != nil {
 		writeError(w, ErrBadRequest)
 		s.finish(ReasonParseError, err)
@@ -194,11 +256,35 @@ func (s *Session) servePost(w http.ResponseWriter, r *http.Request) {
 	for _, p := range pkts {
 		s.onPacket(p)
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html")
-	h.Set("Content-Length", "2")
-	_, _ = io.WriteString(w, "ok")
+	// No Content-Length: net/http computes it for a body this small
+	// without allocating, and one header fewer is one fewer to copy and
+	// write.
+	w.Header()["Content-Type"] = hdrTextHTML
+	_, _ = w.Write(okBody)
 }
+
+var okBody = []byte("ok")
+
+// readBody reads a POST body of at most limit bytes; a longer one is
+// returned longer than limit. The body becomes message data the handler
+// owns, so it is a fresh buffer. One of a small declared length is read
+// into a buffer of exactly that size instead of one grown by doubling; a
+// large one is still read as it arrives, so that a client declaring a
+// large body it never sends makes the server hold no more than it sent.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if n := r.ContentLength; n >= 0 && n <= min(limit, exactReadMax) {
+		body := make([]byte, n)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			return nil, err
+		}
+		return body, nil
+	}
+	return io.ReadAll(io.LimitReader(r.Body, limit+1))
+}
+
+// exactReadMax is the largest declared body allocated before it arrives:
+// the size of net/http's own read buffer per connection.
+const exactReadMax = 4 << 10
 
 func (s *Session) rejectTooLarge(w http.ResponseWriter) {
 	w.Header().Set("Connection", "close")
@@ -219,6 +305,15 @@ func (srv *Server) writeBody(w http.ResponseWriter, r *http.Request, body []byte
 			}
 		}
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if len(body) > autoContentLengthMax {
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+	}
 	_, _ = w.Write(body)
 }
+
+// autoContentLengthMax is the largest body left to net/http to frame: a
+// handler that returns with less than its 2 KiB response buffer written
+// gets a Content-Length computed without allocating, and one header fewer
+// to copy and write. A larger body would be sent chunked, so it gets its
+// length here.
+const autoContentLengthMax = 1024

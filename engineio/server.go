@@ -44,6 +44,12 @@ type Server struct {
 	// wg counts the goroutines the server starts (WebSocket readers and
 	// writers, OnClose calls), so Close and Shutdown can wait for them.
 	wg sync.WaitGroup
+
+	// pollerMu guards the idle-connection poller, started by the first
+	// connection that parks and stopped once the server has closed.
+	pollerMu      sync.Mutex
+	poll          *poller
+	pollerStopped bool
 }
 
 // NewServer returns a server that reports to h. opts may be nil for defaults.
@@ -88,14 +94,14 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if srv.opts.Headers != nil {
 		srv.opts.Headers(w.Header(), r)
 	}
-	q := r.URL.Query()
-	transport := q.Get("transport")
+	q := parseEngineQuery(r.URL.RawQuery)
+	transport := q.transport
 	if !srv.opts.allows(transport) {
 		writeError(w, ErrUnknownTransport)
 		return
 	}
 	protocol := 0
-	switch q.Get("EIO") {
+	switch q.eio {
 	case "4":
 		protocol = 4
 	case "3":
@@ -107,7 +113,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, ErrUnsupportedProtocol)
 		return
 	}
-	if sid := q.Get("sid"); sid != "" {
+	if sid := q.sid; sid != "" {
 		srv.serveSession(w, r, sid, transport)
 		return
 	}
@@ -196,13 +202,15 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, protocol in
 		srv:            srv,
 		id:             id,
 		protocol:       protocol,
-		req:            detachRequest(r),
+		req:            newHandshakeRequest(r),
 		supportsBinary: protocol == 3 && q.Get("b64") == "" && jsonp == "",
 		jsonp:          jsonp,
 		transport:      transport,
 		ip:             ip,
-		pollWake:       make(chan struct{}, 1),
 		done:           make(chan struct{}),
+	}
+	if transport == TransportPolling {
+		s.pollWake = make(chan struct{}, 1) // a WebSocket session never polls
 	}
 	header := w.Header()
 	if srv.opts.InitialHeaders != nil {
@@ -279,19 +287,6 @@ func (srv *Server) openPayload(s *Session) []byte {
 	return b
 }
 
-// detachRequest keeps what the layers above may read of the handshake request
-// without holding its body or its cancellable context.
-func detachRequest(r *http.Request) *http.Request {
-	// A shallow copy: the handshake's header map and URL are not used by
-	// net/http once the request is over, so they need no deep copy (a
-	// kilobyte or so per session); only the context, which pins the
-	// connection's buffers, and the body are replaced.
-	c := r.WithContext(context.Background())
-	c.Body = http.NoBody
-	c.GetBody = nil
-	return c
-}
-
 // forget removes a finished session.
 func (srv *Server) forget(s *Session) {
 	if srv.limiter != nil {
@@ -346,8 +341,47 @@ func (srv *Server) Close() error {
 	for _, s := range srv.snapshot() {
 		s.finish(ReasonServerShutdown, nil)
 	}
+	srv.stopPoller()
 	srv.wg.Wait()
 	return nil
+}
+
+// poller returns the idle-connection poller, starting it on first use, or
+// nil when parking is off, unsupported or over.
+func (srv *Server) poller() *poller {
+	if srv.opts.IdleReadRelease < 0 {
+		return nil
+	}
+	srv.pollerMu.Lock()
+	defer srv.pollerMu.Unlock()
+	if srv.poll == nil && !srv.pollerStopped {
+		p, err := newPoller(srv)
+		if err != nil {
+			srv.opts.Logger.Debug("engineio: idle connections keep their reader", "err", err)
+			srv.pollerStopped = true
+			return nil
+		}
+		srv.poll = p
+	}
+	return srv.poll
+}
+
+// startedPoller returns the poller if it runs, without starting it.
+func (srv *Server) startedPoller() *poller {
+	srv.pollerMu.Lock()
+	defer srv.pollerMu.Unlock()
+	return srv.poll
+}
+
+// stopPoller stops the poller for good; every session has ended by then.
+func (srv *Server) stopPoller() {
+	srv.pollerMu.Lock()
+	p := srv.poll
+	srv.poll, srv.pollerStopped = nil, true
+	srv.pollerMu.Unlock()
+	if p != nil {
+		p.stop()
+	}
 }
 
 // drain sends every session its close packet, spread over DrainWindow. If
@@ -389,12 +423,14 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	srv.mu.Unlock()
 	select {
 	case <-srv.emptied:
+		srv.stopPoller()
 		srv.wg.Wait()
 		return nil
 	case <-ctx.Done():
 		for _, s := range srv.snapshot() {
 			s.finish(ReasonServerShutdown, ctx.Err())
 		}
+		srv.stopPoller()
 		srv.wg.Wait()
 		return ctx.Err()
 	}

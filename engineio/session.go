@@ -18,7 +18,7 @@ type Session struct {
 	srv      *Server
 	id       string
 	protocol int
-	req      *http.Request
+	req      *handshakeRequest
 
 	// Protocol 3 polling details fixed at the handshake.
 	supportsBinary bool   // the client reads the binary payload form (no b64=1)
@@ -83,9 +83,12 @@ func (s *Session) Transport() string {
 	return s.transport
 }
 
-// Request returns the handshake request. Its body is empty and its context is
-// not cancelled when the request ends; treat it as read-only.
-func (s *Session) Request() *http.Request { return s.req }
+// Request returns the handshake request: its method, URL, protocol, header,
+// host, remote address, request URI and TLS state. Other fields are zero:
+// the body is empty and the context is never cancelled. It is rebuilt from a
+// compact copy on the first call, and the same request is returned after
+// that; treat it as read-only.
+func (s *Session) Request() *http.Request { return s.req.request() }
 
 // SetValue attaches a value to the session, for the layer above. It is safe for
 // concurrent use.
@@ -156,6 +159,48 @@ func (s *Session) appendLocked(msgs []*Message, size int64) {
 	s.wakeLocked()
 }
 
+// SendNow is Send for one reply: when the session's WebSocket is not busy
+// writing and nothing is queued, the calling goroutine writes the message
+// itself, as far as the socket takes it without blocking, and leaves the
+// rest to the writer goroutine. That saves a goroutine hand-off per reply.
+// Broadcasts should use Send, so that what queues up while a write is in
+// progress goes out in one vectored write. Errors are those of Send.
+func (s *Session) SendNow(m *Message) error {
+	s.mu.Lock()
+	c := s.ws
+	if c == nil || c.raw == nil || s.state != stateOpen || s.writing || len(s.queue) > 0 {
+		s.mu.Unlock()
+		return s.Send(m)
+	}
+	s.writing = true // this goroutine is the writer until it is done
+	s.mu.Unlock()
+
+	frame := c.messageFrame(s, m)
+	n, err := c.tryWrite(frame)
+
+	s.mu.Lock()
+	if err != nil {
+		s.writing = false
+		s.mu.Unlock()
+		s.finish(ReasonTransportError, err)
+		return nil // as with Send, the loss shows as the session's end
+	}
+	if rest := frame[n:]; len(rest) > 0 {
+		// The socket is full: the writer goroutine sends the rest first.
+		s.queue = append(s.queue, outPacket{})
+		copy(s.queue[1:], s.queue)
+		s.queue[0] = outPacket{raw: rest}
+	}
+	if len(s.queue) > 0 && s.state != stateClosed {
+		s.srv.wg.Add(1)
+		go c.drainFn()
+	} else {
+		s.writing = false
+	}
+	s.mu.Unlock()
+	return nil
+}
+
 // SendVolatile queues msgs only if the transport can write them at once (a
 // WebSocket that is not busy writing, or a waiting polling GET), and drops
 // them otherwise. It reports whether they were queued. Volatile messages
@@ -203,6 +248,21 @@ func (s *Session) wakeLocked() {
 		case s.pollWake <- struct{}{}:
 		default:
 		}
+	}
+}
+
+// keptBatch is the largest queue array a session keeps once its queue has
+// drained: a burst must not leave every idle session holding a big array.
+const keptBatch = 64
+
+// shrinkLocked drops the spare queue array if a burst made it big. s.mu
+// must be held.
+func (s *Session) shrinkLocked() {
+	if cap(s.spare) > keptBatch {
+		s.spare = nil
+	}
+	if len(s.queue) == 0 && cap(s.queue) > keptBatch {
+		s.queue = nil
 	}
 }
 

@@ -1,7 +1,6 @@
 package engineio
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"io"
@@ -10,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gobwas/ws"
@@ -23,7 +23,9 @@ import (
 // writer goroutine (drain), except during the upgrade probe, when the read
 // goroutine is the only one that touches the connection.
 type wsConn struct {
+	srv      *Server
 	conn     net.Conn
+	in       wsInput // what reader reads
 	reader   *wsconn.Reader
 	compress bool // permessage-deflate negotiated
 	// base64 is set for clients that asked for binary as base64 text
@@ -44,6 +46,16 @@ type wsConn struct {
 	// after a protocol error; uncontended otherwise.
 	writeMu   sync.Mutex
 	closeOnce sync.Once
+
+	// Parking: an idle connection's reader goroutine is released and the
+	// server's poller watches it (see poller_linux.go).
+	parkable bool // a plain socket, and parking is on
+	// raw, for a plain socket, lets a sender write without blocking
+	// (SendNow); nil otherwise.
+	raw       syscall.RawConn
+	heartbeat bool   // the last packet read was a heartbeat: park at once
+	pollToken uint64 // the poller's key while parked; guarded by the poller
+	pollAdded bool   // registered with the poller's epoll once
 }
 
 // Frames of control packets; the same bytes serve every session.
@@ -87,15 +99,20 @@ func (srv *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, heade
 		srv.opts.Logger.Debug("engineio: websocket upgrade failed", "err", err)
 		return nil // the upgrader has answered with an HTTP error
 	}
+	c := &wsConn{srv: srv, conn: conn, compress: deflate != nil && deflate.Accepted(), base64: r.URL.Query().Has("b64")}
 	// Bytes the client sent right after its handshake may sit in net/http's
-	// buffer; read them first, then drop the buffer.
-	var src io.Reader = conn
+	// buffer; they are read first, then the buffer is dropped.
 	if rw != nil && rw.Reader.Buffered() > 0 {
 		pending, _ := rw.Reader.Peek(rw.Reader.Buffered())
-		src = io.MultiReader(bytes.NewReader(bytes.Clone(pending)), conn)
+		c.in.pending = bytes.Clone(pending)
 	}
-	c := &wsConn{conn: conn, compress: deflate != nil && deflate.Accepted(), base64: r.URL.Query().Has("b64")}
-	c.reader = wsconn.NewReader(bufio.NewReaderSize(src, 512), wsconn.ReaderOptions{
+	c.in.conn = conn
+	c.in.idle = srv.opts.IdleReadRelease
+	if isPlainSocket(conn) {
+		c.parkable = srv.opts.IdleReadRelease > 0
+		c.raw, _ = conn.(syscall.Conn).SyscallConn()
+	}
+	c.reader = wsconn.NewReader(&c.in, wsconn.ReaderOptions{
 		MaxMessageSize: srv.opts.MaxHTTPBufferSize,
 		Compression:    c.compress,
 		OnPing:         c.onPing,
@@ -104,7 +121,12 @@ func (srv *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, heade
 }
 
 func (c *wsConn) close() {
-	c.closeOnce.Do(func() { _ = c.conn.Close() })
+	c.closeOnce.Do(func() {
+		if p := c.srv.startedPoller(); p != nil {
+			p.forget(c)
+		}
+		_ = c.conn.Close()
+	})
 }
 
 // sendClose answers a read error with the close frame RFC 6455 asks for
@@ -126,6 +148,10 @@ func (c *wsConn) sendClose(err error) {
 func (c *wsConn) readLoop(s *Session) {
 	c.sess.Store(s)
 	for {
+		if c.parkable && c.in.drained() && (c.heartbeat || !c.in.waitIdle()) && c.park() {
+			return // the poller starts a reader when input comes
+		}
+		c.heartbeat = false
 		text, data, err := c.reader.ReadMessage()
 		if err != nil {
 			c.sendClose(err)
@@ -141,6 +167,32 @@ func (c *wsConn) readLoop(s *Session) {
 		if s.closed.Load() {
 			return
 		}
+		// After a heartbeat the client is likely quiet until the next one.
+		c.heartbeat = p.Type == codec.Pong || p.Type == codec.Ping
+	}
+}
+
+// park hands the idle connection to the server's poller and releases its
+// read buffer. It reports false when the connection cannot be parked; the
+// caller then goes on reading.
+func (c *wsConn) park() bool {
+	p := c.srv.poller()
+	if p == nil {
+		c.parkable = false
+		return false
+	}
+	c.in.disarm()
+	c.in.release()
+	c.heartbeat = false // the next reader reads before parking again
+	return p.park(c)
+}
+
+// resume is the reader goroutine the poller starts for a parked connection
+// that has input.
+func (c *wsConn) resume() {
+	defer c.srv.wg.Done()
+	if s := c.sess.Load(); s != nil {
+		c.readLoop(s)
 	}
 }
 
@@ -196,7 +248,11 @@ func (c *wsConn) drain(s *Session) {
 	for {
 		s.mu.Lock()
 		if s.ws != c || len(s.queue) == 0 || s.state == stateClosed {
+			if cap(c.bufs) > keptBatch {
+				c.bufs = nil // still the writer: the next one may start below
+			}
 			s.writing = false
+			s.shrinkLocked()
 			s.mu.Unlock()
 			return
 		}
@@ -206,24 +262,8 @@ func (c *wsConn) drain(s *Session) {
 		bufs := c.bufs[:0]
 		closing := false
 		for i := range batch {
-			p := &batch[i]
-			switch {
-			case p.msg != nil && p.msg.binary && c.base64:
-				bufs = append(bufs, base64Frame(s.protocol, p.msg.data))
-			case p.msg != nil:
-				bufs = append(bufs, p.msg.wsFrame(s.protocol, c.compress && !p.msg.noCompress && len(p.msg.data) >= s.srv.deflateThreshold()))
-			case p.raw != nil:
-				bufs = append(bufs, p.raw)
-			case p.typ == codec.Ping:
-				bufs = append(bufs, framePing)
-			case p.typ == codec.Noop:
-				bufs = append(bufs, frameNoop)
-			case p.typ == codec.Close:
-				bufs = append(bufs, frameClose, frameWSBye)
-				closing = true
-			default:
-				bufs = append(bufs, wsconn.AppendFrame(nil, true, codec.AppendText(nil, p.typ, p.data)))
-			}
+			bufs = c.appendFrames(bufs, s, &batch[i])
+			closing = closing || batch[i].typ == codec.Close
 		}
 		c.bufs = bufs
 		c.toWrite = bufs // WriteTo consumes its receiver; keep c.bufs intact
@@ -242,7 +282,36 @@ func (c *wsConn) drain(s *Session) {
 		if closing {
 			s.flushed(batch)
 		}
+		// The batch array stays as the queue's spare: drop what it points
+		// to, so an idle session does not keep its last messages alive.
+		clear(batch)
 	}
+}
+
+// appendFrames appends the frame bytes of p to bufs.
+func (c *wsConn) appendFrames(bufs net.Buffers, s *Session, p *outPacket) net.Buffers {
+	switch {
+	case p.msg != nil:
+		return append(bufs, c.messageFrame(s, p.msg))
+	case p.raw != nil:
+		return append(bufs, p.raw)
+	case p.typ == codec.Ping:
+		return append(bufs, framePing)
+	case p.typ == codec.Noop:
+		return append(bufs, frameNoop)
+	case p.typ == codec.Close:
+		return append(bufs, frameClose, frameWSBye)
+	default:
+		return append(bufs, wsconn.AppendFrame(nil, true, codec.AppendText(nil, p.typ, p.data)))
+	}
+}
+
+// messageFrame returns the frame carrying m.
+func (c *wsConn) messageFrame(s *Session, m *Message) []byte {
+	if m.binary && c.base64 {
+		return base64Frame(s.protocol, m.data)
+	}
+	return m.wsFrame(s.protocol, c.compress && !m.noCompress && len(m.data) >= s.srv.deflateThreshold())
 }
 
 // base64Frame carries a binary message as text for clients that cannot

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	_ "net/http/pprof" // served on -pprof only
 	"os"
 	"os/signal"
 	"syscall"
@@ -20,6 +21,9 @@ type Flags struct {
 	Addr        string
 	MaxLifetime time.Duration
 	WatchStdin  bool
+	// Pprof, if set, is an address serving net/http/pprof, for looking
+	// inside a server during a scenario (heap per connection, goroutines).
+	Pprof string
 }
 
 // Register adds the common flags to the default flag set.
@@ -28,6 +32,7 @@ func Register() *Flags {
 	flag.StringVar(&f.Addr, "addr", "127.0.0.1:0", "listen address (port 0 picks a free port)")
 	flag.DurationVar(&f.MaxLifetime, "max-lifetime", 30*time.Minute, "exit after this long whatever happens")
 	flag.BoolVar(&f.WatchStdin, "watch-stdin", false, "exit when standard input reaches EOF (parent gone)")
+	flag.StringVar(&f.Pprof, "pprof", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060)")
 	return f
 }
 
@@ -41,6 +46,10 @@ func Serve(f *Flags, h http.Handler, onStop func()) {
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
+	if f.Pprof != "" {
+		// The default mux holds the pprof handlers (imported for effect).
+		go func() { _ = http.ListenAndServe(f.Pprof, nil) }()
+	}
 	fmt.Printf("LISTENING %d\n", ln.Addr().(*net.TCPAddr).Port)
 
 	stop := make(chan string, 3)

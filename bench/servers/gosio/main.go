@@ -10,6 +10,7 @@ import (
 	"runtime/pprof"
 
 	"github.com/gosio/gosio/bench/internal/srvutil"
+	"github.com/gosio/gosio/engineio"
 	"github.com/gosio/gosio/socketio"
 )
 
@@ -27,6 +28,7 @@ func main() {
 	f := srvutil.Register()
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	args := flag.String("args", "raw", "listener argument type: raw (json.RawMessage pass-through) or any (decoded)")
+	idle := flag.Duration("idle-read-release", 0, "engine IdleReadRelease (0: the default; negative: never park idle connections)")
 	flag.Parse()
 
 	if *cpuprofile != "" {
@@ -42,7 +44,7 @@ func main() {
 		defer func() { pprof.StopCPUProfile(); _ = pf.Close() }()
 	}
 
-	io := socketio.NewServer(nil)
+	io := socketio.NewServer(&socketio.Options{Engine: engineio.Options{IdleReadRelease: *idle}})
 	switch *args {
 	case "raw":
 		io.On("connection", func(s *socketio.Socket) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/gobwas/ws"
@@ -43,8 +44,7 @@ type ReaderOptions struct {
 // error, the stream position is unknown and every later call returns the same
 // error.
 //
-// An idle Reader holds only its small fixed arrays; payload buffers are
-// allocated per message.
+// An idle Reader holds no buffer; payload buffers are allocated per message.
 type Reader struct {
 	src         io.Reader
 	max         int64
@@ -52,9 +52,17 @@ type Reader struct {
 	onPing      func([]byte)
 	err         error // sticky error, see ReadMessage
 
-	hdr  [ws.MaxHeaderSize]byte              // frame header scratch
-	ctrl [ws.MaxControlFramePayloadSize]byte // control frame payload scratch
+	// scratch is held only during ReadMessage, so that the many idle
+	// connections of a server do not each keep one.
+	scratch *scratch
 }
+
+type scratch struct {
+	hdr  [ws.MaxHeaderSize]byte              // frame header
+	ctrl [ws.MaxControlFramePayloadSize]byte // control frame payload
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 // NewReader returns a Reader reading frames from r. Every frame header is read
 // with one or two small reads, so r should be buffered (a small
@@ -90,7 +98,10 @@ func (r *Reader) ReadMessage() (text bool, payload []byte, err error) {
 	if r.err != nil {
 		return false, nil, r.err
 	}
+	r.scratch = scratchPool.Get().(*scratch)
 	text, payload, err = r.readMessage()
+	scratchPool.Put(r.scratch)
+	r.scratch = nil
 	if err != nil {
 		r.err = err
 		return false, nil, err
@@ -182,7 +193,7 @@ func compressedLimit(limit int64) int64 {
 // without waiting for more input. inMessage turns a clean io.EOF into
 // io.ErrUnexpectedEOF.
 func (r *Reader) readHeader(inMessage bool) (h ws.Header, err error) {
-	b := r.hdr[:2]
+	b := r.scratch.hdr[:2]
 	_, err = io.ReadFull(r.src, b)
 	if err != nil {
 		if inMessage {
@@ -220,7 +231,7 @@ func (r *Reader) readHeader(inMessage bool) (h ws.Header, err error) {
 	case 127:
 		extra += 8
 	}
-	b = r.hdr[2 : 2+extra]
+	b = r.scratch.hdr[2 : 2+extra]
 	_, err = io.ReadFull(r.src, b)
 	if err != nil {
 		return h, unexpectedEOF(err)
@@ -245,7 +256,7 @@ func (r *Reader) readHeader(inMessage bool) (h ws.Header, err error) {
 
 // control reads the payload of a control frame and handles it.
 func (r *Reader) control(h ws.Header) error {
-	p := r.ctrl[:h.Length] // readHeader checked Length <= 125
+	p := r.scratch.ctrl[:h.Length] // readHeader checked Length <= 125
 	_, err := io.ReadFull(r.src, p)
 	if err != nil {
 		return unexpectedEOF(err)

@@ -208,6 +208,9 @@ func main() {
 		compress     = flag.Bool("compress", false, "enable per-message deflate")
 		shutdownTO   = flag.Duration("shutdown-timeout", 500*time.Millisecond, "graceful shutdown timeout on SIGINT/SIGTERM")
 		verbose      = flag.Bool("v", false, "log session events to stderr")
+		// Short by default, so that the tests' pauses park connections and
+		// the real clients exercise parked and resumed readers throughout.
+		idleRelease = flag.Duration("idle-read-release", 5*time.Millisecond, "engine IdleReadRelease")
 	)
 	flag.Parse()
 
@@ -220,6 +223,7 @@ func main() {
 		Transports:        splitList(*transports),
 		DisableUpgrades:   *noUpgrades,
 		AllowEIO3:         *eio3,
+		IdleReadRelease:   *idleRelease,
 	}
 	if origins := splitList(*corsOrigin); len(origins) > 0 {
 		opts.CORS = &engineio.CORSOptions{

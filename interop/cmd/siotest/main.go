@@ -377,13 +377,17 @@ func main() {
 	recovery := flag.Bool("recovery", false, "enable connection state recovery")
 	connectTimeout := flag.Duration("connect-timeout", 0, "Socket.IO connect timeout (0: default)")
 	verbose := flag.Bool("v", false, "log to stderr")
+	// Short by default, so that the tests' pauses park connections and the
+	// real clients exercise parked and resumed readers throughout.
+	idleRelease := flag.Duration("idle-read-release", 5*time.Millisecond, "engine IdleReadRelease")
 	flag.Parse()
 
 	opts := &socketio.Options{
 		Engine: engineio.Options{
-			AllowEIO3:    true,
-			PingInterval: *pingInterval,
-			PingTimeout:  *pingTimeout,
+			AllowEIO3:       true,
+			PingInterval:    *pingInterval,
+			PingTimeout:     *pingTimeout,
+			IdleReadRelease: *idleRelease,
 		},
 		ConnectTimeout: *connectTimeout,
 	}

@@ -1,0 +1,15 @@
+//go:build !linux
+
+package engineio
+
+import (
+	"errors"
+	"net"
+)
+
+// isPlainSocket is false here: sockets are only watched and written
+// directly on Linux.
+func isPlainSocket(net.Conn) bool { return false }
+
+// tryWrite is never called: raw is nil where parking is unsupported.
+func (c *wsConn) tryWrite(b []byte) (int, error) { return 0, errors.ErrUnsupported }
