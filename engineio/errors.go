@@ -39,6 +39,9 @@ var (
 	ErrUnsupportedProtocol = &RequestError{5, "Unsupported protocol version", http.StatusBadRequest}
 )
 
+// errShuttingDown answers requests once Close or Shutdown has begun.
+var errShuttingDown = &RequestError{3, "Server shutting down", http.StatusServiceUnavailable}
+
 // writeError answers a request with the protocol's JSON error. The message is
 // one of the fixed strings above, never request input, so nothing is echoed.
 func writeError(w http.ResponseWriter, e *RequestError) {

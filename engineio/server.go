@@ -129,7 +129,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if srv.closed.Load() {
 		w.Header().Set("Connection", "close")
-		writeError(w, &RequestError{Code: 3, Message: "Server shutting down", Status: http.StatusServiceUnavailable})
+		writeError(w, errShuttingDown)
 		return
 	}
 	ip := ""
@@ -231,17 +231,29 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, protocol in
 		}
 	}
 	srv.mu.Lock()
-	if _, dup := srv.sessions[id]; dup {
+	_, dup := srv.sessions[id]
+	if dup || srv.closed.Load() {
 		srv.mu.Unlock()
-		srv.opts.Logger.Error("engineio: duplicate session id", "sid", id)
-		if ws != nil {
+		if dup {
+			srv.opts.Logger.Error("engineio: duplicate session id", "sid", id)
+		}
+		switch {
+		case ws != nil:
 			ws.close()
-		} else {
+		case dup:
 			writeError(w, ErrBadRequest)
+		default:
+			writeError(w, errShuttingDown)
 		}
 		return false
 	}
 	srv.sessions[id] = s
+	if ws != nil {
+		// The reader is counted while the server cannot be closing yet:
+		// Close takes srv.mu after it marks itself closed, so its Wait
+		// always sees this Add.
+		srv.wg.Add(1)
+	}
 	srv.mu.Unlock()
 
 	s.heartbeat.start(s)
@@ -255,7 +267,10 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, protocol in
 		s.ws = ws
 		s.wakeLocked()
 		s.mu.Unlock()
-		srv.goTracked(func() { ws.readLoop(s) })
+		go func() {
+			defer srv.wg.Done()
+			ws.readLoop(s)
+		}()
 		return true
 	}
 	s.servePoll(w, r)
@@ -310,15 +325,6 @@ func (srv *Server) signalEmptyLocked() {
 			close(srv.emptied)
 		}
 	}
-}
-
-// goTracked runs f on a goroutine that Close and Shutdown wait for.
-func (srv *Server) goTracked(f func()) {
-	srv.wg.Add(1)
-	go func() {
-		defer srv.wg.Done()
-		f()
-	}()
 }
 
 func (srv *Server) snapshot() []*Session {

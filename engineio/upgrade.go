@@ -37,8 +37,14 @@ func (srv *Server) serveUpgrade(s *Session, w http.ResponseWriter, r *http.Reque
 		return
 	}
 	s.probe = c
+	// Counted under s.mu while the session is open: Close finishes the
+	// session (taking s.mu) before it waits.
+	srv.wg.Add(1)
 	s.mu.Unlock()
-	srv.goTracked(func() { c.probeLoop(s) })
+	go func() {
+		defer srv.wg.Done()
+		c.probeLoop(s)
+	}()
 }
 
 // probeLoop runs the upgrade exchange on a new WebSocket, then becomes its
