@@ -2,7 +2,6 @@ package parser
 
 import (
 	"bytes"
-	"encoding/json"
 	"math"
 )
 
@@ -137,7 +136,7 @@ func (d *jsonDecoder) decodeText(data []byte) (*Packet, int, error) {
 	if tooDeep(payload, d.maxDepth) {
 		return nil, 0, newErr(ErrInvalidPayload, "payload nested too deeply")
 	}
-	if len(payload) > 0 && !json.Valid(payload) {
+	if valid, _ := validJSON(payload); len(payload) > 0 && !valid {
 		return nil, 0, newErr(ErrInvalidPayload, "payload is not valid JSON")
 	}
 	if err := checkShape(p.Type, payload, p.HasID); err != nil {

@@ -53,7 +53,7 @@ func (c *jsonCodec) Encode(dst []Frame, p *Packet) ([]Frame, error) {
 	case json.RawMessage:
 		// Already encoded: written as is, but it must be JSON or the peer
 		// would drop the whole connection.
-		if !json.Valid(d) {
+		if valid, _ := validJSON(d); !valid {
 			return dst, newErr(ErrInvalidPayload, "json.RawMessage payload is not valid JSON")
 		}
 		payload = d

@@ -34,8 +34,12 @@ func appendJSON(b []byte, v any, depth int) (out []byte, ok bool) {
 		if x == nil {
 			return append(b, "null"...), true
 		}
-		if !json.Valid(x) {
+		valid, spaced := validJSON(x)
+		if !valid {
 			return b, false // let encoding/json report it
+		}
+		if !spaced {
+			return append(b, x...), true // already compact, as the decoder's are
 		}
 		return appendCompact(b, x), true
 	case []any:
