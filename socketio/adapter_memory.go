@@ -2,6 +2,8 @@ package socketio
 
 import (
 	"context"
+	"iter"
+	"slices"
 	"sync"
 
 	"github.com/gosio/gosio/parser"
@@ -13,16 +15,16 @@ type MemoryAdapter struct {
 	nsp *Namespace
 
 	mu    sync.RWMutex
-	rooms map[string]map[string]struct{} // room → socket ids
-	sids  map[string]map[string]struct{} // socket id → rooms
+	rooms map[string]idSet // room → socket ids
+	sids  map[string]idSet // socket id → rooms
 }
 
 // NewMemoryAdapter returns an in-memory adapter for nsp.
 func NewMemoryAdapter(nsp *Namespace) *MemoryAdapter {
 	return &MemoryAdapter{
 		nsp:   nsp,
-		rooms: make(map[string]map[string]struct{}),
-		sids:  make(map[string]map[string]struct{}),
+		rooms: make(map[string]idSet),
+		sids:  make(map[string]idSet),
 	}
 }
 
@@ -34,23 +36,20 @@ func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 	var events []RoomEvent
 	a.mu.Lock()
 	mine := a.sids[id]
-	if mine == nil {
-		mine = make(map[string]struct{}, len(rooms))
-		a.sids[id] = mine
-	}
 	for _, room := range rooms {
-		if _, in := mine[room]; in {
+		if !mine.add(room) {
 			continue
 		}
-		mine[room] = struct{}{}
-		members := a.rooms[room]
-		if members == nil {
-			members = make(map[string]struct{})
-			a.rooms[room] = members
+		members, exists := a.rooms[room]
+		if !exists {
 			events = append(events, RoomEvent{Kind: RoomCreated, Room: room})
 		}
-		members[id] = struct{}{}
+		members.add(id)
+		a.rooms[room] = members
 		events = append(events, RoomEvent{Kind: RoomJoined, Room: room, SocketID: id})
+	}
+	if mine.len() > 0 {
+		a.sids[id] = mine
 	}
 	a.mu.Unlock()
 	a.nsp.emitRoomEvents(events)
@@ -66,19 +65,22 @@ func (a *MemoryAdapter) Del(id, room string) {
 
 func (a *MemoryAdapter) delLocked(id, room string, events []RoomEvent) []RoomEvent {
 	mine := a.sids[id]
-	if _, in := mine[room]; !in {
+	if !mine.del(room) {
 		return events
 	}
-	delete(mine, room)
-	if len(mine) == 0 {
+	if mine.len() == 0 {
 		delete(a.sids, id)
+	} else {
+		a.sids[id] = mine
 	}
 	members := a.rooms[room]
-	delete(members, id)
+	members.del(id)
 	events = append(events, RoomEvent{Kind: RoomLeft, Room: room, SocketID: id})
-	if len(members) == 0 {
+	if members.len() == 0 {
 		delete(a.rooms, room)
 		events = append(events, RoomEvent{Kind: RoomDeleted, Room: room})
+	} else {
+		a.rooms[room] = members
 	}
 	return events
 }
@@ -87,7 +89,8 @@ func (a *MemoryAdapter) delLocked(id, room string, events []RoomEvent) []RoomEve
 func (a *MemoryAdapter) DelAll(id string) {
 	var events []RoomEvent
 	a.mu.Lock()
-	for room := range a.sids[id] {
+	mine := a.sids[id]
+	for _, room := range mine.slice() { // a copy: delLocked changes the set
 		events = a.delLocked(id, room, events)
 	}
 	a.mu.Unlock()
@@ -99,14 +102,7 @@ func (a *MemoryAdapter) SocketRooms(id string) []string {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	mine := a.sids[id]
-	if mine == nil {
-		return nil
-	}
-	out := make([]string, 0, len(mine))
-	for room := range mine {
-		out = append(out, room)
-	}
-	return out
+	return mine.slice()
 }
 
 // Sockets implements [Adapter].
@@ -213,7 +209,7 @@ func (a *MemoryAdapter) selectSockets(opts *BroadcastOptions) []*Socket {
 	if len(opts.Except) > 0 {
 		except = make(map[string]struct{})
 		for _, room := range opts.Except {
-			for id := range a.rooms[room] {
+			for id := range a.rooms[room].all() {
 				except[id] = struct{}{}
 			}
 		}
@@ -222,8 +218,8 @@ func (a *MemoryAdapter) selectSockets(opts *BroadcastOptions) []*Socket {
 	if len(opts.Rooms) == 1 {
 		// The common case needs no de-duplication.
 		members := a.rooms[opts.Rooms[0]]
-		ids = make([]string, 0, len(members))
-		for id := range members {
+		ids = make([]string, 0, members.len())
+		for id := range members.all() {
 			if _, skip := except[id]; !skip {
 				ids = append(ids, id)
 			}
@@ -234,7 +230,7 @@ func (a *MemoryAdapter) selectSockets(opts *BroadcastOptions) []*Socket {
 	if len(opts.Rooms) > 0 {
 		seen := make(map[string]struct{})
 		for _, room := range opts.Rooms {
-			for id := range a.rooms[room] {
+			for id := range a.rooms[room].all() {
 				if _, dup := seen[id]; dup {
 					continue
 				}
@@ -249,4 +245,104 @@ func (a *MemoryAdapter) selectSockets(opts *BroadcastOptions) []*Socket {
 	}
 	a.mu.RUnlock()
 	return a.nsp.allSockets(except)
+}
+
+// idSet is a set of strings shaped for the adapter's indexes, where nearly
+// every set is tiny (a socket's rooms; the socket's own room, which holds it
+// alone) and a few are large (a popular room): up to idSetListMax strings
+// live in a slice, which costs a fraction of a map; beyond, in a map, so
+// large sets still add and delete in constant time. The zero value is an
+// empty set. Sets are stored by value in the indexes, and only while not
+// empty.
+type idSet struct {
+	list []string            // when m is nil
+	m    map[string]struct{} // once the set has outgrown list
+}
+
+const idSetListMax = 8
+
+func (s *idSet) len() int {
+	if s.m != nil {
+		return len(s.m)
+	}
+	return len(s.list)
+}
+
+// add adds x; it reports whether x was not in the set.
+func (s *idSet) add(x string) bool {
+	if s.m != nil {
+		if _, in := s.m[x]; in {
+			return false
+		}
+		s.m[x] = struct{}{}
+		return true
+	}
+	if slices.Contains(s.list, x) {
+		return false
+	}
+	if len(s.list) < idSetListMax {
+		s.list = append(s.list, x)
+		return true
+	}
+	s.m = make(map[string]struct{}, 2*idSetListMax)
+	for _, y := range s.list {
+		s.m[y] = struct{}{}
+	}
+	s.m[x] = struct{}{}
+	s.list = nil
+	return true
+}
+
+// del removes x; it reports whether x was in the set.
+func (s *idSet) del(x string) bool {
+	if s.m != nil {
+		if _, in := s.m[x]; !in {
+			return false
+		}
+		delete(s.m, x)
+		return true
+	}
+	i := slices.Index(s.list, x)
+	if i < 0 {
+		return false
+	}
+	s.list = slices.Delete(s.list, i, i+1)
+	if len(s.list) == 0 {
+		s.list = nil
+	}
+	return true
+}
+
+// all yields the members, in no particular order.
+func (s idSet) all() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		if s.m != nil {
+			for x := range s.m {
+				if !yield(x) {
+					return
+				}
+			}
+			return
+		}
+		for _, x := range s.list {
+			if !yield(x) {
+				return
+			}
+		}
+	}
+}
+
+// slice returns the members in a new slice, or nil for an empty set.
+func (s idSet) slice() []string {
+	if s.len() == 0 {
+		return nil
+	}
+	if s.m == nil {
+		return slices.Clone(s.list)
+	}
+	out := make([]string, 0, len(s.m))
+	for x := range s.m {
+		out = append(out, x)
+	}
+	return out
 }

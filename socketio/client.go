@@ -3,6 +3,7 @@ package socketio
 import (
 	"errors"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -17,8 +18,10 @@ type client struct {
 	sess    *engineio.Session
 	decoder parser.Decoder // used only by the engine's delivery, one at a time
 
-	mu           sync.Mutex
-	sockets      map[string]*Socket // by namespace name, connecting or connected
+	mu sync.Mutex
+	// sockets are the connecting or connected sockets, one per namespace: a
+	// client has one or a few, which a slice holds more cheaply than a map.
+	sockets      []*Socket
 	connectTimer *time.Timer
 	closed       bool
 }
@@ -69,7 +72,14 @@ func (c *client) sendPacketFlags(pkt *parser.Packet, volatile, compress bool) er
 		c.sess.SendVolatile(e.msgs...)
 		return nil
 	}
-	switch err := c.sess.Send(e.msgs...); {
+	if pkt.Type == parser.Ack && len(e.msgs) == 1 {
+		// An ack answers one request: written by the handler's goroutine
+		// when the connection is free, without waking a writer.
+		err = c.sess.SendNow(e.msgs[0])
+	} else {
+		err = c.sess.Send(e.msgs...)
+	}
+	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, engineio.ErrQueueFull):
@@ -114,7 +124,7 @@ func (c *client) onMessage(binary bool, data []byte) {
 		return
 	}
 	c.mu.Lock()
-	s := c.sockets[pkt.Namespace]
+	s := c.socketLocked(pkt.Namespace)
 	c.mu.Unlock()
 	if s == nil {
 		return // not connected to that namespace: ignored, as in Node
@@ -183,25 +193,28 @@ func (c *client) connect(pkt *parser.Packet) {
 		return
 	}
 	c.mu.Lock()
-	if c.closed || c.sockets[name] != nil {
+	if c.closed || c.socketLocked(name) != nil {
 		c.mu.Unlock()
 		return
 	}
 	s := nsp.newSocket(c, auth, pkt.Query)
-	c.sockets[name] = s
+	c.sockets = append(c.sockets, s)
 	if c.connectTimer != nil {
 		c.connectTimer.Stop()
+		c.connectTimer = nil // a stopped timer kept for the connection's life is waste
 	}
 	c.mu.Unlock()
 	s.inbox.push(c.srv, func() { nsp.runConnect(s) })
 }
 
 // authOf reads the connect payload: the auth object (protocol 5), or the
-// namespace query (protocol 4), which Node also exposes as auth.
+// namespace query (protocol 4), which Node also exposes as auth. An absent
+// or empty payload is nil, which costs an idle socket nothing; Node's empty
+// object is made where the auth is shown (Handshake, dynamic namespaces).
 func (c *client) authOf(pkt *parser.Packet) (map[string]any, error) {
 	if c.sess.Protocol() == 3 {
 		if pkt.Query == "" {
-			return map[string]any{}, nil
+			return nil, nil
 		}
 		q, err := url.ParseQuery(pkt.Query)
 		if err != nil {
@@ -213,16 +226,16 @@ func (c *client) authOf(pkt *parser.Packet) (map[string]any, error) {
 		}
 		return auth, nil
 	}
-	auth := map[string]any{} // as Node: an absent auth is an empty object
 	raw, ok := pkt.Data.(parser.RawValue)
 	if !ok {
-		return auth, nil
+		return nil, nil
 	}
+	var auth map[string]any
 	if err := raw.Unmarshal(&auth); err != nil {
 		return nil, err
 	}
-	if auth == nil {
-		auth = map[string]any{}
+	if len(auth) == 0 {
+		return nil, nil
 	}
 	return auth, nil
 }
@@ -249,20 +262,24 @@ func (c *client) sendConnectError(nsp string, err error) {
 
 func (c *client) removeSocket(s *Socket) {
 	c.mu.Lock()
-	if c.sockets[s.nsp.name] == s {
-		delete(c.sockets, s.nsp.name)
-	}
+	c.sockets = slices.DeleteFunc(c.sockets, func(x *Socket) bool { return x == s })
 	c.mu.Unlock()
+}
+
+// socketLocked returns the socket in namespace name, or nil.
+func (c *client) socketLocked(name string) *Socket {
+	for _, s := range c.sockets {
+		if s.nsp.name == name {
+			return s
+		}
+	}
+	return nil
 }
 
 func (c *client) socketList() []*Socket {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]*Socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		out = append(out, s)
-	}
-	return out
+	return slices.Clone(c.sockets)
 }
 
 // closeWith disconnects every socket with reason and closes the session.
@@ -288,6 +305,7 @@ func (c *client) onClose(reason engineio.CloseReason) {
 	c.closed = true
 	if c.connectTimer != nil {
 		c.connectTimer.Stop()
+		c.connectTimer = nil
 	}
 	c.mu.Unlock()
 	r := DisconnectReason(reason)
@@ -308,7 +326,6 @@ func (h engineHandler) OnOpen(sess *engineio.Session) {
 		srv:     h.srv,
 		sess:    sess,
 		decoder: h.srv.opts.Parser.NewDecoder(),
-		sockets: make(map[string]*Socket),
 	}
 	sess.SetValue(c)
 	c.onOpen()

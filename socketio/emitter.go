@@ -69,7 +69,7 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Re
 	case <-ctx.Done():
 		s.cancelAck(pkt.ID)
 		return Response{}, ackTimeoutError{ctx.Err()}
-	case <-s.ctx.Done():
+	case <-s.Context().Done():
 		return Response{}, ErrNotConnected
 	}
 }
@@ -82,11 +82,14 @@ func (e Emitter) packet(event string, args []any) (*parser.Packet, error) {
 	if !s.connected.Load() {
 		return nil, ErrNotConnected
 	}
+	var out []func(string, ...any)
 	s.lmu.RLock()
-	out := s.anyOut
+	if h := s.hooks; h != nil {
+		out = h.anyOut
+	}
 	s.lmu.RUnlock()
-	for _, l := range out {
-		l.any(event, args...)
+	for _, fn := range out {
+		fn(event, args...)
 	}
 	data := make([]any, 0, len(args)+1)
 	data = append(append(data, event), args...)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sync"
 
 	"github.com/gosio/gosio/parser"
 )
@@ -18,34 +19,54 @@ var (
 	errorType = reflect.TypeFor[error]()
 )
 
-// handlerFunc is an event listener whose signature was inspected once, at
-// registration, so a call only decodes arguments.
+// handlerFunc is an event listener with the analysis of its signature, so a
+// call only decodes arguments. It is a small value: the analysis depends on
+// the func's type alone and is shared by every listener of that type (a
+// connection handler registers the same closures on every socket).
+type handlerFunc struct {
+	fn  any // the func, called directly on the fast paths
+	sig *handlerSig
+}
+
+// handlerSig is what registration learns from a listener's type.
 //
 // Accepted forms: func(A, B, ...) with any JSON-decodable parameter types,
 // optionally variadic (func(A, ...B)), optionally with a trailing Ack
 // parameter, returning nothing or an error.
-type handlerFunc struct {
-	fn       reflect.Value
+type handlerSig struct {
 	params   []reflect.Type // fixed parameters, Ack excluded
 	variadic reflect.Type   // element type of a variadic parameter, or nil
 	hasAck   bool
 	retErr   bool
-	ptr      uintptr // identifies the function for Off
-
-	// fast paths that skip reflect.Call for the commonest signatures.
-	fast func(args []parser.RawValue, ack Ack) (handled bool, err error)
 }
 
-func newHandlerFunc(fn any) (*handlerFunc, error) {
+// sigCache maps a func type to its *handlerSig, so registering a listener
+// allocates nothing once its type has been seen.
+var sigCache sync.Map
+
+func newHandlerFunc(fn any) (handlerFunc, error) {
 	if fn == nil {
-		return nil, errors.New("handler is nil")
+		return handlerFunc{}, errors.New("handler is nil")
 	}
-	v := reflect.ValueOf(fn)
-	t := v.Type()
+	t := reflect.TypeOf(fn)
+	if sig, ok := sigCache.Load(t); ok {
+		return handlerFunc{fn: fn, sig: sig.(*handlerSig)}, nil
+	}
+	sig, err := analyze(t)
+	if err != nil {
+		return handlerFunc{}, err
+	}
+	cached, _ := sigCache.LoadOrStore(t, sig)
+	return handlerFunc{fn: fn, sig: cached.(*handlerSig)}, nil
+}
+
+// analyze checks that a func of type t can be a listener and records how to
+// call it.
+func analyze(t reflect.Type) (*handlerSig, error) {
 	if t.Kind() != reflect.Func {
 		return nil, fmt.Errorf("handler must be a func, got %s", t)
 	}
-	h := &handlerFunc{fn: v, ptr: v.Pointer()}
+	h := &handlerSig{}
 	switch t.NumOut() {
 	case 0:
 	case 1:
@@ -78,59 +99,49 @@ func newHandlerFunc(fn any) (*handlerFunc, error) {
 		}
 		h.params = append(h.params, p)
 	}
-	h.fast = fastPath(fn)
 	return h, nil
 }
 
-// fastPath returns a direct caller for common signatures.
-func fastPath(fn any) func([]parser.RawValue, Ack) (bool, error) {
+// callFast calls fn directly, without reflect.Call, when it has one of the
+// commonest signatures; handled is false for the others.
+func callFast(fn any, args []parser.RawValue, ack Ack) (handled bool, err error) {
 	switch f := fn.(type) {
 	case func():
-		return func([]parser.RawValue, Ack) (bool, error) { f(); return true, nil }
+		f()
 	case func(Ack):
-		return func(_ []parser.RawValue, ack Ack) (bool, error) { f(ack); return true, nil }
+		f(ack)
 	case func(any):
-		return func(args []parser.RawValue, _ Ack) (bool, error) {
-			v, err := argAny(args, 0)
-			if err != nil {
-				return false, err
-			}
-			f(v)
-			return true, nil
+		v, err := argAny(args, 0)
+		if err != nil {
+			return true, err
 		}
+		f(v)
 	case func(any, Ack):
-		return func(args []parser.RawValue, ack Ack) (bool, error) {
-			v, err := argAny(args, 0)
-			if err != nil {
-				return false, err
-			}
-			f(v, ack)
-			return true, nil
+		v, err := argAny(args, 0)
+		if err != nil {
+			return true, err
 		}
+		f(v, ack)
 	case func(json.RawMessage, Ack):
-		return func(args []parser.RawValue, ack Ack) (bool, error) {
-			var v json.RawMessage
-			if len(args) > 0 {
-				if err := args[0].Unmarshal(&v); err != nil {
-					return false, &DecodeError{Arg: 0, Err: err}
-				}
+		var v json.RawMessage
+		if len(args) > 0 {
+			if err := args[0].Unmarshal(&v); err != nil {
+				return true, &DecodeError{Arg: 0, Err: err}
 			}
-			f(v, ack)
-			return true, nil
 		}
+		f(v, ack)
 	case func(string):
-		return func(args []parser.RawValue, _ Ack) (bool, error) {
-			var v string
-			if len(args) > 0 {
-				if err := args[0].Unmarshal(&v); err != nil {
-					return false, &DecodeError{Arg: 0, Err: err}
-				}
+		var v string
+		if len(args) > 0 {
+			if err := args[0].Unmarshal(&v); err != nil {
+				return true, &DecodeError{Arg: 0, Err: err}
 			}
-			f(v)
-			return true, nil
 		}
+		f(v)
+	default:
+		return false, nil
 	}
-	return nil
+	return true, nil
 }
 
 func argAny(args []parser.RawValue, i int) (any, error) {
@@ -148,13 +159,13 @@ func argAny(args []parser.RawValue, i int) (any, error) {
 // argument that does not decode returns a *DecodeError and the handler is
 // not called. Missing arguments are zero values; extra ones are ignored, as a
 // JavaScript function would.
-func (h *handlerFunc) callRemote(args []parser.RawValue, ack Ack) error {
-	if h.fast != nil {
-		_, err := h.fast(args, ack)
+func (h handlerFunc) callRemote(args []parser.RawValue, ack Ack) error {
+	if handled, err := callFast(h.fn, args, ack); handled {
 		return err
 	}
-	in := make([]reflect.Value, 0, len(h.params)+2)
-	for i, p := range h.params {
+	sig := h.sig
+	in := make([]reflect.Value, 0, len(sig.params)+2)
+	for i, p := range sig.params {
 		v := reflect.New(p)
 		if i < len(args) {
 			if err := args[i].Unmarshal(v.Interface()); err != nil {
@@ -163,37 +174,38 @@ func (h *handlerFunc) callRemote(args []parser.RawValue, ack Ack) error {
 		}
 		in = append(in, v.Elem())
 	}
-	if h.variadic != nil {
-		for i := len(h.params); i < len(args); i++ {
-			v := reflect.New(h.variadic)
+	if sig.variadic != nil {
+		for i := len(sig.params); i < len(args); i++ {
+			v := reflect.New(sig.variadic)
 			if err := args[i].Unmarshal(v.Interface()); err != nil {
 				return &DecodeError{Arg: i, Err: err}
 			}
 			in = append(in, v.Elem())
 		}
 	}
-	if h.hasAck {
+	if sig.hasAck {
 		in = append(in, reflect.ValueOf(ack))
 	}
-	return h.result(h.fn.Call(in))
+	return sig.result(reflect.ValueOf(h.fn).Call(in))
 }
 
 // callLocal calls the handler with Go values (reserved events such as
 // "disconnect"). Values that do not fit a parameter become its zero value.
-func (h *handlerFunc) callLocal(args ...any) error {
-	in := make([]reflect.Value, 0, len(h.params)+1)
-	for i, p := range h.params {
+func (h handlerFunc) callLocal(args ...any) error {
+	sig := h.sig
+	in := make([]reflect.Value, 0, len(sig.params)+1)
+	for i, p := range sig.params {
 		in = append(in, localArg(args, i, p))
 	}
-	if h.variadic != nil {
-		for i := len(h.params); i < len(args); i++ {
-			in = append(in, localArg(args, i, h.variadic))
+	if sig.variadic != nil {
+		for i := len(sig.params); i < len(args); i++ {
+			in = append(in, localArg(args, i, sig.variadic))
 		}
 	}
-	if h.hasAck {
+	if sig.hasAck {
 		in = append(in, reflect.ValueOf(Ack(func(...any) error { return nil })))
 	}
-	return h.result(h.fn.Call(in))
+	return sig.result(reflect.ValueOf(h.fn).Call(in))
 }
 
 func localArg(args []any, i int, t reflect.Type) reflect.Value {
@@ -209,7 +221,7 @@ func localArg(args []any, i int, t reflect.Type) reflect.Value {
 	return reflect.Zero(t)
 }
 
-func (h *handlerFunc) result(out []reflect.Value) error {
+func (h *handlerSig) result(out []reflect.Value) error {
 	if h.retErr && !out[0].IsNil() {
 		return out[0].Interface().(error)
 	}
@@ -219,7 +231,7 @@ func (h *handlerFunc) result(out []reflect.Value) error {
 // mustHandler inspects fn for registration, panicking with a clear message on
 // a signature that cannot work, as net/http does for a bad pattern: it is a
 // programming error, found on the first run.
-func mustHandler(event string, fn any) *handlerFunc {
+func mustHandler(event string, fn any) handlerFunc {
 	h, err := newHandlerFunc(fn)
 	if err != nil {
 		panic(fmt.Sprintf("socketio: On(%q): %v", event, err))

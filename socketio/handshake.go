@@ -35,19 +35,37 @@ type Handshake struct {
 // handshake.issued.
 func (h *Handshake) Issued() int64 { return h.Time.UnixMilli() }
 
-func newHandshake(r *http.Request, auth map[string]any) *Handshake {
+// buildHandshake describes s's connection; nspQuery is the connect packet's
+// query (protocol 4), merged into the request's. It runs on the first call
+// to Socket.Handshake rather than at connection, since many applications
+// never ask and an idle socket is cheaper without a parsed copy of the
+// query (except with protocol 4's rare connect query, which is not kept).
+func (s *Socket) buildHandshake(nspQuery string) *Handshake {
+	r := s.client.sess.Request()
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
+	query := r.URL.Query()
+	if nspQuery != "" {
+		if q, err := parseQuery(nspQuery); err == nil {
+			for k, v := range q {
+				query[k] = v
+			}
+		}
+	}
+	auth := s.auth
+	if auth == nil {
+		auth = map[string]any{} // as Node: an absent auth is an empty object
+	}
 	return &Handshake{
 		Headers: r.Header,
-		Query:   r.URL.Query(),
+		Query:   query,
 		Auth:    auth,
 		Address: host,
 		Secure:  r.TLS != nil,
 		XDomain: r.Header.Get("Origin") != "",
 		URL:     r.RequestURI,
-		Time:    time.Now(),
+		Time:    time.Unix(0, s.issued),
 	}
 }

@@ -12,21 +12,34 @@ import (
 type inbox struct {
 	mu      sync.Mutex
 	queue   []func()
-	running bool
-	closed  bool       // the socket is gone: waiting pushes give up
 	space   *sync.Cond // signalled when the queue shrinks or closes
+	running bool
+	closed  bool // the socket is gone: waiting pushes give up
 
 	// The runner lingers briefly once the queue is empty: a client in a
 	// request/response exchange sends its next event within a round trip,
 	// and reusing the runner (and its grown stack) is much cheaper than
 	// starting a goroutine per event. An idle socket still has none.
-	idle  bool          // the runner is lingering
-	wake  chan struct{} // wakes a lingering runner
-	timer *time.Timer   // bounds the linger
+	idle  bool       // the runner is lingering
+	waker *lingerKit // the running runner's, from lingerKits
 }
 
 // linger is how long an idle runner waits for more work before it exits.
 const linger = 2 * time.Millisecond
+
+// lingerKit is what a lingering runner waits on. Only a runner needs one, so
+// it goes back to lingerKits when the runner exits: an idle socket keeps no
+// timer, and busy ones reuse kits rather than allocate.
+type lingerKit struct {
+	wake  chan struct{} // wakes a lingering runner
+	timer *time.Timer   // bounds the linger
+}
+
+var lingerKits = sync.Pool{New: func() any {
+	t := time.NewTimer(linger)
+	t.Stop()
+	return &lingerKit{wake: make(chan struct{}, 1), timer: t}
+}}
 
 // push queues f and starts the runner if it is idle. It never blocks.
 func (ib *inbox) push(srv *Server, f func()) {
@@ -74,31 +87,30 @@ func (ib *inbox) enqueueLocked(srv *Server, f func()) {
 		srv.goTracked(ib.run)
 	case ib.idle:
 		ib.idle = false
-		ib.wake <- struct{}{} // capacity 1, and only the lingering runner drains it
+		ib.waker.wake <- struct{}{} // capacity 1, and only the lingering runner drains it
 	}
 }
 
 // waitLocked lingers for more work with ib.mu held on entry and on return;
 // it reports whether work arrived.
 func (ib *inbox) waitLocked() bool {
-	if ib.wake == nil {
-		ib.wake = make(chan struct{}, 1)
-		ib.timer = time.NewTimer(linger)
-	} else {
-		ib.timer.Reset(linger)
+	if ib.waker == nil {
+		ib.waker = lingerKits.Get().(*lingerKit)
 	}
+	k := ib.waker
+	k.timer.Reset(linger)
 	ib.idle = true
 	ib.mu.Unlock()
 	woken := false
 	select {
-	case <-ib.wake:
+	case <-k.wake:
 		woken = true
-	case <-ib.timer.C:
+	case <-k.timer.C:
 	}
-	ib.timer.Stop()
+	k.timer.Stop() // with Go 1.23 timers, no stale tick is left to receive
 	ib.mu.Lock()
 	if !woken && !ib.idle { // a push raced with the timer: take its wake-up
-		<-ib.wake
+		<-k.wake
 	}
 	ib.idle = false
 	return len(ib.queue) > 0
@@ -110,6 +122,10 @@ func (ib *inbox) run() {
 		if len(ib.queue) == 0 && !ib.waitLocked() {
 			ib.running = false
 			ib.queue = nil
+			if ib.waker != nil { // its wake channel is empty: no push saw idle
+				lingerKits.Put(ib.waker)
+				ib.waker = nil
+			}
 			ib.mu.Unlock()
 			return
 		}

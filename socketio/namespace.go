@@ -32,7 +32,7 @@ type Namespace struct {
 	onConnect   []func(*Socket)
 	roomEvents  []*roomListener
 	// serverListeners receive ServerSideEmit events from other servers.
-	serverListeners map[string][]*handlerFunc
+	serverListeners map[string][]handlerFunc
 
 	ackIDs atomic.Uint64
 }
@@ -87,7 +87,7 @@ func (n *Namespace) On(event string, fn any) {
 	h := mustHandler(event, fn)
 	n.mu.Lock()
 	if n.serverListeners == nil {
-		n.serverListeners = make(map[string][]*handlerFunc)
+		n.serverListeners = make(map[string][]handlerFunc)
 	}
 	n.serverListeners[event] = append(n.serverListeners[event], h)
 	n.mu.Unlock()
@@ -199,15 +199,10 @@ func (n *Namespace) NextAckID() uint64 { return n.ackIDs.Add(1) - 1 }
 
 // newSocket creates a socket for client c; it is not connected yet.
 func (n *Namespace) newSocket(c *client, auth map[string]any, query string) *Socket {
-	hs := newHandshake(c.sess.Request(), auth)
+	s := &Socket{nsp: n, client: c, auth: auth, issued: time.Now().UnixNano()}
 	if query != "" {
-		if q, err := parseQuery(query); err == nil {
-			for k, v := range q {
-				hs.Query[k] = v
-			}
-		}
+		s.handshake.Store(s.buildHandshake(query))
 	}
-	s := &Socket{nsp: n, client: c, handshake: hs}
 	if c.sess.Protocol() == 3 {
 		// socket.io-client 2.x computes its id itself, this way.
 		s.id = c.sess.ID()
@@ -217,7 +212,6 @@ func (n *Namespace) newSocket(c *client, auth map[string]any, query string) *Soc
 	} else {
 		s.id = randomID()
 	}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s
 }
 
@@ -235,7 +229,7 @@ func (n *Namespace) runConnect(s *Socket) {
 		}
 	}
 	c.mu.Lock()
-	gone := c.closed || c.sockets[n.name] != s
+	gone := c.closed || c.socketLocked(n.name) != s
 	c.mu.Unlock()
 	if gone {
 		return

@@ -116,8 +116,8 @@ func (r *recoveryStore) restore(s *Socket) bool {
 	if !r.enabled() || s.client.sess.Protocol() == 3 {
 		return false
 	}
-	pid, _ := s.handshake.Auth["pid"].(string)
-	offset, _ := s.handshake.Auth["offset"].(string)
+	pid, _ := s.auth["pid"].(string)
+	offset, _ := s.auth["offset"].(string)
 	if pid != "" && offset != "" && r.take(s, pid, offset) {
 		return true
 	}
@@ -146,8 +146,7 @@ func (r *recoveryStore) take(s *Socket, pid, offset string) bool {
 		}
 	}
 	s.id, s.pid, s.recovered = saved.id, saved.pid, true
-	s.restoredRooms = saved.rooms
-	s.missed = missed
+	s.restored = &restoredState{rooms: saved.rooms, missed: missed}
 	if saved.data != nil {
 		s.SetData(saved.data)
 	}
@@ -169,12 +168,27 @@ func includes(rooms, targets, excluded []string) bool {
 	return in
 }
 
-func (r *recoveryStore) rooms(s *Socket) []string { return s.restoredRooms }
+// restoredState is what a recovered socket gets back besides its id and
+// data, kept until the connection sequence has used it.
+type restoredState struct {
+	rooms  []string
+	missed [][]any
+}
+
+func (r *recoveryStore) rooms(s *Socket) []string {
+	if s.restored == nil {
+		return nil
+	}
+	return s.restored.rooms
+}
 
 // replay sends a recovered socket the events it missed.
 func (r *recoveryStore) replay(s *Socket) {
-	for _, data := range s.missed {
+	if s.restored == nil {
+		return
+	}
+	for _, data := range s.restored.missed {
 		_ = s.send(&parser.Packet{Type: parser.Event, Namespace: s.nsp.name, Data: data}, false, true)
 	}
-	s.missed, s.restoredRooms = nil, nil
+	s.restored = nil
 }

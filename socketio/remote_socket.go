@@ -59,7 +59,7 @@ func (r *RemoteSocket) Disconnect(close bool) error {
 // remote describes a local socket for FetchSockets.
 func (s *Socket) remote() *RemoteSocket {
 	return &RemoteSocket{
-		ID: s.id, Handshake: s.handshake, Rooms: s.Rooms(), Data: s.Data(),
+		ID: s.id, Handshake: s.Handshake(), Rooms: s.Rooms(), Data: s.Data(),
 		nsp: s.nsp, local: s,
 	}
 }

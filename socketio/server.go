@@ -106,6 +106,9 @@ func (srv *Server) namespaceFor(name string, auth map[string]any) *Namespace {
 	if n != nil {
 		return n
 	}
+	if auth == nil && len(parents) > 0 {
+		auth = map[string]any{} // as Node: an absent auth is an empty object
+	}
 	for _, p := range parents {
 		if p.match(name, auth) {
 			return p.child(name)

@@ -2,6 +2,8 @@ package socketio
 
 import (
 	"context"
+	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,37 +15,64 @@ import (
 // for concurrent use. Its event handlers run one at a time, in the order the
 // client sent the events (see the package documentation).
 type Socket struct {
-	id        string
-	pid       string // private id for connection state recovery
-	nsp       *Namespace
-	client    *client
-	handshake *Handshake
-	recovered bool
-	// restoredRooms and missed carry a recovered session from restore to
-	// the end of the connection sequence.
-	restoredRooms []string
-	missed        [][]any
+	// An idle socket is mostly this struct: fields needed by few sockets
+	// (recovery, rate limiting, catch-all listeners) live behind pointers
+	// made on first use, and the bools share a word with the atomics.
 
+	id     string
+	pid    string // private id for connection state recovery
+	nsp    *Namespace
+	client *client
+	// The Handshake is built when first asked for, from these and the
+	// engine's copy of the request.
+	handshake atomic.Pointer[Handshake]
+	auth      map[string]any // the namespace connect payload; nil when empty
+	issued    int64          // connection time, in Unix nanoseconds
+	// restored carries a recovered session from restore to the end of the
+	// connection sequence.
+	restored *restoredState
+	data     atomic.Pointer[any]
+	// The context is made when first asked for (Context, EmitWithAck):
+	// most sockets never need one.
+	ctx       atomic.Pointer[socketContext]
 	connected atomic.Bool
-	ctx       context.Context
-	cancel    context.CancelFunc
-	data      atomic.Pointer[any]
+	ended     atomic.Bool // the socket is gone: a context made now starts cancelled
+	recovered bool
+	holding   bool // guarded by outMu
 
-	lmu         sync.RWMutex
-	listeners   map[string][]*listener
-	anyIn       []*listener
-	anyOut      []*listener
-	middlewares []func(*Event) error
+	lmu sync.RWMutex
+	// listeners holds the listeners of every event, in registration order:
+	// a socket has a few, and one slice costs much less than a map of
+	// slices. Removal copies it, so a reader may keep using the slice it
+	// read under lmu.
+	listeners []*listener
+	hooks     *socketHooks // made on first use; guarded by lmu
 
 	acks  ackTable
 	inbox inbox
-	rate  tokenBucket
+	rate  *tokenBucket // made on the first event when Limits.EventRate is set
 
 	// While the connection handlers run, outgoing packets are held (see
 	// Namespace.runConnect).
-	outMu   sync.Mutex
-	holding bool
-	held    []heldPacket
+	outMu sync.Mutex
+	held  []heldPacket
+}
+
+// socketHooks are a socket's catch-all listeners and packet middlewares.
+// Like listeners, the slices are replaced, never changed below their length,
+// so a reader may keep using what it read under lmu.
+type socketHooks struct {
+	anyIn       []func(event string, args ...any)
+	anyOut      []func(event string, args ...any)
+	middlewares []func(*Event) error
+}
+
+// hooksLocked returns s.hooks, making it; s.lmu must be held for writing.
+func (s *Socket) hooksLocked() *socketHooks {
+	if s.hooks == nil {
+		s.hooks = &socketHooks{}
+	}
+	return s.hooks
 }
 
 // heldPacket is a packet to encode, or an already encoded broadcast.
@@ -112,9 +141,9 @@ func (s *Socket) release(first *parser.Packet) {
 }
 
 type listener struct {
-	h    *handlerFunc
-	once bool
-	any  func(event string, args ...any) // for OnAny / OnAnyOutgoing
+	event string
+	h     handlerFunc
+	once  bool
 }
 
 // Event is an incoming event as packet middlewares see it.
@@ -138,8 +167,15 @@ func (s *Socket) ID() string { return s.id }
 // Namespace returns the socket's namespace.
 func (s *Socket) Namespace() *Namespace { return s.nsp }
 
-// Handshake returns the details of the connection request.
-func (s *Socket) Handshake() *Handshake { return s.handshake }
+// Handshake returns the details of the connection request. It is the same
+// value on every call.
+func (s *Socket) Handshake() *Handshake {
+	if h := s.handshake.Load(); h != nil {
+		return h
+	}
+	s.handshake.CompareAndSwap(nil, s.buildHandshake(""))
+	return s.handshake.Load()
+}
 
 // Data returns the value stored with SetData, or nil. Like Node's
 // socket.data, it travels with FetchSockets and connection state recovery.
@@ -162,7 +198,34 @@ func (s *Socket) Connected() bool { return s.connected.Load() }
 func (s *Socket) Recovered() bool { return s.recovered }
 
 // Context returns a context that is cancelled when the socket disconnects.
-func (s *Socket) Context() context.Context { return s.ctx }
+func (s *Socket) Context() context.Context {
+	if c := s.ctx.Load(); c != nil {
+		return c.ctx
+	}
+	c := &socketContext{}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	if !s.ctx.CompareAndSwap(nil, c) {
+		c.cancel()
+		return s.ctx.Load().ctx
+	}
+	if s.ended.Load() { // endContext may have looked before c was stored
+		c.cancel()
+	}
+	return c.ctx
+}
+
+type socketContext struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// endContext cancels the socket's context, now or as soon as it is made.
+func (s *Socket) endContext() {
+	s.ended.Store(true)
+	if c := s.ctx.Load(); c != nil {
+		c.cancel()
+	}
+}
 
 // Transport returns the name of the transport in use ("polling" or
 // "websocket").
@@ -211,23 +274,17 @@ func (s *Socket) Leave(rooms ...string) {
 // On panics if fn's signature cannot work, as http.HandleFunc does for a bad
 // pattern.
 func (s *Socket) On(event string, fn any) {
-	l := &listener{h: mustHandler(event, fn)}
-	s.lmu.Lock()
-	if s.listeners == nil {
-		s.listeners = make(map[string][]*listener)
-	}
-	s.listeners[event] = append(s.listeners[event], l)
-	s.lmu.Unlock()
+	s.addListener(&listener{event: event, h: mustHandler(event, fn)})
 }
 
 // Once is like On, but the listener is removed after its first call.
 func (s *Socket) Once(event string, fn any) {
-	l := &listener{h: mustHandler(event, fn), once: true}
+	s.addListener(&listener{event: event, h: mustHandler(event, fn), once: true})
+}
+
+func (s *Socket) addListener(l *listener) {
 	s.lmu.Lock()
-	if s.listeners == nil {
-		s.listeners = make(map[string][]*listener)
-	}
-	s.listeners[event] = append(s.listeners[event], l)
+	s.listeners = append(s.listeners, l) // writes past readers' lengths only
 	s.lmu.Unlock()
 }
 
@@ -235,41 +292,40 @@ func (s *Socket) Once(event string, fn any) {
 // function value), or all of them when fn is nil. Closures created by the
 // same function literal count as the same function.
 func (s *Socket) Off(event string, fn any) {
+	var ptr uintptr
+	if fn != nil {
+		ptr = funcPointer(fn)
+	}
 	s.lmu.Lock()
-	defer s.lmu.Unlock()
-	if fn == nil {
-		delete(s.listeners, event)
-		return
-	}
-	ptr := funcPointer(fn)
-	kept := s.listeners[event][:0:0]
-	for _, l := range s.listeners[event] {
-		if l.h.ptr != ptr {
-			kept = append(kept, l)
-		}
-	}
-	s.listeners[event] = kept
+	s.listeners = slices.DeleteFunc(slices.Clone(s.listeners), func(l *listener) bool {
+		return l.event == event && (fn == nil || funcPointer(l.h.fn) == ptr)
+	})
+	s.lmu.Unlock()
 }
 
 // OnAny registers a listener called for every incoming event, before the
 // event's own listeners, with the arguments decoded as generic values.
 func (s *Socket) OnAny(fn func(event string, args ...any)) {
 	s.lmu.Lock()
-	s.anyIn = append(s.anyIn, &listener{any: fn})
+	h := s.hooksLocked()
+	h.anyIn = append(h.anyIn, fn)
 	s.lmu.Unlock()
 }
 
 // PrependAny is like OnAny, but the listener runs before the others.
 func (s *Socket) PrependAny(fn func(event string, args ...any)) {
 	s.lmu.Lock()
-	s.anyIn = append([]*listener{{any: fn}}, s.anyIn...)
+	h := s.hooksLocked()
+	h.anyIn = append([]func(string, ...any){fn}, h.anyIn...)
 	s.lmu.Unlock()
 }
 
 // OffAny removes the catch-all listener fn, or all of them when fn is nil.
 func (s *Socket) OffAny(fn func(event string, args ...any)) {
 	s.lmu.Lock()
-	s.anyIn = removeAny(s.anyIn, fn)
+	if h := s.hooks; h != nil {
+		h.anyIn = removeAny(h.anyIn, fn)
+	}
 	s.lmu.Unlock()
 }
 
@@ -278,14 +334,16 @@ func (s *Socket) OffAny(fn func(event string, args ...any)) {
 // Emit.
 func (s *Socket) OnAnyOutgoing(fn func(event string, args ...any)) {
 	s.lmu.Lock()
-	s.anyOut = append(s.anyOut, &listener{any: fn})
+	h := s.hooksLocked()
+	h.anyOut = append(h.anyOut, fn)
 	s.lmu.Unlock()
 }
 
 // PrependAnyOutgoing is like OnAnyOutgoing, but the listener runs first.
 func (s *Socket) PrependAnyOutgoing(fn func(event string, args ...any)) {
 	s.lmu.Lock()
-	s.anyOut = append([]*listener{{any: fn}}, s.anyOut...)
+	h := s.hooksLocked()
+	h.anyOut = append([]func(string, ...any){fn}, h.anyOut...)
 	s.lmu.Unlock()
 }
 
@@ -293,7 +351,9 @@ func (s *Socket) PrependAnyOutgoing(fn func(event string, args ...any)) {
 // when fn is nil.
 func (s *Socket) OffAnyOutgoing(fn func(event string, args ...any)) {
 	s.lmu.Lock()
-	s.anyOut = removeAny(s.anyOut, fn)
+	if h := s.hooks; h != nil {
+		h.anyOut = removeAny(h.anyOut, fn)
+	}
 	s.lmu.Unlock()
 }
 
@@ -302,7 +362,8 @@ func (s *Socket) OffAnyOutgoing(fn func(event string, args ...any)) {
 // "error" listeners.
 func (s *Socket) Use(fn func(ev *Event) error) {
 	s.lmu.Lock()
-	s.middlewares = append(s.middlewares, fn)
+	h := s.hooksLocked()
+	h.middlewares = append(h.middlewares, fn)
 	s.lmu.Unlock()
 }
 
@@ -383,28 +444,30 @@ func (s *Socket) onClose(reason DisconnectReason) {
 		s.emitLocal("disconnecting", reason)
 		s.nsp.server.recovery.save(s, reason)
 		s.nsp.adapter.DelAll(s.id)
-		s.cancel()
+		s.endContext()
 		s.emitLocal("disconnect", reason)
 		s.nsp.cleanupIfEmpty()
 	})
 }
 
+// funcPointer identifies a func's code (closures of one function literal
+// share it), or is 0 for a value that is not a func.
 func funcPointer(fn any) uintptr {
-	h, err := newHandlerFunc(fn)
-	if err != nil {
+	v := reflect.ValueOf(fn)
+	if v.Kind() != reflect.Func {
 		return 0
 	}
-	return h.ptr
+	return v.Pointer()
 }
 
-func removeAny(ls []*listener, fn func(string, ...any)) []*listener {
+func removeAny(ls []func(string, ...any), fn func(string, ...any)) []func(string, ...any) {
 	if fn == nil {
 		return nil
 	}
 	ptr := funcPointer(fn)
 	kept := ls[:0:0]
 	for _, l := range ls {
-		if funcPointer(l.any) != ptr {
+		if funcPointer(l) != ptr {
 			kept = append(kept, l)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/gosio/gosio/parser"
@@ -26,7 +27,13 @@ func (s *Socket) onEvent(name string, args []parser.RawValue, id uint64, hasID b
 // allowEvent applies Limits.EventRate; it reports whether to deliver.
 func (s *Socket) allowEvent(name string) bool {
 	lim := s.nsp.server.opts.Limits.EventRate
-	if lim == nil || s.rate.take(lim, time.Now()) {
+	if lim == nil {
+		return true
+	}
+	if s.rate == nil {
+		s.rate = &tokenBucket{}
+	}
+	if s.rate.take(lim, time.Now()) {
 		return true
 	}
 	log := s.nsp.server.opts.Logger
@@ -71,11 +78,15 @@ func (b *tokenBucket) take(lim *EventRateLimit, now time.Time) bool {
 // dispatch runs the packet middlewares, the catch-all listeners and the
 // event's listeners, on the inbox goroutine.
 func (s *Socket) dispatch(name string, args []parser.RawValue, id uint64, hasID bool) {
+	var mws []func(*Event) error
+	var anyIn []func(string, ...any)
 	s.lmu.RLock()
-	mws := s.middlewares
-	anyIn := s.anyIn
-	ls := s.listeners[name]
+	if h := s.hooks; h != nil {
+		mws, anyIn = h.middlewares, h.anyIn
+	}
+	ls := s.listeners
 	s.lmu.RUnlock()
+	event := name // the listeners run are those of the event as received
 
 	if len(mws) > 0 {
 		ev := &Event{Name: name, Args: args}
@@ -93,17 +104,20 @@ func (s *Socket) dispatch(name string, args []parser.RawValue, id uint64, hasID 
 			s.reportError(&DecodeError{Event: name, Err: err})
 			return
 		}
-		for _, l := range anyIn {
-			l.any(name, values...)
+		for _, fn := range anyIn {
+			fn(name, values...)
 		}
 	}
-	if len(ls) == 0 {
-		return
-	}
-	ack := s.newAck(id, hasID)
+	var ack Ack
 	for _, l := range ls {
+		if l.event != event {
+			continue
+		}
+		if ack == nil {
+			ack = s.newAck(id, hasID)
+		}
 		if l.once {
-			s.removeListener(name, l)
+			s.removeListener(l)
 		}
 		if err := l.h.callRemote(args, ack); err != nil {
 			var de *DecodeError
@@ -115,31 +129,32 @@ func (s *Socket) dispatch(name string, args []parser.RawValue, id uint64, hasID 
 	}
 }
 
-func (s *Socket) removeListener(event string, target *listener) {
+// removeListener removes target, copying the slice, which readers may be
+// iterating.
+func (s *Socket) removeListener(target *listener) {
 	s.lmu.Lock()
 	defer s.lmu.Unlock()
-	ls := s.listeners[event]
-	for i, l := range ls {
-		if l == target {
-			s.listeners[event] = append(ls[:i:i], ls[i+1:]...)
-			return
-		}
+	if i := slices.Index(s.listeners, target); i >= 0 {
+		s.listeners = slices.Delete(slices.Clone(s.listeners), i, i+1)
 	}
 }
 
 // emitLocal calls the listeners of a reserved event with Go values.
 func (s *Socket) emitLocal(event string, args ...any) {
 	s.lmu.RLock()
-	ls := s.listeners[event]
+	ls := s.listeners
 	s.lmu.RUnlock()
-	if event == "error" && len(ls) == 0 {
+	if event == "error" && !slices.ContainsFunc(ls, func(l *listener) bool { return l.event == event }) {
 		s.nsp.server.opts.Logger.Warn("socketio: unhandled socket error",
 			"nsp", s.nsp.name, "socket", s.id, "err", args[0])
 		return
 	}
 	for _, l := range ls {
+		if l.event != event {
+			continue
+		}
 		if l.once {
-			s.removeListener(event, l)
+			s.removeListener(l)
 		}
 		s.guard(func() {
 			if err := l.h.callLocal(args...); err != nil && event != "error" {

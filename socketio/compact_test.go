@@ -1,0 +1,155 @@
+package socketio
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The adapter keeps small sets in slices and large ones in maps: these cover
+// both shapes and the moves between them.
+func TestMemoryAdapterSmallAndLargeSets(t *testing.T) {
+	io := NewServer(nil)
+	t.Cleanup(func() { _ = io.Close() })
+	nsp := io.Of("/")
+	a := nsp.Adapter().(*MemoryAdapter)
+	var mu sync.Mutex
+	counts := map[RoomEventKind]int{}
+	nsp.OnRoomEvent(func(e RoomEvent) { mu.Lock(); counts[e.Kind]++; mu.Unlock() })
+
+	const n = 3 * idSetListMax
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = "s" + strconv.Itoa(i)
+		nsp.sockets[ids[i]] = &Socket{id: ids[i], nsp: nsp}
+		a.AddAll(ids[i], []string{ids[i], "big", "big"}) // a duplicate is ignored
+	}
+	many := make([]string, n)
+	for i := range many {
+		many[i] = "r" + strconv.Itoa(i)
+	}
+	a.AddAll(ids[0], many)
+
+	assert.ElementsMatch(t, ids, a.Sockets([]string{"big"}))
+	assert.ElementsMatch(t, append([]string{ids[0], "big"}, many...), a.SocketRooms(ids[0]))
+	assert.ElementsMatch(t, []string{ids[1], "big"}, a.SocketRooms(ids[1]))
+	assert.Equal(t, []string{ids[0]}, a.Sockets([]string{many[5]}))
+	assert.Len(t, a.selectSockets(&BroadcastOptions{Rooms: []string{"big"}, Except: []string{ids[2], many[0]}}), n-2)
+	assert.Len(t, a.selectSockets(&BroadcastOptions{Except: []string{"big"}}), 0)
+	rooms, err := a.AllRooms(context.Background())
+	require.NoError(t, err)
+	assert.Len(t, rooms, n+1+n)
+	mu.Lock()
+	assert.Equal(t, map[RoomEventKind]int{RoomCreated: n + 1 + n, RoomJoined: 2*n + n}, counts)
+	mu.Unlock()
+
+	for i := 1; i < n; i++ { // the big room shrinks back to one member
+		a.Del(ids[i], "big")
+	}
+	assert.Equal(t, []string{ids[0]}, a.Sockets([]string{"big"}))
+	a.Del(ids[1], "big") // not a member any more: nothing happens
+	for _, r := range many[1:] {
+		a.Del(ids[0], r)
+	}
+	assert.ElementsMatch(t, []string{ids[0], "big", many[0]}, a.SocketRooms(ids[0]))
+	a.DelAll(ids[0])
+	assert.Nil(t, a.SocketRooms(ids[0]))
+	assert.Empty(t, a.Sockets([]string{"big"}))
+	a.Del(ids[1], ids[1]) // a socket may leave its own room
+	assert.Nil(t, a.SocketRooms(ids[1]))
+	for _, id := range ids[2:] {
+		a.DelAll(id)
+	}
+	rooms, err = a.AllRooms(context.Background())
+	require.NoError(t, err)
+	assert.Empty(t, rooms)
+	assert.Empty(t, a.rooms)
+	assert.Empty(t, a.sids)
+	mu.Lock()
+	assert.Equal(t, counts[RoomCreated], counts[RoomDeleted])
+	assert.Equal(t, counts[RoomJoined], counts[RoomLeft])
+	mu.Unlock()
+}
+
+// Listeners of one event, and of one func type, live in a single slice and
+// share their signature analysis: removal must only touch what it names.
+func TestOffOnceAndSharedSignatures(t *testing.T) {
+	io, hs := startServer(t, nil)
+	got := make(chan string, 16)
+	sockets := make(chan *Socket, 1)
+	f1 := func(v string) { got <- "f1:" + v }
+	io.On("connection", func(s *Socket) {
+		s.On("a", f1)
+		s.On("a", func(v string) { got <- "f2:" + v })
+		s.On("b", f1)
+		s.Once("c", func(v string) { got <- "once:" + v })
+		s.On("c", func(v string) { got <- "c:" + v })
+		sockets <- s
+	})
+	c := dial(t, hs)
+	c.connect("/", "")
+	s := <-sockets
+	next := func() string {
+		select {
+		case v := <-got:
+			return v
+		case <-time.After(5 * time.Second):
+			t.Fatal("no listener ran")
+			return ""
+		}
+	}
+
+	s.Off("a", f1)
+	c.send(`2["a","x"]`)
+	assert.Equal(t, "f2:x", next())
+	c.send(`2["b","y"]`)
+	assert.Equal(t, "f1:y", next())
+	c.send(`2["c","1"]`)
+	assert.Equal(t, "once:1", next())
+	assert.Equal(t, "c:1", next())
+	c.send(`2["c","2"]`)
+	assert.Equal(t, "c:2", next())
+	s.Off("b", nil)
+	s.Off("nothing", f1)
+	c.send(`2["b","z"]`)
+	c.send(`2["a","w"]`)
+	assert.Equal(t, "f2:w", next()) // and nothing from "b" before it
+}
+
+// The handshake and the context are made on first use; they must look as if
+// they had been made at connection.
+func TestLazyHandshakeAndContext(t *testing.T) {
+	io, hs := startServer(t, nil)
+	sockets := make(chan *Socket, 1)
+	io.On("connection", func(s *Socket) { sockets <- s })
+	before := time.Now()
+	c := dial(t, hs)
+	c.connect("/", "")
+	s := <-sockets
+
+	h := s.Handshake()
+	assert.Same(t, h, s.Handshake())
+	require.NotNil(t, h.Auth, "an absent auth is an empty object")
+	assert.Empty(t, h.Auth)
+	assert.Equal(t, "websocket", h.Query.Get("transport"))
+	assert.Equal(t, "4", h.Query.Get("EIO"))
+	assert.Equal(t, "127.0.0.1", h.Address)
+	assert.False(t, h.Time.Before(before.Truncate(time.Millisecond)), "%v before %v", h.Time, before)
+	assert.False(t, h.Time.After(time.Now()))
+
+	c.close()
+	require.Eventually(t, func() bool { return s.ended.Load() }, 5*time.Second, 5*time.Millisecond)
+	// A context first asked for after the disconnection is already done.
+	select {
+	case <-s.Context().Done():
+	default:
+		t.Fatal("context of a disconnected socket not cancelled")
+	}
+	_, err := s.EmitWithAck(context.Background(), "q")
+	assert.ErrorIs(t, err, ErrNotConnected)
+}
