@@ -207,10 +207,11 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, protocol in
 		jsonp:          jsonp,
 		transport:      transport,
 		ip:             ip,
-		done:           make(chan struct{}),
 	}
 	if transport == TransportPolling {
-		s.pollWake = make(chan struct{}, 1) // a WebSocket session never polls
+		// A WebSocket session never polls.
+		s.pollWake = make(chan struct{}, 1)
+		s.done = make(chan struct{})
 	}
 	header := w.Header()
 	if srv.opts.InitialHeaders != nil {

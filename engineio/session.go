@@ -46,8 +46,8 @@ type Session struct {
 
 	heartbeat heartbeat
 
-	done   chan struct{} // closed when the session has ended
-	value  atomic.Value
+	done   chan struct{} // closed when the session has ended; made on demand
+	value  atomic.Pointer[any]
 	closed atomic.Bool
 }
 
@@ -96,14 +96,27 @@ func (s *Session) SetValue(v any) { s.value.Store(&v) }
 
 // Value returns the value set by SetValue, or nil.
 func (s *Session) Value() any {
-	if p, ok := s.value.Load().(*any); ok {
+	if p := s.value.Load(); p != nil {
 		return *p
 	}
 	return nil
 }
 
 // Done returns a channel that is closed when the session has ended.
-func (s *Session) Done() <-chan struct{} { return s.done }
+func (s *Session) Done() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done == nil {
+		// Made on demand: most sessions are never asked.
+		s.done = make(chan struct{})
+		if s.state == stateClosed {
+			if s.done != nil {
+		close(s.done)
+	}
+		}
+	}
+	return s.done
+}
 
 // Send queues messages for the client, in order and contiguously: messages of
 // one call are never interleaved with those of another. It does not wait for
@@ -266,6 +279,18 @@ func (s *Session) shrinkLocked() {
 	}
 }
 
+// releaseIdle drops the queue arrays and c's write vector of a session
+// whose connection is being parked, if nothing is being written: an idle
+// session need not keep them, and a busy one does not park.
+func (s *Session) releaseIdle(c *wsConn) {
+	s.mu.Lock()
+	if !s.writing && len(s.queue) == 0 {
+		s.queue, s.spare = nil, nil
+		c.bufs = nil
+	}
+	s.mu.Unlock()
+}
+
 // takeOwnedQueueLocked returns the queued packets and empties the queue
 // without reusing the array: the polling writer keeps its batch after it
 // has let go of the session's lock, when another request may take the
@@ -334,7 +359,9 @@ func (s *Session) finish(reason CloseReason, err error) {
 		s.closeTimer.Stop()
 	}
 	ws, probe := s.ws, s.probe
-	close(s.done)
+	if s.done != nil {
+		close(s.done)
+	}
 	s.mu.Unlock()
 	if ws != nil {
 		ws.close()

@@ -184,6 +184,9 @@ func (c *wsConn) park() bool {
 	c.in.disarm()
 	c.in.release()
 	c.heartbeat = false // the next reader reads before parking again
+	if s := c.sess.Load(); s != nil {
+		s.releaseIdle(c)
+	}
 	return p.park(c)
 }
 
