@@ -352,6 +352,11 @@ func (s *Session) finish(reason CloseReason, err error) {
 		return
 	}
 	s.mu.Lock()
+	if s.state == stateClosing && (reason == ReasonTransportClose || reason == ReasonTransportError) {
+		// The server was closing the session (its close packet queued or
+		// sent): the client hanging up in answer does not change why.
+		reason = s.closing
+	}
 	s.state = stateClosed
 	s.queue, s.spare = nil, nil
 	s.heartbeat.stop()

@@ -24,8 +24,11 @@ type inbox struct {
 	waker *lingerKit // the running runner's, from lingerKits
 }
 
-// linger is how long an idle runner waits for more work before it exits.
-const linger = 2 * time.Millisecond
+// linger is how long an idle runner waits for more work before it exits:
+// longer than a round trip under load (at 2ms, most echo requests started a
+// runner and grew its stack again), and the engine's default idle read
+// release, so a quiet socket keeps neither goroutine for long.
+const linger = 20 * time.Millisecond
 
 // lingerKit is what a lingering runner waits on. Only a runner needs one, so
 // it goes back to lingerKits when the runner exits: an idle socket keeps no

@@ -397,12 +397,19 @@ func (c *rbClient) readLoop(r *bufio.Reader) {
 
 func (c *rbClient) close() { _ = c.conn.Close(); <-c.done }
 
+// text and binary send a frame. A write may fail once the server has
+// closed the connection over an earlier bad frame of the same case; what
+// the server answered is what collect checks.
 func (c *rbClient) text(t *testing.T, s string) {
-	require.NoError(t, wsutil.WriteClientText(c.conn, []byte(s)))
+	if err := wsutil.WriteClientText(c.conn, []byte(s)); err != nil {
+		t.Logf("write after the server closed: %v", err)
+	}
 }
 
 func (c *rbClient) binary(t *testing.T, b []byte) {
-	require.NoError(t, wsutil.WriteClientBinary(c.conn, b))
+	if err := wsutil.WriteClientBinary(c.conn, b); err != nil {
+		t.Logf("write after the server closed: %v", err)
+	}
 }
 
 func (c *rbClient) next(t *testing.T) string {
