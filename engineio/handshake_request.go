@@ -2,6 +2,7 @@ package engineio
 
 import (
 	"crypto/tls"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -18,9 +19,9 @@ type handshakeRequest struct {
 	req  *http.Request
 
 	// The compact form, released once req is built.
-	method, requestURI, proto, host, remoteAddr string
-	protoMajor, protoMinor                      int
-	tls                                         *tls.ConnectionState
+	method, requestURI, host, remoteAddr string
+	protoMajor, protoMinor               int
+	tls                                  *tls.ConnectionState
 	// header holds every header line as "Key: value\n"; keys come
 	// canonical from net/http, and values cannot hold a newline.
 	header string
@@ -28,7 +29,7 @@ type handshakeRequest struct {
 
 func newHandshakeRequest(r *http.Request) *handshakeRequest {
 	h := &handshakeRequest{
-		method: r.Method, requestURI: r.RequestURI, proto: r.Proto, host: r.Host,
+		method: r.Method, requestURI: r.RequestURI, host: r.Host,
 		remoteAddr: r.RemoteAddr, protoMajor: r.ProtoMajor, protoMinor: r.ProtoMinor, tls: r.TLS,
 	}
 	if h.requestURI == "" && r.URL != nil {
@@ -72,11 +73,11 @@ func (h *handshakeRequest) request() *http.Request {
 		}
 		// No context: Context returns context.Background, never cancelled.
 		h.req = &http.Request{
-			Method: h.method, URL: u, Proto: h.proto, ProtoMajor: h.protoMajor, ProtoMinor: h.protoMinor,
+			Method: h.method, URL: u, Proto: fmt.Sprintf("HTTP/%d.%d", h.protoMajor, h.protoMinor), ProtoMajor: h.protoMajor, ProtoMinor: h.protoMinor,
 			Header: header, Body: http.NoBody, Host: h.host, RemoteAddr: h.remoteAddr,
 			RequestURI: h.requestURI, TLS: h.tls,
 		}
-		h.method, h.requestURI, h.proto, h.host, h.remoteAddr, h.header = "", "", "", "", "", ""
+		h.method, h.requestURI, h.host, h.remoteAddr, h.header = "", "", "", "", ""
 		h.tls = nil
 	})
 	return h.req

@@ -36,6 +36,7 @@ func TestHandshakeRequestRoundTrip(t *testing.T) {
 	require.Contains(t, g.Header, "X-Empty")
 	require.Equal(t, "10.0.0.7:5555", g.RemoteAddr)
 	require.Equal(t, "example.com", g.Host)
+	require.Equal(t, "HTTP/1.1", g.Proto)
 	require.Nil(t, g.TLS)
 	require.Equal(t, http.NoBody, g.Body)
 	require.NoError(t, g.Context().Err())

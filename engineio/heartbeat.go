@@ -2,7 +2,6 @@ package engineio
 
 import (
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/gosio/gosio/engineio/internal/codec"
@@ -20,61 +19,57 @@ var (
 // PingTimeout. Protocol 3: the client pings; the server ends the session when
 // no ping arrives within PingInterval+PingTimeout. One timer per session, not
 // a goroutine, so an idle session costs no stack; in protocol 4 it alternates
-// between the two deadlines.
+// between the two deadlines. Guarded by the session's mu.
 type heartbeat struct {
-	mu       sync.Mutex
-	s        *Session
 	timer    *time.Timer
 	awaiting bool // protocol 4: a ping is out and the timer is its deadline
 	stopped  bool
 }
 
-func (h *heartbeat) start(s *Session) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.s = s
+func (s *Session) startHeartbeat() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	o := &s.srv.opts
+	d := o.PingInterval
 	if s.protocol == 3 {
-		h.timer = time.AfterFunc(o.PingInterval+o.PingTimeout, h.fire)
-		return
+		d += o.PingTimeout
 	}
-	h.timer = time.AfterFunc(o.PingInterval, h.fire)
+	s.heartbeat.timer = time.AfterFunc(d, s.heartbeatDue)
 }
 
-// fire sends the next ping (protocol 4), or ends the session when the
-// client's heartbeat is overdue.
-func (h *heartbeat) fire() {
-	h.mu.Lock()
+// heartbeatDue sends the next ping (protocol 4), or ends the session when
+// the client's heartbeat is overdue.
+func (s *Session) heartbeatDue() {
+	s.mu.Lock()
+	h := &s.heartbeat
 	if h.stopped {
-		h.mu.Unlock()
+		s.mu.Unlock()
 		return
 	}
-	s := h.s
 	if s.protocol == 3 || h.awaiting {
-		h.mu.Unlock()
+		s.mu.Unlock()
 		s.finish(ReasonPingTimeout, nil)
 		return
 	}
 	h.awaiting = true
 	h.timer.Reset(s.srv.opts.PingTimeout)
-	h.mu.Unlock()
-	s.mu.Lock()
 	if s.state == stateOpen {
 		s.enqueueLocked(outPacket{typ: codec.Ping})
 	}
 	s.mu.Unlock()
 }
 
-// received records the client's heartbeat: a pong (protocol 4) or any packet
-// (protocol 3).
-func (h *heartbeat) received() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.stopped || h.s == nil {
+// heartbeatReceived records the client's heartbeat: a pong (protocol 4) or
+// any packet (protocol 3).
+func (s *Session) heartbeatReceived() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := &s.heartbeat
+	if h.stopped || h.timer == nil {
 		return
 	}
-	o := &h.s.srv.opts
-	if h.s.protocol == 3 {
+	o := &s.srv.opts
+	if s.protocol == 3 {
 		h.timer.Reset(o.PingInterval + o.PingTimeout)
 		return
 	}
@@ -85,9 +80,9 @@ func (h *heartbeat) received() {
 	}
 }
 
-func (h *heartbeat) stop() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
+// stopHeartbeatLocked stops the timer for good. s.mu must be held.
+func (s *Session) stopHeartbeatLocked() {
+	h := &s.heartbeat
 	h.stopped = true
 	if h.timer != nil {
 		h.timer.Stop()

@@ -20,7 +20,7 @@ var (
 // something is queued or the session ends.
 func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	if s.state == stateClosed || s.transport != TransportPolling {
+	if s.state == stateClosed || s.websocket {
 		s.mu.Unlock()
 		writeError(w, ErrBadRequest)
 		return
@@ -43,7 +43,7 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 			s.writePayload(w, r, []outPacket{{typ: codec.Close}})
 			return
 		}
-		if s.transport != TransportPolling || (s.upgrading && len(s.queue) == 0) {
+		if s.websocket || (s.upgrading && len(s.queue) == 0) {
 			// The client is moving to WebSocket: complete its poll so it can.
 			noop = true
 			break
@@ -179,7 +179,7 @@ func (s *Session) writePayload(w http.ResponseWriter, r *http.Request, batch []o
 // servePost reads a payload the client sent and delivers its packets.
 func (s *Session) servePost(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	if s.state == stateClosed || s.transport != TransportPolling {
+	if s.state == stateClosed || s.websocket {
 		s.mu.Unlock()
 		writeError(w, ErrBadRequest)
 		return

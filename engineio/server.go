@@ -205,7 +205,7 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, protocol in
 		req:            newHandshakeRequest(r),
 		supportsBinary: protocol == 3 && q.Get("b64") == "" && jsonp == "",
 		jsonp:          jsonp,
-		transport:      transport,
+		websocket:      transport == TransportWebSocket,
 		ip:             ip,
 	}
 	if transport == TransportPolling {
@@ -257,7 +257,7 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, protocol in
 	}
 	srv.mu.Unlock()
 
-	s.heartbeat.start(s)
+	s.startHeartbeat()
 	s.recvMu.Lock()
 	srv.handler.OnOpen(s)
 	s.recvMu.Unlock()
@@ -281,7 +281,7 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, protocol in
 // openPayload is the JSON of the OPEN packet.
 func (srv *Server) openPayload(s *Session) []byte {
 	upgrades := []string{}
-	if s.transport == TransportPolling && !srv.opts.DisableUpgrades && srv.opts.allows(TransportWebSocket) {
+	if !s.websocket && !srv.opts.DisableUpgrades && srv.opts.allows(TransportWebSocket) {
 		upgrades = append(upgrades, TransportWebSocket)
 	}
 	open := struct {

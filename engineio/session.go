@@ -21,37 +21,38 @@ type Session struct {
 	req      *handshakeRequest
 
 	// Protocol 3 polling details fixed at the handshake.
-	supportsBinary bool   // the client reads the binary payload form (no b64=1)
 	jsonp          string // JSONP callback index, "" when not JSONP
 	ip             string // client address counted by the per-IP limits
+	supportsBinary bool   // the client reads the binary payload form (no b64=1)
 
 	// recvMu makes deliveries to the Handler sequential across transports.
 	recvMu sync.Mutex
 
 	mu         sync.Mutex
-	state      sessionState
 	queue      []outPacket // waiting to be written, in order
 	queueBytes int64       // payload bytes of the messages in queue
 	spare      []outPacket // the previous batch's array, reused
-	transport  string      // the transport currently carrying the session
-	ws         *wsConn     // the WebSocket when transport is websocket
+	ws         *wsConn     // the WebSocket when on WebSocket
 	probe      *wsConn     // a WebSocket being probed for an upgrade
-	upgrading  bool        // probe answered: polling GETs return at once
-	pollActive bool        // a long-polling GET is waiting
-	postActive bool        // a POST is being read
-	writing    bool        // the WebSocket writer goroutine is running
 	closing    CloseReason // reason of a close that waits for the queue to flush
 	closeTimer *time.Timer
 	pollWake   chan struct{} // signals the waiting GET; capacity 1
+	heartbeat  heartbeat
 
-	heartbeat heartbeat
+	done  chan struct{} // closed when the session has ended; made on demand
+	value atomic.Pointer[any]
 
-	done   chan struct{} // closed when the session has ended; made on demand
-	value  atomic.Pointer[any]
-	closed atomic.Bool
+	// Small fields together, so that they share a word.
+	closed     atomic.Bool
+	state      sessionState
+	websocket  bool // on WebSocket, from the handshake or since the upgrade
+	upgrading  bool // probe answered: polling GETs return at once
+	pollActive bool // a long-polling GET is waiting
+	postActive bool // a POST is being read
+	writing    bool // the WebSocket writer goroutine is running
 }
 
-type sessionState int
+type sessionState uint8
 
 const (
 	stateOpen    sessionState = iota
@@ -80,7 +81,10 @@ func (s *Session) Protocol() int { return s.protocol }
 func (s *Session) Transport() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.transport
+	if s.websocket {
+		return TransportWebSocket
+	}
+	return TransportPolling
 }
 
 // Request returns the handshake request: its method, URL, protocol, header,
@@ -111,8 +115,8 @@ func (s *Session) Done() <-chan struct{} {
 		s.done = make(chan struct{})
 		if s.state == stateClosed {
 			if s.done != nil {
-		close(s.done)
-	}
+				close(s.done)
+			}
 		}
 	}
 	return s.done
@@ -359,7 +363,7 @@ func (s *Session) finish(reason CloseReason, err error) {
 	}
 	s.state = stateClosed
 	s.queue, s.spare = nil, nil
-	s.heartbeat.stop()
+	s.stopHeartbeatLocked()
 	if s.closeTimer != nil {
 		s.closeTimer.Stop()
 	}
@@ -402,14 +406,14 @@ func (s *Session) onPacket(p codec.Packet) {
 		}
 		s.recvMu.Unlock()
 		if s.protocol == 3 {
-			s.heartbeat.received()
+			s.heartbeatReceived()
 		}
 	case codec.Ping:
 		if s.protocol != 3 {
 			s.finish(ReasonTransportError, errHeartbeatDirection)
 			return
 		}
-		s.heartbeat.received()
+		s.heartbeatReceived()
 		s.mu.Lock()
 		if s.state != stateClosed {
 			s.enqueueLocked(outPacket{typ: codec.Pong, data: p.Data})
@@ -420,7 +424,7 @@ func (s *Session) onPacket(p codec.Packet) {
 			s.finish(ReasonTransportError, errHeartbeatDirection)
 			return
 		}
-		s.heartbeat.received()
+		s.heartbeatReceived()
 	case codec.Close:
 		s.finish(ReasonTransportClose, nil)
 	case codec.Noop, codec.Upgrade:

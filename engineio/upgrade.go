@@ -20,7 +20,7 @@ func (srv *Server) serveUpgrade(s *Session, w http.ResponseWriter, r *http.Reque
 		return
 	}
 	s.mu.Lock()
-	ok := s.state == stateOpen && s.transport == TransportPolling && s.probe == nil && !srv.opts.DisableUpgrades
+	ok := s.state == stateOpen && !s.websocket && s.probe == nil && !srv.opts.DisableUpgrades
 	s.mu.Unlock()
 	if !ok {
 		writeError(w, ErrBadRequest)
@@ -80,7 +80,7 @@ func (c *wsConn) probeLoop(s *Session) {
 		case p.Type == codec.Ping && bytes.Equal(p.Data, []byte("probe")):
 			// The read goroutine is the connection's only user until the
 			// upgrade completes, so it may write the answer itself.
-			if _, err := c.conn.Write(frameProbe); err != nil {
+			if _, err := c.in.conn.Write(frameProbe); err != nil {
 				return
 			}
 			s.mu.Lock()
@@ -98,7 +98,7 @@ func (c *wsConn) probeLoop(s *Session) {
 			case s.pollWake <- struct{}{}:
 			default:
 			}
-			s.transport = TransportWebSocket
+			s.websocket = true
 			s.probe = nil
 			s.upgrading = false
 			c.attach(s)

@@ -24,7 +24,6 @@ import (
 // goroutine is the only one that touches the connection.
 type wsConn struct {
 	srv      *Server
-	conn     net.Conn
 	in       wsInput // what reader reads
 	reader   *wsconn.Reader
 	compress bool // permessage-deflate negotiated
@@ -99,7 +98,7 @@ func (srv *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, heade
 		srv.opts.Logger.Debug("engineio: websocket upgrade failed", "err", err)
 		return nil // the upgrader has answered with an HTTP error
 	}
-	c := &wsConn{srv: srv, conn: conn, compress: deflate != nil && deflate.Accepted(), base64: r.URL.Query().Has("b64")}
+	c := &wsConn{srv: srv, compress: deflate != nil && deflate.Accepted(), base64: r.URL.Query().Has("b64")}
 	// Bytes the client sent right after its handshake may sit in net/http's
 	// buffer; they are read first, then the buffer is dropped.
 	if rw != nil && rw.Reader.Buffered() > 0 {
@@ -125,7 +124,7 @@ func (c *wsConn) close() {
 		if p := c.srv.startedPoller(); p != nil {
 			p.forget(c)
 		}
-		_ = c.conn.Close()
+		_ = c.in.conn.Close()
 	})
 }
 
@@ -139,8 +138,8 @@ func (c *wsConn) sendClose(err error) {
 	}
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
-	_ = c.conn.SetWriteDeadline(time.Now().Add(time.Second))
-	_, _ = c.conn.Write(wsconn.CloseFrame(code, ""))
+	_ = c.in.conn.SetWriteDeadline(time.Now().Add(time.Second))
+	_, _ = c.in.conn.Write(wsconn.CloseFrame(code, ""))
 }
 
 // readLoop reads the client's messages until the connection fails or the
@@ -271,7 +270,7 @@ func (c *wsConn) drain(s *Session) {
 		c.bufs = bufs
 		c.toWrite = bufs // WriteTo consumes its receiver; keep c.bufs intact
 		c.writeMu.Lock()
-		_, err := c.toWrite.WriteTo(c.conn)
+		_, err := c.toWrite.WriteTo(c.in.conn)
 		c.writeMu.Unlock()
 		c.toWrite = nil
 		clear(c.bufs)

@@ -23,15 +23,15 @@ var wsInputBufs = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, ws
 //
 // Only the connection's current reader goroutine uses a wsInput.
 type wsInput struct {
-	conn    net.Conn
+	conn    net.Conn      // the connection itself; writers use it too
 	pending []byte        // read by net/http after the handshake; served first
 	br      *bufio.Reader // nil while no goroutine reads
 	idle    time.Duration // IdleReadRelease; <= 0 never waits for idleness
 
 	armed    bool   // a read deadline is set for idle detection
 	waiting  bool   // waitIdle is waiting: a timeout means idle
-	reads    uint64 // reads that returned bytes
-	armReads uint64 // reads when the deadline was armed
+	reads    uint32 // reads that returned bytes (wraps; only compared)
+	armReads uint32 // reads when the deadline was armed
 }
 
 // rawInput is the buffer's source. A timeout outside waitIdle means the
