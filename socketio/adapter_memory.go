@@ -14,7 +14,11 @@ import (
 type MemoryAdapter struct {
 	nsp *Namespace
 
-	mu    sync.RWMutex
+	mu sync.RWMutex
+	// rooms maps a room to the sockets in it, except that a socket in its
+	// own room (its id, which every socket joins and few leave) is only
+	// recorded in sids: that saves an index entry per socket. Membership of
+	// a room r is rooms[r] plus r itself when sids[r] holds r.
 	rooms map[string]idSet // room → socket ids
 	sids  map[string]idSet // socket id → rooms
 }
@@ -37,15 +41,19 @@ func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 	a.mu.Lock()
 	mine := a.sids[id]
 	for _, room := range rooms {
+		if !a.existsLocked(room) {
+			events = append(events, RoomEvent{Kind: RoomCreated, Room: room})
+		}
 		if !mine.add(room) {
 			continue
 		}
-		members, exists := a.rooms[room]
-		if !exists {
-			events = append(events, RoomEvent{Kind: RoomCreated, Room: room})
+		if room == id {
+			a.sids[id] = mine // the own room is recorded in sids only
+		} else {
+			members := a.rooms[room]
+			members.add(id)
+			a.rooms[room] = members
 		}
-		members.add(id)
-		a.rooms[room] = members
 		events = append(events, RoomEvent{Kind: RoomJoined, Room: room, SocketID: id})
 	}
 	if mine.len() > 0 {
@@ -73,16 +81,45 @@ func (a *MemoryAdapter) delLocked(id, room string, events []RoomEvent) []RoomEve
 	} else {
 		a.sids[id] = mine
 	}
-	members := a.rooms[room]
-	members.del(id)
+	if room != id {
+		members := a.rooms[room]
+		members.del(id)
+		if members.len() == 0 {
+			delete(a.rooms, room)
+		} else {
+			a.rooms[room] = members
+		}
+	}
 	events = append(events, RoomEvent{Kind: RoomLeft, Room: room, SocketID: id})
-	if members.len() == 0 {
-		delete(a.rooms, room)
+	if !a.existsLocked(room) {
 		events = append(events, RoomEvent{Kind: RoomDeleted, Room: room})
-	} else {
-		a.rooms[room] = members
 	}
 	return events
+}
+
+// ownLocked reports whether the socket whose id is room is in its own room.
+func (a *MemoryAdapter) ownLocked(room string) bool {
+	mine, ok := a.sids[room]
+	return ok && mine.has(room)
+}
+
+// existsLocked reports whether room has any member.
+func (a *MemoryAdapter) existsLocked(room string) bool {
+	return a.rooms[room].len() > 0 || a.ownLocked(room)
+}
+
+// membersLocked yields the sockets in room, each once.
+func (a *MemoryAdapter) membersLocked(room string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		if a.ownLocked(room) && !yield(room) {
+			return
+		}
+		for id := range a.rooms[room].all() {
+			if id != room && !yield(id) { // never recorded there, but cheap to be sure
+				return
+			}
+		}
+	}
 }
 
 // DelAll implements [Adapter].
@@ -116,9 +153,14 @@ func (a *MemoryAdapter) Sockets(rooms []string) []string {
 func (a *MemoryAdapter) AllRooms(context.Context) ([]string, error) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	out := make([]string, 0, len(a.rooms))
+	out := make([]string, 0, len(a.rooms)+len(a.sids))
 	for room := range a.rooms {
 		out = append(out, room)
+	}
+	for id, mine := range a.sids {
+		if _, listed := a.rooms[id]; !listed && mine.has(id) {
+			out = append(out, id)
+		}
 	}
 	return out, nil
 }
@@ -209,7 +251,7 @@ func (a *MemoryAdapter) selectSockets(opts *BroadcastOptions) []*Socket {
 	if len(opts.Except) > 0 {
 		except = make(map[string]struct{})
 		for _, room := range opts.Except {
-			for id := range a.rooms[room].all() {
+			for id := range a.membersLocked(room) {
 				except[id] = struct{}{}
 			}
 		}
@@ -217,9 +259,9 @@ func (a *MemoryAdapter) selectSockets(opts *BroadcastOptions) []*Socket {
 	var ids []string
 	if len(opts.Rooms) == 1 {
 		// The common case needs no de-duplication.
-		members := a.rooms[opts.Rooms[0]]
-		ids = make([]string, 0, members.len())
-		for id := range members.all() {
+		room := opts.Rooms[0]
+		ids = make([]string, 0, a.rooms[room].len()+1)
+		for id := range a.membersLocked(room) {
 			if _, skip := except[id]; !skip {
 				ids = append(ids, id)
 			}
@@ -230,7 +272,7 @@ func (a *MemoryAdapter) selectSockets(opts *BroadcastOptions) []*Socket {
 	if len(opts.Rooms) > 0 {
 		seen := make(map[string]struct{})
 		for _, room := range opts.Rooms {
-			for id := range a.rooms[room].all() {
+			for id := range a.membersLocked(room) {
 				if _, dup := seen[id]; dup {
 					continue
 				}
@@ -261,7 +303,7 @@ type idSet struct {
 
 const idSetListMax = 8
 
-func (s *idSet) len() int {
+func (s idSet) len() int {
 	if s.m != nil {
 		return len(s.m)
 	}
@@ -291,6 +333,15 @@ func (s *idSet) add(x string) bool {
 	s.m[x] = struct{}{}
 	s.list = nil
 	return true
+}
+
+// has reports whether x is in the set.
+func (s idSet) has(x string) bool {
+	if s.m != nil {
+		_, in := s.m[x]
+		return in
+	}
+	return slices.Contains(s.list, x)
 }
 
 // del removes x; it reports whether x was in the set.

@@ -153,3 +153,60 @@ func TestLazyHandshakeAndContext(t *testing.T) {
 	_, err := s.EmitWithAck(context.Background(), "q")
 	assert.ErrorIs(t, err, ErrNotConnected)
 }
+
+// A socket's own room is recorded only in its own room list, yet behaves as
+// any room: it is listed, reached, excepted, shared and left like the others.
+func TestMemoryAdapterOwnRoom(t *testing.T) {
+	io := NewServer(nil)
+	t.Cleanup(func() { _ = io.Close() })
+	nsp := io.Of("/")
+	a := nsp.Adapter().(*MemoryAdapter)
+	var mu sync.Mutex
+	var events []RoomEvent
+	nsp.OnRoomEvent(func(e RoomEvent) { mu.Lock(); events = append(events, e); mu.Unlock() })
+	for _, id := range []string{"A", "B"} {
+		nsp.sockets[id] = &Socket{id: id, nsp: nsp}
+		a.AddAll(id, []string{id})
+	}
+	assert.Empty(t, a.rooms, "own rooms take no room index entry")
+	assert.Equal(t, []string{"A"}, a.Sockets([]string{"A"}))
+	assert.Len(t, a.selectSockets(&BroadcastOptions{Except: []string{"A"}}), 1)
+	rooms, err := a.AllRooms(context.Background())
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"A", "B"}, rooms)
+
+	// B joins the room named A: the room already exists, and holds both.
+	a.AddAll("B", []string{"A"})
+	assert.ElementsMatch(t, []string{"A", "B"}, a.Sockets([]string{"A"}))
+	assert.ElementsMatch(t, []string{"A", "B"}, a.SocketRooms("B"))
+	rooms, err = a.AllRooms(context.Background())
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"A", "B"}, rooms, "each room listed once")
+
+	// A leaves its own room: B keeps it alive; then B leaves and it is gone.
+	a.Del("A", "A")
+	assert.Equal(t, []string{"B"}, a.Sockets([]string{"A"}))
+	a.Del("B", "A")
+	assert.Empty(t, a.Sockets([]string{"A"}))
+	a.AddAll("A", []string{"A"}) // and may come back
+	assert.Equal(t, []string{"A"}, a.Sockets([]string{"A"}))
+
+	mu.Lock()
+	defer mu.Unlock()
+	kinds := func(room string) []RoomEventKind {
+		var out []RoomEventKind
+		for _, e := range events {
+			if e.Room == room {
+				out = append(out, e.Kind)
+			}
+		}
+		return out
+	}
+	assert.Equal(t, []RoomEventKind{
+		RoomCreated, RoomJoined, // A connects
+		RoomJoined,            // B joins the existing room
+		RoomLeft,              // A leaves; B still in it
+		RoomLeft, RoomDeleted, // B leaves
+		RoomCreated, RoomJoined, // A comes back
+	}, kinds("A"))
+}
