@@ -17,33 +17,43 @@ var (
 //
 // Protocol 4: the server pings every PingInterval and expects a pong within
 // PingTimeout. Protocol 3: the client pings; the server ends the session when
-// no ping arrives within PingInterval+PingTimeout. One timer per session, not
-// a goroutine, so an idle session costs no stack; in protocol 4 it alternates
-// between the two deadlines. Guarded by the session's mu.
+// no ping arrives within PingInterval+PingTimeout. The server's
+// heartbeatWheel calls heartbeatCheck when the deadline may have come; in
+// protocol 4 the deadline alternates between the next ping and the pong.
+// Guarded by the session's mu.
 type heartbeat struct {
-	timer    *time.Timer
-	awaiting bool // protocol 4: a ping is out and the timer is its deadline
+	deadline int64 // Unix nanoseconds
+	awaiting bool  // protocol 4: a ping is out and deadline is its pong's
 	stopped  bool
 }
 
 func (s *Session) startHeartbeat() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	o := &s.srv.opts
 	d := o.PingInterval
 	if s.protocol == 3 {
 		d += o.PingTimeout
 	}
-	s.heartbeat.timer = time.AfterFunc(d, s.heartbeatDue)
+	deadline := time.Now().Add(d).UnixNano()
+	s.mu.Lock()
+	s.heartbeat.deadline = deadline
+	s.mu.Unlock()
+	s.srv.heartbeats.add(s, deadline)
 }
 
-// heartbeatDue sends the next ping (protocol 4), or ends the session when
-// the client's heartbeat is overdue.
-func (s *Session) heartbeatDue() {
+// heartbeatCheck runs when the wheel finds s in a due slot: it sends the
+// next ping (protocol 4), ends the session when the client's heartbeat is
+// overdue, or puts s back for a deadline that moved later.
+func (s *Session) heartbeatCheck(now time.Time) {
 	s.mu.Lock()
 	h := &s.heartbeat
 	if h.stopped {
 		s.mu.Unlock()
+		return
+	}
+	if h.deadline > now.UnixNano() {
+		deadline := h.deadline
+		s.mu.Unlock()
+		s.srv.heartbeats.add(s, deadline)
 		return
 	}
 	if s.protocol == 3 || h.awaiting {
@@ -52,39 +62,42 @@ func (s *Session) heartbeatDue() {
 		return
 	}
 	h.awaiting = true
-	h.timer.Reset(s.srv.opts.PingTimeout)
+	h.deadline = now.Add(s.srv.opts.PingTimeout).UnixNano()
+	deadline := h.deadline
 	if s.state == stateOpen {
 		s.enqueueLocked(outPacket{typ: codec.Ping})
 	}
 	s.mu.Unlock()
+	s.srv.heartbeats.add(s, deadline)
 }
 
 // heartbeatReceived records the client's heartbeat: a pong (protocol 4) or
-// any packet (protocol 3).
+// any packet (protocol 3). The session stays in its wheel slot unless the
+// new deadline comes before it.
 func (s *Session) heartbeatReceived() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	h := &s.heartbeat
-	if h.stopped || h.timer == nil {
-		return
-	}
 	o := &s.srv.opts
-	if s.protocol == 3 {
-		h.timer.Reset(o.PingInterval + o.PingTimeout)
+	s.mu.Lock()
+	h := &s.heartbeat
+	switch {
+	case h.stopped:
+	case s.protocol == 3:
+		h.deadline = time.Now().Add(o.PingInterval + o.PingTimeout).UnixNano()
+	case h.awaiting:
+		// A pong with no ping out changes nothing, as in Node.
+		h.awaiting = false
+		h.deadline = time.Now().Add(o.PingInterval).UnixNano()
+		deadline := h.deadline
+		s.mu.Unlock()
+		if o.PingInterval < o.PingTimeout {
+			s.srv.heartbeats.advance(s, deadline) // earlier than the pong's slot
+		}
 		return
 	}
-	// A pong with no ping out changes nothing, as in Node.
-	if h.awaiting {
-		h.awaiting = false
-		h.timer.Reset(o.PingInterval)
-	}
+	s.mu.Unlock()
 }
 
-// stopHeartbeatLocked stops the timer for good. s.mu must be held.
+// stopHeartbeatLocked stops the heartbeat for good; the caller then takes
+// the session out of the wheel. s.mu must be held.
 func (s *Session) stopHeartbeatLocked() {
-	h := &s.heartbeat
-	h.stopped = true
-	if h.timer != nil {
-		h.timer.Stop()
-	}
+	s.heartbeat.stopped = true
 }

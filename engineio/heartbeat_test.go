@@ -127,3 +127,39 @@ func TestHeartbeatV3PollingPing(t *testing.T) {
 	_, body := hs.get("EIO=3&transport=polling&b64=1&sid=" + o.SID)
 	require.Equal(t, "1:3", string(body))
 }
+
+// With a ping interval shorter than the ping timeout, a pong brings the next
+// ping forward of the pong deadline: pings keep the interval's pace.
+func TestHeartbeatPingIntervalShorterThanTimeout(t *testing.T) {
+	hs := newHarness(t, &Options{PingInterval: 20 * time.Millisecond, PingTimeout: time.Second})
+	c, _, _ := hs.openWS(4)
+	start := time.Now()
+	for range 10 {
+		require.Equal(t, "2", c.readText())
+		c.writeText("3")
+	}
+	// 10 intervals are 200ms; waiting on the pong deadline would take 10s.
+	require.Less(t, time.Since(start), 3*time.Second)
+	hs.h.requireNoClose(t)
+}
+
+// Sessions leave the heartbeat wheel when they end, and the wheel stops
+// with the server.
+func TestHeartbeatWheelRemovesEndedSessions(t *testing.T) {
+	hs := newHarness(t, &Options{PingInterval: time.Minute, PingTimeout: time.Minute})
+	var clients []*wsClient
+	for range 5 {
+		c, _, _ := hs.openWS(4)
+		clients = append(clients, c)
+	}
+	w := hs.srv.heartbeats
+	count := func() int { w.mu.Lock(); defer w.mu.Unlock(); return w.count }
+	require.Equal(t, 5, count())
+	for _, c := range clients[:3] {
+		require.NoError(t, c.conn.Close())
+		hs.h.nextClose(t)
+	}
+	require.Equal(t, 2, count())
+	require.NoError(t, hs.srv.Close())
+	require.Equal(t, 0, count())
+}

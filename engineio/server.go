@@ -50,6 +50,8 @@ type Server struct {
 	pollerMu      sync.Mutex
 	poll          *poller
 	pollerStopped bool
+
+	heartbeats *heartbeatWheel
 }
 
 // NewServer returns a server that reports to h. opts may be nil for defaults.
@@ -61,6 +63,7 @@ func NewServer(h Handler, opts *Options) *Server {
 		emptied:  make(chan struct{}),
 	}
 	srv.limiter = newIPLimiter(&srv.opts)
+	srv.heartbeats = newHeartbeatWheel(&srv.opts)
 	return srv
 }
 
@@ -348,7 +351,7 @@ func (srv *Server) Close() error {
 	for _, s := range srv.snapshot() {
 		s.finish(ReasonServerShutdown, nil)
 	}
-	srv.stopPoller()
+	srv.stopBackground()
 	srv.wg.Wait()
 	return nil
 }
@@ -380,8 +383,10 @@ func (srv *Server) startedPoller() *poller {
 	return srv.poll
 }
 
-// stopPoller stops the poller for good; every session has ended by then.
-func (srv *Server) stopPoller() {
+// stopBackground stops the poller and the heartbeat wheel for good; every
+// session has ended by then.
+func (srv *Server) stopBackground() {
+	srv.heartbeats.stop()
 	srv.pollerMu.Lock()
 	p := srv.poll
 	srv.poll, srv.pollerStopped = nil, true
@@ -430,14 +435,14 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	srv.mu.Unlock()
 	select {
 	case <-srv.emptied:
-		srv.stopPoller()
+		srv.stopBackground()
 		srv.wg.Wait()
 		return nil
 	case <-ctx.Done():
 		for _, s := range srv.snapshot() {
 			s.finish(ReasonServerShutdown, ctx.Err())
 		}
-		srv.stopPoller()
+		srv.stopBackground()
 		srv.wg.Wait()
 		return ctx.Err()
 	}

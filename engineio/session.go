@@ -38,6 +38,8 @@ type Session struct {
 	closeTimer *time.Timer
 	pollWake   chan struct{} // signals the waiting GET; capacity 1
 	heartbeat  heartbeat
+	wheelTick  int64 // the heartbeat wheel slot's tick; guarded by the wheel
+	inWheel    bool  // in a wheel slot; guarded by the wheel
 
 	done  chan struct{} // closed when the session has ended; made on demand
 	value atomic.Pointer[any]
@@ -372,6 +374,7 @@ func (s *Session) finish(reason CloseReason, err error) {
 		close(s.done)
 	}
 	s.mu.Unlock()
+	s.srv.heartbeats.remove(s)
 	if ws != nil {
 		ws.close()
 	}
