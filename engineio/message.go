@@ -64,20 +64,38 @@ func (m *Message) wsFrame(protocol int, compress bool) []byte {
 	if p := m.frames[v].Load(); p != nil {
 		return *p
 	}
-	payload := m.wirePayload(protocol)
-	var frame []byte
-	if compress {
-		var err error
-		frame, err = wsconn.AppendCompressedFrame(nil, !m.binary, payload)
-		if err != nil { // deflate into memory cannot fail; stay correct anyway
-			frame = wsconn.AppendFrame(nil, !m.binary, payload)
-		}
-	} else {
-		frame = wsconn.AppendFrame(nil, !m.binary, payload)
-	}
+	frame := m.buildFrame(protocol, compress)
 	// Concurrent builders produce identical bytes; keep whichever lands first.
 	m.frames[v].CompareAndSwap(nil, &frame)
 	return *m.frames[v].Load()
+}
+
+// buildFrame returns a new WebSocket frame carrying m; wsFrame caches it,
+// a message for one session (SendNow) needs no cache.
+func (m *Message) buildFrame(protocol int, compress bool) []byte {
+	if compress {
+		payload := m.wirePayload(protocol)
+		frame, err := wsconn.AppendCompressedFrame(nil, !m.binary, payload)
+		if err != nil { // deflate into memory cannot fail; stay correct anyway
+			frame = wsconn.AppendFrame(nil, !m.binary, payload)
+		}
+		return frame
+	}
+	// Header, type digit and data in one allocation.
+	prefixed := !m.binary || protocol == 3
+	n := len(m.data)
+	if prefixed {
+		n++
+	}
+	frame := make([]byte, 0, wsconn.MaxHeaderLen+n)
+	frame = wsconn.AppendFrameHeader(frame, !m.binary, n)
+	switch {
+	case !m.binary:
+		frame = append(frame, '4')
+	case protocol == 3:
+		frame = append(frame, 4)
+	}
+	return append(frame, m.data...)
 }
 
 // wirePayload is the WebSocket message payload of m: text messages carry the

@@ -194,7 +194,7 @@ func (s *Session) SendNow(m *Message) error {
 	s.writing = true // this goroutine is the writer until it is done
 	s.mu.Unlock()
 
-	frame := c.messageFrame(s, m)
+	frame := c.messageFrame(s, m, true) // a reply goes to this session only
 	n, err := c.tryWrite(frame)
 
 	s.mu.Lock()

@@ -294,7 +294,7 @@ func (c *wsConn) drain(s *Session) {
 func (c *wsConn) appendFrames(bufs net.Buffers, s *Session, p *outPacket) net.Buffers {
 	switch {
 	case p.msg != nil:
-		return append(bufs, c.messageFrame(s, p.msg))
+		return append(bufs, c.messageFrame(s, p.msg, false))
 	case p.raw != nil:
 		return append(bufs, p.raw)
 	case p.typ == codec.Ping:
@@ -308,12 +308,17 @@ func (c *wsConn) appendFrames(bufs net.Buffers, s *Session, p *outPacket) net.Bu
 	}
 }
 
-// messageFrame returns the frame carrying m.
-func (c *wsConn) messageFrame(s *Session, m *Message) []byte {
+// messageFrame returns the frame carrying m, cached in m for the other
+// sessions it goes to unless once says it goes to this one only.
+func (c *wsConn) messageFrame(s *Session, m *Message, once bool) []byte {
 	if m.binary && c.base64 {
 		return base64Frame(s.protocol, m.data)
 	}
-	return m.wsFrame(s.protocol, c.compress && !m.noCompress && len(m.data) >= s.srv.deflateThreshold())
+	compress := c.compress && !m.noCompress && len(m.data) >= s.srv.deflateThreshold()
+	if once {
+		return m.buildFrame(s.protocol, compress)
+	}
+	return m.wsFrame(s.protocol, compress)
 }
 
 // base64Frame carries a binary message as text for clients that cannot

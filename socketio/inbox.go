@@ -132,9 +132,12 @@ func (ib *inbox) run() {
 			ib.mu.Unlock()
 			return
 		}
+		// Shift rather than reslice, so that the array is reused while the
+		// runner runs (the queue is short: Limits.MaxPendingEvents).
 		f := ib.queue[0]
-		ib.queue[0] = nil
-		ib.queue = ib.queue[1:]
+		n := copy(ib.queue, ib.queue[1:])
+		ib.queue[n] = nil
+		ib.queue = ib.queue[:n]
 		if ib.space != nil {
 			ib.space.Signal()
 		}

@@ -46,6 +46,15 @@ func dataOp(text bool) ws.OpCode {
 	return ws.OpBinary
 }
 
+// MaxHeaderLen is the longest header of a server frame (no mask).
+const MaxHeaderLen = 10
+
+// AppendFrameHeader appends the header of a final, unmasked data frame of
+// length payload bytes; the caller appends the payload.
+func AppendFrameHeader(dst []byte, text bool, length int) []byte {
+	return AppendHeader(dst, dataOp(text), false, length)
+}
+
 // AppendFrame appends a complete, unfragmented, unmasked data frame (text or
 // binary) carrying payload to dst and returns the extended slice. The result
 // does not depend on the connection, so a frame built once can be sent to many

@@ -1,0 +1,88 @@
+package socketio
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	stdio "io"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gobwas/ws"
+	"github.com/gobwas/ws/wsutil"
+)
+
+// BenchmarkEchoAck measures one emit with an ack round trip over a real
+// WebSocket: the client sends 42<id>["echo",{...}], the listener
+// (json.RawMessage, Ack) acks the argument, the client reads 43<id>[...].
+// The client side is written to allocate nothing, so allocs/op is the
+// server's.
+func BenchmarkEchoAck(b *testing.B) {
+	io := NewServer(nil)
+	defer func() { _ = io.Close() }()
+	io.On("connection", func(s *Socket) {
+		s.On("echo", func(v json.RawMessage, ack Ack) { _ = ack(v) })
+	})
+	hs := httptest.NewServer(io)
+	defer func() { hs.CloseClientConnections(); hs.Close() }()
+	url := "ws" + strings.TrimPrefix(hs.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	c, br, _, err := ws.Dial(ctx, url)
+	cancel()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = c.Close() }()
+	var r stdio.Reader = c
+	if br != nil {
+		r = stdio.MultiReader(br, c)
+	}
+	in := bufio.NewReaderSize(r, 4096)
+	expectFrame(b, c, in, "0{")
+	if err := wsutil.WriteClientText(c, []byte("40")); err != nil {
+		b.Fatal(err)
+	}
+	expectFrame(b, c, in, "40{")
+
+	const arg = `{"seq":12345,"sent":1764121234567,"payload":"abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz"}`
+	out := make([]byte, 0, 256)
+	read := make([]byte, 256)
+	mask := [4]byte{1, 2, 3, 4}
+	_ = c.SetDeadline(time.Now().Add(time.Hour))
+	id := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		id++
+		payload := out[14:14]
+		payload = append(payload, "42"...)
+		payload = strconv.AppendInt(payload, int64(id), 10)
+		payload = append(payload, `["echo",`+arg+`]`...)
+		n := len(payload)
+		frame := out[:0]
+		frame = append(frame, 0x81)
+		if n <= 125 {
+			frame = append(frame, 0x80|byte(n))
+		} else {
+			frame = append(frame, 0x80|126, byte(n>>8), byte(n))
+		}
+		frame = append(frame, mask[:]...)
+		frame = append(frame, payload...) // payload was built past any header
+		ws.Cipher(frame[len(frame)-n:], mask, 0)
+		if _, err := c.Write(frame); err != nil {
+			b.Fatal(err)
+		}
+		h, err := ws.ReadHeader(in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := stdio.ReadFull(in, read[:h.Length]); err != nil {
+			b.Fatal(err)
+		}
+		if got := read[:h.Length]; len(got) < 3 || string(got[:2]) != "43" {
+			b.Fatalf("got %q", got)
+		}
+	}
+}
