@@ -4,6 +4,7 @@ package engineio
 
 import (
 	"fmt"
+	"os"
 	"sync"
 	"syscall"
 )
@@ -20,6 +21,12 @@ import (
 type poller struct {
 	srv  *Server
 	epfd int
+	// file holds epfd in Go's own poller, so that run waits like any
+	// network goroutine instead of blocking an OS thread in epoll_wait: a
+	// thread back from a blocking syscall has to win a P again, and under
+	// load the wake-ups of every parked connection queued behind that.
+	file *os.File
+	raw  syscall.RawConn
 	wake [2]int // pipe; a byte on wake[0] stops run
 	done chan struct{}
 
@@ -37,9 +44,18 @@ func newPoller(srv *Server) (*poller, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engineio: epoll_create1: %w", err)
 	}
-	p := &poller{srv: srv, epfd: epfd, done: make(chan struct{}), conns: make(map[uint64]*wsConn)}
-	if err := syscall.Pipe2(p.wake[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
+	if err := syscall.SetNonblock(epfd, true); err != nil { // makes os.NewFile use the poller
 		_ = syscall.Close(epfd)
+		return nil, fmt.Errorf("engineio: epoll nonblock: %w", err)
+	}
+	p := &poller{srv: srv, epfd: epfd, done: make(chan struct{}), conns: make(map[uint64]*wsConn)}
+	p.file = os.NewFile(uintptr(epfd), "engineio-epoll")
+	if p.raw, err = p.file.SyscallConn(); err != nil {
+		_ = p.file.Close()
+		return nil, fmt.Errorf("engineio: epoll file: %w", err)
+	}
+	if err := syscall.Pipe2(p.wake[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
+		_ = p.file.Close()
 		return nil, fmt.Errorf("engineio: pipe2: %w", err)
 	}
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN}
@@ -122,9 +138,17 @@ func (p *poller) run() {
 	defer close(p.done)
 	events := make([]syscall.EpollEvent, 128)
 	for {
-		n, err := syscall.EpollWait(p.epfd, events, -1)
-		if err == syscall.EINTR {
-			continue
+		var n int
+		var werr error
+		err := p.raw.Read(func(fd uintptr) bool {
+			n, werr = syscall.EpollWait(int(fd), events, 0)
+			if werr == syscall.EINTR {
+				n, werr = 0, nil
+			}
+			return n > 0 || werr != nil // nothing ready: wait in Go's poller
+		})
+		if err == nil {
+			err = werr
 		}
 		if err != nil {
 			// Not expected with valid descriptors; without a poller the
@@ -183,5 +207,5 @@ func (p *poller) stop() {
 func (p *poller) closeFDs() {
 	_ = syscall.Close(p.wake[0])
 	_ = syscall.Close(p.wake[1])
-	_ = syscall.Close(p.epfd)
+	_ = p.file.Close()
 }

@@ -52,6 +52,7 @@ func main() {
 		ackTimeout   = flag.Duration("ack-timeout", 10*time.Second, "how long a session waits for its acks before counting them lost")
 		pingInterval = flag.Duration("ping-interval", 5*time.Second, "server heartbeat interval (in-process server)")
 		pingTimeout  = flag.Duration("ping-timeout", 10*time.Second, "server heartbeat timeout (in-process server)")
+		idleRelease  = flag.Duration("idle-read-release", 0, "engine IdleReadRelease of the in-process server (0: default; negative: never park)")
 		goroutineTol = flag.Int("goroutine-tolerance", 10, "goroutines above baseline still counted as returned")
 		seed         = flag.Uint64("seed", 1, "random seed")
 	)
@@ -63,7 +64,7 @@ func main() {
 		duration: *duration, clients: *clients, addr: *addr,
 		transports: strings.Split(*transports, ","), protocols: strings.Split(*protocols, ","),
 		emitInterval: *emitInterval, tickInterval: *tickInterval, minLife: *minLife, maxLife: *maxLife,
-		abruptRatio: *abruptRatio, readHeaderTimeout: *readHeaderTO, ackTimeout: *ackTimeout, pingInterval: *pingInterval, pingTimeout: *pingTimeout, goroutineTol: *goroutineTol, seed: *seed,
+		abruptRatio: *abruptRatio, readHeaderTimeout: *readHeaderTO, ackTimeout: *ackTimeout, pingInterval: *pingInterval, pingTimeout: *pingTimeout, idleRelease: *idleRelease, goroutineTol: *goroutineTol, seed: *seed,
 	}))
 }
 
@@ -83,6 +84,7 @@ type config struct {
 	ackTimeout        time.Duration
 	pingInterval      time.Duration
 	pingTimeout       time.Duration
+	idleRelease       time.Duration
 	goroutineTol      int
 	seed              uint64
 }
@@ -132,6 +134,7 @@ func run(cfg config) int {
 	if inProcess {
 		srv = socketio.NewServer(&socketio.Options{Engine: engineio.Options{
 			AllowEIO3: true, PingInterval: cfg.pingInterval, PingTimeout: cfg.pingTimeout,
+			IdleReadRelease: cfg.idleRelease,
 		}})
 		srv.OnConnection(func(s *socketio.Socket) {
 			s.On("msg", func(n int64, ack socketio.Ack) {
