@@ -35,32 +35,21 @@ value:
 		return false, spaced
 	}
 	switch c := b[i]; {
-	case c == '{':
+	case c == '{' || c == '[':
 		if depth == validDepth {
 			return json.Valid(b), true // deep: let encoding/json decide
 		}
-		stack[depth] = '{'
+		stack[depth] = c
 		depth++
 		i++
 		skipSpace()
-		if i < len(b) && b[i] == '}' {
+		if i < len(b) && b[i] == c+2 { // '}' is '{'+2, ']' is '['+2
 			i++
 			depth--
 			goto next
 		}
-		goto key
-	case c == '[':
-		if depth == validDepth {
-			return json.Valid(b), true
-		}
-		stack[depth] = '['
-		depth++
-		i++
-		skipSpace()
-		if i < len(b) && b[i] == ']' {
-			i++
-			depth--
-			goto next
+		if c == '{' {
+			goto key
 		}
 		goto value
 	case c == '"':
@@ -103,15 +92,8 @@ next: // after a complete value
 			goto key
 		}
 		goto value
-	case ']':
-		if stack[depth-1] != '[' {
-			return false, spaced
-		}
-		i++
-		depth--
-		goto next
-	case '}':
-		if stack[depth-1] != '{' {
+	case ']', '}':
+		if b[i] != stack[depth-1]+2 { // closes what was opened
 			return false, spaced
 		}
 		i++

@@ -53,21 +53,8 @@ func idleSocketHeap(b *testing.B, n int) (sio, conn float64) {
 	}()
 	h0 := settledHeap()
 	for range n {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		c, br, _, err := ws.Dial(ctx, url)
-		cancel()
-		if err != nil {
-			b.Fatal(err)
-		}
+		c, _ := dialEngine(b, url)
 		conns = append(conns, c)
-		var r stdio.Reader = c
-		if br != nil { // the open packet came with the handshake response
-			r = stdio.MultiReader(br, c)
-		}
-		expectFrame(b, c, r, "0{") // the engine's open packet
-		if br != nil {
-			ws.PutReader(br)
-		}
 	}
 	h1 := settledHeap()
 	for _, c := range conns {
@@ -81,6 +68,24 @@ func idleSocketHeap(b *testing.B, n int) (sio, conn float64) {
 		b.Fatalf("%d sockets connected, want %d", got, n)
 	}
 	return float64(h2-h1) / float64(n), float64(h2-h0) / float64(n)
+}
+
+// dialEngine opens a WebSocket session and reads the engine's open packet;
+// r reads what follows.
+func dialEngine(b *testing.B, url string) (c net.Conn, r stdio.Reader) {
+	b.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, br, _, err := ws.Dial(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r = c
+	if br != nil { // the open packet came with the handshake response
+		r = stdio.MultiReader(br, c)
+	}
+	expectFrame(b, c, r, "0{")
+	return c, r
 }
 
 // expectFrame reads one text frame from the server and checks its prefix.
