@@ -19,9 +19,11 @@ import (
 )
 
 // wsConn is one WebSocket connection carrying (or probing for) a session.
-// Reads happen on its read goroutine; writes happen only on the session's
-// writer goroutine (drain), except during the upgrade probe, when the read
-// goroutine is the only one that touches the connection.
+// Reads happen on its read goroutine, which exists only while the connection
+// is busy (see park). Writes happen on whichever goroutine holds the
+// session's writer role (s.writing): the writer goroutine (drain), or a
+// SendNow caller for one reply; during the upgrade probe the read goroutine
+// is the only one that touches the connection.
 type wsConn struct {
 	srv      *Server
 	in       wsInput // what reader reads
