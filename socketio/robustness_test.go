@@ -343,21 +343,7 @@ type rbClient struct {
 // rbDial opens an Engine.IO v4 WebSocket session; setup, if set, sees the
 // TCP connection before the WebSocket handshake.
 func rbDial(t testing.TB, baseURL string, setup func(net.Conn)) *rbClient {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	d := ws.Dialer{NetDial: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-		if err == nil && setup != nil {
-			setup(conn)
-		}
-		return conn, err
-	}}
-	conn, br, _, err := d.Dial(ctx, "ws"+strings.TrimPrefix(baseURL, "http")+"/socket.io/?EIO=4&transport=websocket")
-	require.NoError(t, err)
-	var r io.Reader = conn
-	if br != nil {
-		r = io.MultiReader(br, conn)
-	}
+	conn, r := rbWSConnect(t, baseURL, setup)
 	c := &rbClient{conn: conn, in: make(chan string, 1024), end: make(chan string, 1), done: make(chan struct{})}
 	go c.readLoop(bufio.NewReader(r))
 	t.Cleanup(c.close)
@@ -696,7 +682,10 @@ func slowConnect(t testing.TB, conn net.Conn, br *bufio.Reader, auth string) str
 	}
 }
 
-func rbWSDial(t testing.TB, baseURL string, setup func(net.Conn)) (net.Conn, *bufio.Reader) {
+// rbWSConnect opens the WebSocket of an Engine.IO v4 session; setup, if
+// set, sees the TCP connection before the handshake. r reads from the first
+// byte the server sent.
+func rbWSConnect(t testing.TB, baseURL string, setup func(net.Conn)) (conn net.Conn, r io.Reader) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	d := ws.Dialer{NetDial: func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -708,10 +697,17 @@ func rbWSDial(t testing.TB, baseURL string, setup func(net.Conn)) (net.Conn, *bu
 	}}
 	conn, br, _, err := d.Dial(ctx, "ws"+strings.TrimPrefix(baseURL, "http")+"/socket.io/?EIO=4&transport=websocket")
 	require.NoError(t, err)
-	var r io.Reader = conn
+	r = conn
 	if br != nil {
 		r = io.MultiReader(br, conn)
 	}
+	return conn, r
+}
+
+// rbWSDial opens a session and reads its open packet, for clients that
+// read frames themselves.
+func rbWSDial(t testing.TB, baseURL string, setup func(net.Conn)) (net.Conn, *bufio.Reader) {
+	conn, r := rbWSConnect(t, baseURL, setup)
 	bufr := bufio.NewReaderSize(r, 16<<10)
 	f, err := ws.ReadFrame(bufr)
 	require.NoError(t, err)
