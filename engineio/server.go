@@ -21,7 +21,8 @@ type Handler interface {
 	// OnMessage is called for each message from the client, one at a time per
 	// session and in order. data belongs to the handler. The session's
 	// transport stops reading while OnMessage runs, so long work belongs on
-	// another goroutine.
+	// another goroutine, or after a call to [Session.ReleaseReader], from
+	// which on the next messages may be delivered concurrently.
 	OnMessage(s *Session, binary bool, data []byte)
 	// OnClose is called once when the session has ended, after its last
 	// OnMessage. err, if not nil, tells more about the reason.

@@ -1,12 +1,14 @@
 package engineio
 
 import (
+	"bytes"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gosio/gosio/engineio/internal/codec"
+	"github.com/gosio/gosio/engineio/internal/wsconn"
 )
 
 // Session is one Engine.IO client session. It outlives the HTTP requests and
@@ -185,39 +187,129 @@ func (s *Session) appendLocked(msgs []*Message, size int64) {
 // Broadcasts should use Send, so that what queues up while a write is in
 // progress goes out in one vectored write. Errors are those of Send.
 func (s *Session) SendNow(m *Message) error {
-	s.mu.Lock()
-	c := s.ws
-	if c == nil || c.raw == nil || s.state != stateOpen || s.writing || len(s.queue) > 0 {
-		s.mu.Unlock()
+	c := s.claimWriter()
+	if c == nil {
 		return s.Send(m)
 	}
-	s.writing = true // this goroutine is the writer until it is done
-	s.mu.Unlock()
-
 	frame := c.messageFrame(s, m, true) // a reply goes to this session only
-	n, err := c.tryWrite(frame)
+	s.writeNow(c, frame, false)
+	return nil
+}
 
+// SendNowText is SendNow for a text message given as bytes, which the caller
+// may reuse once it returns: written at once, they are never copied into a
+// Message, which is the point.
+func (s *Session) SendNowText(text []byte) error {
+	c := s.claimWriter()
+	if c == nil || (c.compress && len(text) >= s.srv.deflateThreshold()) {
+		if c != nil {
+			s.releaseWriter(c)
+		}
+		return s.Send(TextMessage(bytes.Clone(text)))
+	}
+	fb := frameBufs.Get().(*frameBuf)
+	frame := wsconn.AppendFrameHeader(fb.b[:0], true, len(text)+1)
+	frame = append(append(frame, '4'), text...)
+	s.writeNow(c, frame, true)
+	if cap(frame) <= maxPooledFrame {
+		fb.b = frame
+		frameBufs.Put(fb)
+	}
+	return nil
+}
+
+// frameBuf is SendNowText's scratch frame, pooled.
+type frameBuf struct{ b []byte }
+
+var frameBufs = sync.Pool{New: func() any { return &frameBuf{b: make([]byte, 0, 512)} }}
+
+// maxPooledFrame keeps a huge reply from pinning memory in the pool.
+const maxPooledFrame = 64 << 10
+
+// claimWriter makes the caller the session's writer and returns its
+// WebSocket, when it is idle with nothing queued; nil otherwise.
+func (s *Session) claimWriter() *wsConn {
 	s.mu.Lock()
-	if err != nil {
-		s.writing = false
-		s.mu.Unlock()
-		s.finish(ReasonTransportError, err)
-		return nil // as with Send, the loss shows as the session's end
+	defer s.mu.Unlock()
+	c := s.ws
+	if c == nil || c.raw == nil || s.state != stateOpen || s.writing || len(s.queue) > 0 {
+		return nil
 	}
-	if rest := frame[n:]; len(rest) > 0 {
-		// The socket is full: the writer goroutine sends the rest first.
-		s.queue = append(s.queue, outPacket{})
-		copy(s.queue[1:], s.queue)
-		s.queue[0] = outPacket{raw: rest}
-	}
+	s.writing = true // this goroutine is the writer until it is done
+	return c
+}
+
+// releaseWriter gives up the role claimWriter gave, starting the writer
+// goroutine for what was queued meanwhile.
+func (s *Session) releaseWriter(c *wsConn) {
+	s.mu.Lock()
+	s.handOffWriterLocked(c)
+	s.mu.Unlock()
+}
+
+func (s *Session) handOffWriterLocked(c *wsConn) {
 	if len(s.queue) > 0 && s.state != stateClosed {
 		s.srv.wg.Add(1)
 		go c.drainFn()
 	} else {
 		s.writing = false
 	}
+}
+
+// writeNow writes frame as far as the socket takes it without blocking, as
+// the writer claimed with claimWriter, and leaves the rest to the writer
+// goroutine; scratch says frame is the caller's, so the rest is copied.
+func (s *Session) writeNow(c *wsConn, frame []byte, scratch bool) {
+	n, err := c.tryWrite(frame)
+	s.mu.Lock()
+	if err != nil {
+		s.writing = false
+		s.mu.Unlock()
+		s.finish(ReasonTransportError, err) // as with Send, the loss shows as the session's end
+		return
+	}
+	if rest := frame[n:]; len(rest) > 0 {
+		// The socket is full: the writer goroutine sends the rest first.
+		if scratch {
+			rest = bytes.Clone(rest)
+		}
+		s.queue = append(s.queue, outPacket{})
+		copy(s.queue[1:], s.queue)
+		s.queue[0] = outPacket{raw: rest}
+	}
+	s.handOffWriterLocked(c)
 	s.mu.Unlock()
-	return nil
+}
+
+// ReleaseReader lets the session's WebSocket go on reading on another
+// goroutine while the Handler's OnMessage call in progress keeps running: a
+// handler about to wait for something the client has yet to send (the
+// answer to a request, say) calls it, or a watchdog calls it for a handler
+// that runs long. Messages read from then on may be delivered before that
+// OnMessage call returns. It reports false, doing nothing, when no OnMessage
+// call is running on a WebSocket reader (long-polling delivers each request's
+// messages on that request's goroutine, which cannot be handed over) or the
+// reader was released already.
+func (s *Session) ReleaseReader() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state == stateClosed || s.ws == nil {
+		return false
+	}
+	if !s.ws.release(s) {
+		return false
+	}
+	s.recvMu.Unlock() // held by the released reader's deliver
+	return true
+}
+
+// CanReleaseReader reports whether the OnMessage call in progress runs on a
+// WebSocket reader that ReleaseReader can hand over. A Handler may use it to
+// decide to do blocking work inline. It is meaningful only during OnMessage.
+func (s *Session) CanReleaseReader() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ws != nil && s.ws.relay.Load()&1 == 1
 }
 
 // SendVolatile queues msgs only if the transport can write them at once (a

@@ -57,6 +57,12 @@ type wsConn struct {
 	heartbeat bool   // the last packet read was a heartbeat: park at once
 	pollToken uint64 // the poller's key while parked; guarded by the poller
 	pollAdded bool   // registered with the poller's epoll once
+
+	// relay is the reader's generation shifted left by one, with the low
+	// bit set while the reader is inside OnMessage. ReleaseReader bumps the
+	// generation, so the reader that was delivering knows, once OnMessage
+	// returns, that another goroutine reads the connection now.
+	relay atomic.Uint64
 }
 
 // Frames of control packets; the same bytes serve every session.
@@ -148,6 +154,7 @@ func (c *wsConn) sendClose(err error) {
 // session ends.
 func (c *wsConn) readLoop(s *Session) {
 	c.sess.Store(s)
+	gen := c.relay.Load() >> 1
 	for {
 		if c.parkable && c.in.drained() && (c.heartbeat || !c.in.waitIdle()) && c.park() {
 			return // the poller starts a reader when input comes
@@ -164,13 +171,53 @@ func (c *wsConn) readLoop(s *Session) {
 			s.finish(ReasonParseError, err)
 			return
 		}
-		s.onPacket(p)
+		if p.Type == codec.Message {
+			if !c.deliver(s, p, gen) {
+				return // released: the next reader owns the connection
+			}
+		} else {
+			s.onPacket(p)
+		}
 		if s.closed.Load() {
 			return
 		}
 		// After a heartbeat the client is likely quiet until the next one.
 		c.heartbeat = p.Type == codec.Pong || p.Type == codec.Ping
 	}
+}
+
+// deliver hands a message to the Handler. It reports false if, while
+// OnMessage ran, ReleaseReader started another reader; that reader owns the
+// connection from then on, and this one must not touch it again.
+func (c *wsConn) deliver(s *Session, p codec.Packet, gen uint64) bool {
+	if s.protocol == 3 {
+		s.heartbeatReceived()
+	}
+	s.recvMu.Lock()
+	if s.closed.Load() {
+		s.recvMu.Unlock()
+		return true
+	}
+	c.relay.Store(gen<<1 | 1)
+	s.srv.handler.OnMessage(s, p.Binary, p.Data)
+	if !c.relay.CompareAndSwap(gen<<1|1, gen<<1) {
+		return false // ReleaseReader has unlocked recvMu on our behalf
+	}
+	s.recvMu.Unlock()
+	return true
+}
+
+// release starts another reader for the connection while the current one is
+// inside OnMessage. s.mu is held, with the session open and c its transport.
+func (c *wsConn) release(s *Session) bool {
+	st := c.relay.Load()
+	if st&1 == 0 || !c.relay.CompareAndSwap(st, (st>>1+1)<<1) {
+		return false // not delivering, or released already
+	}
+	// Counted under s.mu while the session is open, as for the first reader.
+	s.srv.wg.Add(1)
+	go c.resume()
+	return true
 }
 
 // park hands the idle connection to the server's poller and releases its

@@ -32,6 +32,17 @@ type Codec interface {
 	NewDecoder() Decoder
 }
 
+// TextAppender is implemented by codecs that can write a packet without
+// binary attachments as one text message into the caller's buffer. Servers
+// use it where a packet goes to one connection at once (an ack), to save
+// Encode's allocations.
+type TextAppender interface {
+	// AppendText appends the text message carrying p to dst. ok is false,
+	// with dst unchanged, when p needs binary frames (use Encode then). Errors
+	// are those of Encode.
+	AppendText(dst []byte, p *Packet) (out []byte, ok bool, err error)
+}
+
 // Decoder reassembles packets from engine messages of one connection.
 // It is not safe for concurrent use.
 type Decoder interface {

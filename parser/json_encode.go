@@ -14,6 +14,8 @@ import (
 type encBuf struct {
 	buf bytes.Buffer
 	enc *json.Encoder
+	// fast is appendJSON's output, kept so that its capacity is reused.
+	fast []byte
 }
 
 var encPool = sync.Pool{New: func() any {
@@ -28,109 +30,154 @@ const maxPooledBuf = 64 << 10
 
 // Encode implements Codec.
 func (c *jsonCodec) Encode(dst []Frame, p *Packet) ([]Frame, error) {
+	e, err := prepareText(p)
+	if err != nil {
+		return dst, err
+	}
+	// Build the text frame in one exactly sized allocation: the frame is
+	// handed to the transport and must not alias the pooled buffer.
+	b := e.appendTo(make([]byte, 0, e.size()))
+	e.done()
+	dst = append(dst, Frame{Data: b})
+	for _, a := range e.atts {
+		dst = append(dst, Frame{Binary: true, Data: a})
+	}
+	return dst, nil
+}
+
+// AppendText implements TextAppender.
+func (c *jsonCodec) AppendText(dst []byte, p *Packet) ([]byte, bool, error) {
+	e, err := prepareText(p)
+	if err != nil {
+		return dst, false, err
+	}
+	defer e.done()
+	if len(e.atts) > 0 {
+		return dst, false, nil
+	}
+	return e.appendTo(dst), true, nil
+}
+
+// textPacket is a packet checked and ready to be written as text.
+type textPacket struct {
+	t       Type
+	nsp     string
+	p       *Packet
+	payload []byte
+	atts    [][]byte
+	eb      *encBuf // holds payload when it was marshalled; see done
+}
+
+// prepareText checks p and marshals its payload.
+func prepareText(p *Packet) (textPacket, error) {
 	if p == nil {
-		return dst, newErr(ErrInvalidPayload, "nil packet")
+		return textPacket{}, newErr(ErrInvalidPayload, "nil packet")
 	}
 	if !p.Type.Valid() {
-		return dst, newErr(ErrUnknownType, "cannot encode type "+p.Type.String())
+		return textPacket{}, newErr(ErrUnknownType, "cannot encode type "+p.Type.String())
 	}
-	nsp := p.Namespace
-	if nsp == "" {
-		nsp = "/"
+	e := textPacket{p: p, nsp: p.Namespace}
+	if e.nsp == "" {
+		e.nsp = "/"
 	}
-	if err := checkNamespace(p.Type, nsp, p.Query); err != nil {
-		return dst, err
+	if err := checkNamespace(p.Type, e.nsp, p.Query); err != nil {
+		return textPacket{}, err
 	}
 
 	data, atts, err := deconstructPayload(p.Data)
 	if err != nil {
-		return dst, err
+		return textPacket{}, err
 	}
-	var eb *encBuf
-	var payload []byte
+	e.atts = atts
 	switch d := data.(type) {
 	case nil:
 	case json.RawMessage:
 		// Already encoded: written as is, but it must be JSON or the peer
 		// would drop the whole connection.
 		if valid, _ := validJSON(d); !valid {
-			return dst, newErr(ErrInvalidPayload, "json.RawMessage payload is not valid JSON")
+			return textPacket{}, newErr(ErrInvalidPayload, "json.RawMessage payload is not valid JSON")
 		}
-		payload = d
+		e.payload = d
 	default:
-		eb = encPool.Get().(*encBuf)
-		eb.buf.Reset()
-		if fast, ok := appendJSON(eb.buf.AvailableBuffer(), d, 0); ok {
-			payload = fast
+		e.eb = encPool.Get().(*encBuf)
+		e.eb.buf.Reset()
+		if fast, ok := appendJSON(e.eb.fast[:0], d, 0); ok {
+			e.eb.fast, e.payload = fast, fast
 			break
 		}
-		if err := eb.enc.Encode(d); err != nil {
-			putEncBuf(eb)
-			return dst, wrapErr(ErrInvalidPayload, "cannot marshal payload", err)
+		if err := e.eb.enc.Encode(d); err != nil {
+			e.done()
+			return textPacket{}, wrapErr(ErrInvalidPayload, "cannot marshal payload", err)
 		}
-		payload = bytes.TrimSuffix(eb.buf.Bytes(), []byte{'\n'})
+		e.payload = bytes.TrimSuffix(e.eb.buf.Bytes(), []byte{'\n'})
 	}
 
-	t := p.Type
+	e.t = p.Type
 	switch {
-	case len(atts) > 0 && (t == Event || t == BinaryEvent):
-		t = BinaryEvent
-	case len(atts) > 0 && (t == Ack || t == BinaryAck):
-		t = BinaryAck
+	case len(atts) > 0 && (e.t == Event || e.t == BinaryEvent):
+		e.t = BinaryEvent
+	case len(atts) > 0 && (e.t == Ack || e.t == BinaryAck):
+		e.t = BinaryAck
 	case len(atts) > 0:
-		putEncBuf(eb)
-		return dst, newErr(ErrInvalidPayload, "binary data is only allowed in EVENT and ACK packets")
-	case t == BinaryEvent:
-		t = Event
-	case t == BinaryAck:
-		t = Ack
+		e.done()
+		return textPacket{}, newErr(ErrInvalidPayload, "binary data is only allowed in EVENT and ACK packets")
+	case e.t == BinaryEvent:
+		e.t = Event
+	case e.t == BinaryAck:
+		e.t = Ack
 	}
-	if err := checkShape(t, payload, p.HasID); err != nil {
-		putEncBuf(eb)
-		return dst, err
+	if err := checkShape(e.t, e.payload, p.HasID); err != nil {
+		e.done()
+		return textPacket{}, err
 	}
+	return e, nil
+}
 
-	// Build the text frame in one exactly sized allocation: the frame is
-	// handed to the transport and must not alias the pooled buffer.
-	size := 1 + len(payload)
-	if len(atts) > 0 {
-		size += 4
+// size bounds the length of the text appendTo writes.
+func (e *textPacket) size() int {
+	n := 1 + len(e.payload)
+	if len(e.atts) > 0 {
+		n += 4
 	}
-	if nsp != "/" || p.Query != "" {
-		size += len(nsp) + len(p.Query) + 2
+	if e.nsp != "/" || e.p.Query != "" {
+		n += len(e.nsp) + len(e.p.Query) + 2
 	}
-	if p.HasID {
-		size += 20
+	if e.p.HasID {
+		n += 20
 	}
-	b := make([]byte, 0, size)
-	b = append(b, '0'+byte(t))
-	if len(atts) > 0 {
-		b = strconv.AppendInt(b, int64(len(atts)), 10)
+	return n
+}
+
+// appendTo appends the packet's text: type, attachment count, namespace,
+// ack id, payload.
+func (e *textPacket) appendTo(b []byte) []byte {
+	b = append(b, '0'+byte(e.t))
+	if len(e.atts) > 0 {
+		b = strconv.AppendInt(b, int64(len(e.atts)), 10)
 		b = append(b, '-')
 	}
-	if nsp != "/" || p.Query != "" {
-		b = append(b, nsp...)
-		if p.Query != "" {
+	if e.nsp != "/" || e.p.Query != "" {
+		b = append(b, e.nsp...)
+		if e.p.Query != "" {
 			b = append(b, '?')
-			b = append(b, p.Query...)
+			b = append(b, e.p.Query...)
 		}
 		b = append(b, ',')
 	}
-	if p.HasID {
-		b = strconv.AppendUint(b, p.ID, 10)
+	if e.p.HasID {
+		b = strconv.AppendUint(b, e.p.ID, 10)
 	}
-	b = append(b, payload...)
-	putEncBuf(eb)
+	return append(b, e.payload...)
+}
 
-	dst = append(dst, Frame{Data: b})
-	for _, a := range atts {
-		dst = append(dst, Frame{Binary: true, Data: a})
-	}
-	return dst, nil
+// done returns the marshalling buffer to its pool; payload is invalid after.
+func (e *textPacket) done() {
+	putEncBuf(e.eb)
+	e.eb = nil
 }
 
 func putEncBuf(eb *encBuf) {
-	if eb != nil && eb.buf.Cap() <= maxPooledBuf {
+	if eb != nil && eb.buf.Cap() <= maxPooledBuf && cap(eb.fast) <= maxPooledBuf {
 		encPool.Put(eb)
 	}
 }

@@ -24,6 +24,8 @@ type client struct {
 	sockets      []*Socket
 	connectTimer *time.Timer
 	closed       bool
+
+	inline inlineRun // the handler running on the reader, if any
 }
 
 // encoded is a packet encoded once into engine messages, ready to be queued
@@ -64,6 +66,11 @@ func (c *client) sendPacket(pkt *parser.Packet, volatile bool) error {
 }
 
 func (c *client) sendPacketFlags(pkt *parser.Packet, volatile, compress bool) error {
+	if pkt.Type == parser.Ack && !volatile && compress {
+		if sent, err := c.sendAckNow(pkt); sent || err != nil {
+			return err
+		}
+	}
 	e, err := c.srv.encode(pkt, compress)
 	if err != nil {
 		return err
@@ -79,6 +86,40 @@ func (c *client) sendPacketFlags(pkt *parser.Packet, volatile, compress bool) er
 	} else {
 		err = c.sess.Send(e.msgs...)
 	}
+	return sendError(err)
+}
+
+// sendAckNow writes an ack with no binary attachments straight from a pooled
+// buffer (SendNowText), when the codec can write it as one text message: an
+// ack goes to one connection, so encoding it into a shared Message would
+// only cost allocations. sent is false when the codec cannot.
+func (c *client) sendAckNow(pkt *parser.Packet) (sent bool, err error) {
+	ta, ok := c.srv.opts.Parser.(parser.TextAppender)
+	if !ok {
+		return false, nil
+	}
+	tb := textBufs.Get().(*textBuf)
+	text, ok, err := ta.AppendText(tb.b[:0], pkt)
+	if ok {
+		err = sendError(c.sess.SendNowText(text))
+	}
+	if cap(text) <= maxPooledText {
+		tb.b = text
+		textBufs.Put(tb)
+	}
+	return ok, err // an encoding error is returned as it is, as from encode
+}
+
+// textBuf is sendAckNow's scratch buffer, pooled.
+type textBuf struct{ b []byte }
+
+var textBufs = sync.Pool{New: func() any { return &textBuf{b: make([]byte, 0, 512)} }}
+
+// maxPooledText keeps a huge ack from pinning memory in the pool.
+const maxPooledText = 64 << 10
+
+// sendError maps the engine's Send errors to the socket's.
+func sendError(err error) error {
 	switch {
 	case err == nil:
 		return nil

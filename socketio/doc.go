@@ -36,6 +36,12 @@
 //     order the client sent the events, on a goroutine that exists only
 //     while the socket has work. A slow listener delays its own socket only;
 //     other sockets, even on the same connection, go on.
+//   - On WebSocket, an event for a socket with nothing queued runs on the
+//     goroutine that read it, which saves a hand-off per event. A listener
+//     may still block: before EmitWithAck waits, and whenever a listener
+//     has run for 5 ms, reading moves to a new goroutine, so the answer it
+//     waits for, heartbeats and the connection's other namespaces still get
+//     through, and the socket's next events queue behind it.
 //   - Events a client sends while its namespace connection is being set up
 //     (middlewares, connection handlers) wait, so listeners registered in
 //     the connection handler never miss an event.
@@ -47,9 +53,9 @@
 //     recipient; each connection has a single writer that sends all its
 //     queued frames in one vectored write.
 //   - An [Ack] may be called from any goroutine, once. [Socket.EmitWithAck]
-//     blocks until the answer, the context's end or the disconnection, so
-//     call it from a goroutine of your own when inside a listener that must
-//     return quickly.
+//     blocks until the answer, the context's end or the disconnection; inside
+//     a listener that holds up the socket's next events meanwhile, so call it
+//     from a goroutine of your own when they must not wait.
 //   - A listener that panics is recovered: the panic is logged through
 //     Options.Logger and the socket is disconnected; the server goes on.
 //

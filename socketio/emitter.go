@@ -63,6 +63,9 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Re
 		s.cancelAck(pkt.ID)
 		return Response{}, err
 	}
+	// The answer comes through the connection's reader, which may be the
+	// goroutine running this (a handler run inline): let reading go on.
+	s.client.releaseReader()
 	select {
 	case a := <-answer:
 		return Response{SocketID: s.id, Args: a}, nil

@@ -15,6 +15,9 @@ type inbox struct {
 	space   *sync.Cond // signalled when the queue shrinks or closes
 	running bool
 	closed  bool // the socket is gone: waiting pushes give up
+	// inline is set while the connection's reader runs an item itself
+	// (claim): work queued meanwhile waits for it, even if a runner lingers.
+	inline bool
 
 	// The runner lingers briefly once the queue is empty: a client in a
 	// request/response exchange sends its next event within a round trip,
@@ -71,6 +74,30 @@ func (ib *inbox) pushWait(srv *Server, f func(), max int) bool {
 	return true
 }
 
+// claim lets the caller run one item itself, if nothing is queued or
+// running (a lingering runner is fine) and the socket is open. unclaim ends
+// that.
+func (ib *inbox) claim() bool {
+	ib.mu.Lock()
+	defer ib.mu.Unlock()
+	if ib.inline || len(ib.queue) > 0 || ib.closed || (ib.running && !ib.idle) {
+		return false
+	}
+	ib.inline = true
+	return true
+}
+
+// unclaim ends what claim began and hands the work queued meanwhile to a
+// runner.
+func (ib *inbox) unclaim(srv *Server) {
+	ib.mu.Lock()
+	ib.inline = false
+	if len(ib.queue) > 0 {
+		ib.wakeLocked(srv)
+	}
+	ib.mu.Unlock()
+}
+
 // close wakes blocked pushers; later pushWait calls drop their work. Work
 // already queued, and push (used for the disconnect sequence), still runs.
 func (ib *inbox) close() {
@@ -84,6 +111,13 @@ func (ib *inbox) close() {
 
 func (ib *inbox) enqueueLocked(srv *Server, f func()) {
 	ib.queue = append(ib.queue, f)
+	if !ib.inline {
+		ib.wakeLocked(srv)
+	}
+}
+
+// wakeLocked starts the runner, or wakes it if it lingers.
+func (ib *inbox) wakeLocked(srv *Server) {
 	switch {
 	case !ib.running:
 		ib.running = true
@@ -116,15 +150,17 @@ func (ib *inbox) waitLocked() bool {
 		<-k.wake
 	}
 	ib.idle = false
-	return len(ib.queue) > 0
+	return len(ib.queue) > 0 && !ib.inline
 }
 
 func (ib *inbox) run() {
 	for {
 		ib.mu.Lock()
-		if len(ib.queue) == 0 && !ib.waitLocked() {
+		if (len(ib.queue) == 0 || ib.inline) && !ib.waitLocked() {
 			ib.running = false
-			ib.queue = nil
+			if len(ib.queue) == 0 { // else queued behind an inline item: unclaim starts a runner
+				ib.queue = nil
+			}
 			if ib.waker != nil { // its wake channel is empty: no push saw idle
 				lingerKits.Put(ib.waker)
 				ib.waker = nil

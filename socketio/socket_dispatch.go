@@ -16,6 +16,15 @@ func (s *Socket) onEvent(name string, args []parser.RawValue, id uint64, hasID b
 	if !s.allowEvent(name) {
 		return
 	}
+	if s.client.sess.CanReleaseReader() && s.inbox.claim() {
+		s.client.runInline(func() {
+			if s.connected.Load() {
+				s.guard(func() { s.dispatch(name, args, id, hasID) })
+			}
+		})
+		s.inbox.unclaim(s.nsp.server)
+		return
+	}
 	s.inbox.pushWait(s.nsp.server, func() {
 		if !s.connected.Load() {
 			return

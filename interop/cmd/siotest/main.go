@@ -26,6 +26,14 @@
 //	"ask" {timeoutMs, args} [ack]   → ack("asked"); then EmitWithAck("question", ...args)
 //	                                  with that timeout, and emit "answer"
 //	                                  {ok: true, args} or {ok: false, error, timeout, elapsedMs}
+//	"ask-sync" {timeoutMs, args} ack → EmitWithAck("question", ...args) inside the
+//	                                  handler (it blocks until the client answers),
+//	                                  then ack({ok: true, args} or {ok: false, error})
+//	"hold" key ack                  → blocks the handler until "unhold" key arrives on
+//	                                  any socket (ack(true)) or 5 s pass (ack(false))
+//	"unhold" key ack                → releases the "hold" of that key; ack("ok")
+//	"slow" {ms, seq} ack            → sleeps ms, appends seq to the socket's log, ack(seq)
+//	"order" ack                     → ack(the socket's log of "slow" seqs)
 //	"join" room ack / "leave" room ack → join/leave, ack(sorted rooms)
 //	"to-room" {room, except?, event, data} ack   → nsp.To(room)[.Except(except)].Emit(event, data); ack("ok")
 //	"socket-to-room" {room, event, data} ack     → s.To(room).Emit(event, data) (sender excluded)
@@ -117,6 +125,39 @@ type app struct {
 
 	nmu  sync.Mutex
 	nsps map[string]*socketio.Namespace
+
+	holds holds
+}
+
+// holds are the gates "hold" handlers wait at, by key.
+type holds struct {
+	mu    sync.Mutex
+	gates map[string]chan struct{}
+}
+
+func (h *holds) gate(key string) chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.gates == nil {
+		h.gates = map[string]chan struct{}{}
+	}
+	g, ok := h.gates[key]
+	if !ok {
+		g = make(chan struct{})
+		h.gates[key] = g
+	}
+	return g
+}
+
+func (h *holds) open(key string) {
+	g := h.gate(key)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	select {
+	case <-g:
+	default:
+		close(g)
+	}
 }
 
 type target struct {
@@ -244,6 +285,49 @@ func (a *app) setup(s *socketio.Socket) {
 			}
 			_ = s.Emit("answer", map[string]any{"ok": true, "args": vals, "elapsedMs": elapsed})
 		}()
+	})
+	// Handlers that block: gosio runs a handler on the connection's reader
+	// when it can, so these check that blocking there neither deadlocks nor
+	// reorders a socket's events.
+	s.On("ask-sync", func(req struct {
+		TimeoutMs int   `json:"timeoutMs"`
+		Args      []any `json:"args"`
+	}, ack socketio.Ack) {
+		resp, err := s.Timeout(time.Duration(req.TimeoutMs)*time.Millisecond).EmitWithAck(context.Background(), "question", req.Args...)
+		if err != nil {
+			_ = ack(map[string]any{"ok": false, "error": err.Error()})
+			return
+		}
+		vals, err := resp.Values()
+		if err != nil {
+			_ = ack(map[string]any{"ok": false, "error": err.Error()})
+			return
+		}
+		_ = ack(map[string]any{"ok": true, "args": vals})
+	})
+	s.On("hold", func(key string, ack socketio.Ack) {
+		select {
+		case <-a.holds.gate(key):
+			_ = ack(true)
+		case <-time.After(5 * time.Second):
+			_ = ack(false)
+		}
+	})
+	s.On("unhold", func(key string, ack socketio.Ack) {
+		a.holds.open(key)
+		_ = ack("ok")
+	})
+	var slowLog []int // only this socket's handlers touch it, one at a time
+	s.On("slow", func(req struct {
+		Ms  int `json:"ms"`
+		Seq int `json:"seq"`
+	}, ack socketio.Ack) {
+		time.Sleep(time.Duration(req.Ms) * time.Millisecond)
+		slowLog = append(slowLog, req.Seq)
+		_ = ack(req.Seq)
+	})
+	s.On("order", func(ack socketio.Ack) {
+		_ = ack(append([]int{}, slowLog...))
 	})
 	s.On("join", func(room string, ack socketio.Ack) {
 		s.Join(room)

@@ -1,0 +1,142 @@
+package socketio
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Handlers run on the connection's reader when the socket has nothing
+// queued (inline.go). These tests block inside handlers in the ways that
+// would deadlock or reorder a naive version.
+
+// EmitWithAck inside a handler: the answer comes through the reader the
+// handler is running on, which must be handed over first.
+func TestHandlerAwaitsItsOwnClientsAck(t *testing.T) {
+	io, hs := startServer(t, nil)
+	io.On("connection", func(s *Socket) {
+		s.On("ask", func(ack Ack) {
+			r, err := s.Timeout(5*time.Second).EmitWithAck(context.Background(), "q", 1)
+			if err != nil {
+				_ = ack(err.Error())
+				return
+			}
+			var n int
+			_ = r.Decode(&n)
+			_ = ack(n + 1)
+		})
+	})
+	c := dial(t, hs)
+	c.connect("/", "")
+	start := time.Now()
+	c.send(`27["ask"]`)
+	p := c.next()
+	require.True(t, strings.HasPrefix(p, "2") && strings.HasSuffix(p, `["q",1]`), p)
+	id := strings.TrimSuffix(strings.TrimPrefix(p, "2"), `["q",1]`)
+	c.send("3" + id + `[41]`)
+	assert.Equal(t, `37[42]`, c.next())
+	assert.Less(t, time.Since(start), 2*time.Second, "answered while waiting, not after a timeout")
+}
+
+// A handler blocked until an event that comes on another namespace of the
+// same connection: the watchdog hands reading over after inlineStall.
+func TestBlockedHandlerDoesNotStallItsConnection(t *testing.T) {
+	io, hs := startServer(t, nil)
+	gate := make(chan struct{})
+	io.On("connection", func(s *Socket) {
+		s.On("hold", func(ack Ack) {
+			select {
+			case <-gate:
+				_ = ack(true)
+			case <-time.After(5 * time.Second):
+				_ = ack(false)
+			}
+		})
+	})
+	io.Of("/admin").On("connection", func(s *Socket) {
+		s.On("open", func(ack Ack) {
+			close(gate)
+			_ = ack("ok")
+		})
+	})
+	c := dial(t, hs)
+	c.connect("/", "")
+	c.connect("/admin", "")
+	c.send(`21["hold"]`)
+	c.send(`2/admin,2["open"]`)
+	got := []string{c.next(), c.next()}
+	assert.ElementsMatch(t, []string{`3/admin,2["ok"]`, `31[true]`}, got)
+}
+
+// One handler runs far longer than inlineStall while more events arrive:
+// they wait for it and run one at a time, in order.
+func TestEventsStayInOrderWhenAHandlerRunsLong(t *testing.T) {
+	io, hs := startServer(t, nil)
+	var mu sync.Mutex
+	var order []int
+	running := 0
+	io.On("connection", func(s *Socket) {
+		s.On("n", func(n int) {
+			mu.Lock()
+			running++
+			if running > 1 {
+				t.Error("two handlers of one socket ran at once")
+			}
+			order = append(order, n)
+			mu.Unlock()
+			if n%10 == 0 {
+				time.Sleep(4 * inlineStall) // simulated work, long enough to be handed over
+			}
+			mu.Lock()
+			running--
+			mu.Unlock()
+		})
+		s.On("done", func(ack Ack) { _ = ack() })
+	})
+	c := dial(t, hs)
+	c.connect("/", "")
+	for i := range 30 {
+		c.send(fmt.Sprintf(`2["n",%d]`, i))
+	}
+	c.send(`29["done"]`)
+	assert.Equal(t, "39[]", c.next())
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, order, 30)
+	for i := range 30 {
+		require.Equal(t, i, order[i])
+	}
+}
+
+// A handler that disconnects its socket: the "disconnect" listeners run
+// after it returns, and the events that follow are not delivered.
+func TestHandlerDisconnectsItsSocket(t *testing.T) {
+	io, hs := startServer(t, nil)
+	events := make(chan string, 8)
+	io.On("connection", func(s *Socket) {
+		s.On("bye", func() {
+			s.Disconnect(false)
+			events <- "bye returned"
+		})
+		s.On("late", func() { events <- "late" })
+		s.On("disconnect", func(reason string) { events <- "disconnect " + reason })
+	})
+	c := dial(t, hs)
+	c.connect("/", "")
+	c.send(`2["bye"]`)
+	c.send(`2["late"]`)
+	assert.Equal(t, "1", c.next(), "the DISCONNECT packet")
+	assert.Equal(t, "bye returned", <-events)
+	assert.Equal(t, "disconnect server namespace disconnect", <-events)
+	select {
+	case e := <-events:
+		t.Fatalf("unexpected %q", e)
+	case <-time.After(50 * time.Millisecond):
+	}
+}
