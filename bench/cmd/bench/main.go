@@ -28,6 +28,12 @@ import (
 
 var allScenarios = []string{"connect", "fanout", "fanout-rate", "echo", "rooms", "polling"}
 
+var allServers = []string{"gosio", "gosio-any", "node", "zishang", "floor"}
+
+// floorScenarios are the scenarios floor (bench/servers/floor) answers: it
+// has no join/room, so rooms cannot run against it.
+var floorScenarios = []string{"connect", "fanout", "fanout-rate", "echo", "polling"}
+
 type opts struct {
 	quick       bool
 	scenarios   []string
@@ -68,7 +74,7 @@ func main() {
 	var scen, srvs string
 	flag.BoolVar(&o.quick, "quick", false, "smoke run (~1-2 minutes): fewer clients, shorter durations, 1 repeat")
 	flag.StringVar(&scen, "scenarios", strings.Join(allScenarios, ","), "comma-separated scenarios")
-	flag.StringVar(&srvs, "servers", "gosio,node,zishang", "comma-separated servers: gosio, gosio-any, node, zishang")
+	flag.StringVar(&srvs, "servers", "gosio,node,zishang,floor", "comma-separated servers: "+strings.Join(allServers, ", "))
 	flag.IntVar(&o.repeat, "repeat", 0, "runs of each scenario×server; the table shows medians (default 2, 1 with -quick)")
 	flag.DurationVar(&o.duration, "duration", 0, "measured duration of echo, polling and fanout-rate (default 10s, 2s with -quick)")
 	flag.IntVar(&o.connectN, "connect-clients", 0, "connect: connections (default 5000, 500 with -quick)")
@@ -98,7 +104,7 @@ func main() {
 	}
 	for _, s := range o.servers {
 		if _, ok := serverCmd(s, 0); !ok {
-			fatalf("unknown server %q (have gosio, gosio-any, node, zishang)", s)
+			fatalf("unknown server %q (have %s)", s, strings.Join(allServers, ", "))
 		}
 	}
 	if _, err := os.Stat("cmd/load"); err != nil {
@@ -137,6 +143,10 @@ func main() {
 				srv := o.servers[(k+rep)%len(o.servers)]
 				if ctx.Err() != nil {
 					fatalf("interrupted")
+				}
+				if !supports(srv, sc) {
+					fmt.Fprintf(os.Stderr, "bench: [%d/%d] %-11s %-9s skipped (not implemented by this server)\n", rep+1, o.repeat, sc, srv)
+					continue
 				}
 				r := runOne(ctx, o, sc, srv, rep)
 				runs = append(runs, r)
@@ -238,13 +248,21 @@ func serverCmd(name string, maxLife time.Duration) ([]string, bool) {
 		return append([]string{".bin/zishang"}, common...), true
 	case "node":
 		return append([]string{"node", "node/server.js"}, common...), true
+	case "floor":
+		return append([]string{".bin/floor"}, common...), true
 	}
 	return nil, false
 }
 
+// supports reports whether server srv implements scenario sc; the others are
+// not run and show — in the table.
+func supports(srv, sc string) bool {
+	return srv != "floor" || contains(floorScenarios, sc)
+}
+
 func build(ctx context.Context, o opts) {
-	fmt.Fprintln(os.Stderr, "bench: building .bin/ (load, gosio, zishang)")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", ".bin/", "./cmd/load", "./servers/gosio", "./servers/zishang")
+	fmt.Fprintln(os.Stderr, "bench: building .bin/ (load, gosio, zishang, floor)")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", ".bin/", "./cmd/load", "./servers/gosio", "./servers/zishang", "./servers/floor")
 	cmd.Env = append(os.Environ(), "GOWORK=off")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
@@ -536,6 +554,10 @@ func report(o opts, runs []run, machine map[string]string, load0, load1 string, 
 		fmt.Fprintf(&b, "| %s | %s |", row.scenario, row.label)
 		med := map[string]float64{}
 		for _, s := range o.servers {
+			if !supports(s, row.scenario) {
+				b.WriteString(" — |")
+				continue
+			}
 			v := vals[key{row.scenario, s, row.key}]
 			if len(v) == 0 {
 				b.WriteString(" FAIL |")
@@ -560,6 +582,10 @@ func report(o opts, runs []run, machine map[string]string, load0, load1 string, 
 	b.WriteString("\n↑ higher is better, ↓ lower is better. Ratios are gosio ÷ peer: above 1 is better for ↑ rows, below 1 is better for ↓ rows. ")
 	b.WriteString("Server CPU is utime+stime of the server process over the measured phase (10 ms tick resolution) divided by the work done. ")
 	b.WriteString("In the flood scenarios (fanout, rooms) latency is dominated by the in-flight window; fanout-rate gives the unloaded latency.\n")
+	if contains(o.servers, "floor") {
+		b.WriteString("\nfloor is not a Socket.IO server but hand-written replies with one goroutine per WebSocket (bench/servers/floor, no rooms: —); ")
+		b.WriteString("its CPU per unit of work is what the kernel and a minimal Go loop cost on this machine, a lower bound for any server, so gosio/floor reads as how far above the floor gosio is.\n")
+	}
 
 	var failed []run
 	for _, r := range runs {
