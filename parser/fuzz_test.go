@@ -69,6 +69,17 @@ func FuzzDecode(f *testing.F) {
 			require.Error(t, firstErr, "re-encode failed: %v", err)
 			return
 		}
+		// AppendText writes the same text after any prefix, or declines
+		// when attachments need binary frames.
+		pkt := &Packet{Type: p.Type, Namespace: p.Namespace, Query: p.Query, ID: p.ID, HasID: p.HasID, Data: p.Data}
+		appended, ok, err := JSON.(TextAppender).AppendText([]byte("prefix"), pkt)
+		require.NoError(t, err)
+		require.Equal(t, len(frames) == 1, ok)
+		if ok {
+			require.Equal(t, "prefix"+string(frames[0].Data), string(appended))
+		} else {
+			require.Equal(t, "prefix", string(appended))
+		}
 		q := decodeWith(t, JSON.NewDecoder(), frames)
 		assert.Equal(t, p.Type, q.Type)
 		assert.Equal(t, p.Namespace, q.Namespace)

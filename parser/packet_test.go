@@ -181,3 +181,22 @@ func TestDecodeRejectsDeepNesting(t *testing.T) {
 	_, err = JSON.NewDecoder().Add(false, []byte(deep))
 	require.ErrorIs(t, err, ErrInvalidPacket)
 }
+
+func TestAppendTextErrorsAndBinary(t *testing.T) {
+	ta := JSON.(TextAppender)
+	dst := []byte("keep")
+	out, ok, err := ta.AppendText(dst, &Packet{Type: Ack, ID: 1, HasID: true, Data: []any{json.RawMessage(`{bad`)}})
+	require.ErrorIs(t, err, ErrInvalidPacket)
+	require.False(t, ok)
+	require.Equal(t, "keep", string(out))
+
+	out, ok, err = ta.AppendText(dst, &Packet{Type: Ack, ID: 1, HasID: true, Data: []any{[]byte{1}}})
+	require.NoError(t, err)
+	require.False(t, ok, "attachments need binary frames")
+	require.Equal(t, "keep", string(out))
+
+	out, ok, err = ta.AppendText(dst, &Packet{Type: Ack, Namespace: "/chat", ID: 7, HasID: true, Data: []any{"é", 1}})
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, `keep3/chat,7["é",1]`, string(out))
+}

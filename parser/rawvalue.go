@@ -3,7 +3,6 @@ package parser
 import (
 	"encoding/base64"
 	"encoding/json"
-	"sync"
 	"unicode/utf8"
 )
 
@@ -15,13 +14,13 @@ type binPayload struct {
 
 // jsonValue is the JSON codec's RawValue: a slice of the packet payload plus,
 // for binary packets, the attachments its placeholders refer to.
+//
+// It is kept small (every event argument is one): the base64 rewrite of a
+// binary value is not cached, as it is needed at most once per use.
 type jsonValue struct {
 	raw []byte
 	off int         // offset of raw within the packet payload (to map spans)
 	bin *binPayload // nil for non-binary packets
-
-	once      sync.Once
-	rewritten []byte // raw with placeholders replaced by base64 strings
 }
 
 var _ RawValue = (*jsonValue)(nil)
@@ -62,8 +61,7 @@ func (v *jsonValue) Elems() ([]RawValue, error) {
 	if !arrayElems(v.raw, func(int, int) { n++ }) {
 		return nil, newErr(ErrInvalidPayload, "value is not an array")
 	}
-	vals := make([]jsonValue, n)
-	out := make([]RawValue, n)
+	vals, out := newElems(n)
 	k := 0
 	arrayElems(v.raw, func(start, end int) {
 		vals[k].raw = v.raw[start:end:end]
@@ -73,6 +71,26 @@ func (v *jsonValue) Elems() ([]RawValue, error) {
 		k++
 	})
 	return out, nil
+}
+
+// newElems returns room for n values and their interfaces, in one
+// allocation for the short arrays events are.
+func newElems(n int) ([]jsonValue, []RawValue) {
+	switch {
+	case n <= 2:
+		b := new(struct {
+			v [2]jsonValue
+			o [2]RawValue
+		})
+		return b.v[:n], b.o[:n]
+	case n <= 4:
+		b := new(struct {
+			v [4]jsonValue
+			o [4]RawValue
+		})
+		return b.v[:n], b.o[:n]
+	}
+	return make([]jsonValue, n), make([]RawValue, n)
 }
 
 // spans returns the placeholders located inside this value.
@@ -145,8 +163,7 @@ func (v *jsonValue) Unmarshal(x any) error {
 			return nil
 		}
 	}
-	v.once.Do(func() { v.rewritten = v.rewrite(spans) })
-	return json.Unmarshal(v.rewritten, x)
+	return json.Unmarshal(v.rewrite(spans), x)
 }
 
 func trimSpaceRight(b []byte) []byte {
@@ -205,6 +222,5 @@ func (v *jsonValue) MarshalJSON() ([]byte, error) {
 	if len(spans) == 0 {
 		return v.raw, nil
 	}
-	v.once.Do(func() { v.rewritten = v.rewrite(spans) })
-	return v.rewritten, nil
+	return v.rewrite(spans), nil
 }
