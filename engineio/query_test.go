@@ -13,6 +13,12 @@ func checkEngineQuery(t *testing.T, raw string) {
 	if got := parseEngineQuery(raw); got != want {
 		t.Fatalf("parseEngineQuery(%q) = %+v, want %+v", raw, got, want)
 	}
+	for _, key := range []string{"b64", "sid", "j", "%zz", ""} {
+		v, ok := queryGet(raw, key)
+		if v != q.Get(key) || ok != q.Has(key) || queryHas(raw, key) != q.Has(key) || hasValue(raw, key) != (q.Get(key) != "") {
+			t.Fatalf("queryGet(%q, %q) = %q, %v; url.Values has %q, %v", raw, key, v, ok, q.Get(key), q.Has(key))
+		}
+	}
 }
 
 var engineQuerySeeds = []string{
@@ -30,6 +36,7 @@ var engineQuerySeeds = []string{
 	"EIO=4=4&transport==polling",
 	"eio=4&Transport=polling&SID=x",
 	"sid=%&sid=ok",
+	"b64=1&b64=", "b64&EIO=3", "b64=&b64=1", "b6%34=1", "j=0&j=1", "=x&b64",
 }
 
 func TestParseEngineQuery(t *testing.T) {

@@ -174,13 +174,12 @@ func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, sid, tra
 	}
 }
 
-// handshake opens a session on the requested transport.
-// handshake opens a session; it reports whether one was opened.
+// handshake opens a session on the requested transport; it reports whether
+// one was opened.
 func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, protocol int, transport, ip string) bool {
-	q := r.URL.Query()
 	jsonp := ""
 	if transport == TransportPolling && protocol == 3 {
-		if j, ok := q["j"]; ok {
+		if j, ok := r.URL.Query()["j"]; ok {
 			if len(j) != 1 || !codec.ValidJSONPIndex(j[0]) {
 				writeError(w, ErrBadRequest)
 				return false
@@ -207,7 +206,7 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, protocol in
 		id:             id,
 		protocol:       protocol,
 		req:            newHandshakeRequest(r),
-		supportsBinary: protocol == 3 && q.Get("b64") == "" && jsonp == "",
+		supportsBinary: protocol == 3 && !hasValue(r.URL.RawQuery, "b64") && jsonp == "",
 		jsonp:          jsonp,
 		websocket:      transport == TransportWebSocket,
 		ip:             ip,

@@ -106,7 +106,7 @@ func (srv *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, heade
 		srv.opts.Logger.Debug("engineio: websocket upgrade failed", "err", err)
 		return nil // the upgrader has answered with an HTTP error
 	}
-	c := &wsConn{srv: srv, compress: deflate != nil && deflate.Accepted(), base64: r.URL.Query().Has("b64")}
+	c := &wsConn{srv: srv, compress: deflate != nil && deflate.Accepted(), base64: queryHas(r.URL.RawQuery, "b64")}
 	// Bytes the client sent right after its handshake may sit in net/http's
 	// buffer; they are read first, then the buffer is dropped.
 	if rw != nil && rw.Reader.Buffered() > 0 {

@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"sync"
 	"testing"
@@ -209,4 +210,20 @@ func TestMemoryAdapterOwnRoom(t *testing.T) {
 		RoomLeft, RoomDeleted, // B leaves
 		RoomCreated, RoomJoined, // A comes back
 	}, kinds("A"))
+}
+
+func TestConnectAckJSON(t *testing.T) {
+	for _, tc := range []struct{ sid, pid string }{
+		{"Ab-_09xyz", ""},
+		{"Ab-_09xyz", "pid-_1"},
+		{`odd"id\`, "é\n"}, // not ours, but still valid JSON
+	} {
+		var got map[string]string
+		require.NoError(t, json.Unmarshal(connectAck(tc.sid, tc.pid), &got))
+		want := map[string]string{"sid": tc.sid}
+		if tc.pid != "" {
+			want["pid"] = tc.pid
+		}
+		require.Equal(t, want, got)
+	}
 }

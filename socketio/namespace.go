@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -258,13 +259,37 @@ func (n *Namespace) runConnect(s *Socket) {
 	}
 	var data any
 	if c.sess.Protocol() != 3 {
-		ack := map[string]any{"sid": s.id}
-		if s.pid != "" {
-			ack["pid"] = s.pid
-		}
-		data = ack
+		data = connectAck(s.id, s.pid)
 	}
 	s.release(&parser.Packet{Type: parser.Connect, Namespace: n.name, Data: data})
+}
+
+// connectAck is the CONNECT answer's payload, {"pid":…,"sid":…} (pid only
+// with recovery on), written as JSON text: a map for it cost more than the
+// rest of the socket. Ids are base64url, which JSON strings take as is.
+func connectAck(sid, pid string) json.RawMessage {
+	b := make([]byte, 0, len(sid)+len(pid)+20)
+	b = append(b, '{')
+	if pid != "" {
+		b = appendJSONID(append(b, `"pid":`...), pid)
+		b = append(b, ',')
+	}
+	b = appendJSONID(append(b, `"sid":`...), sid)
+	return append(b, '}')
+}
+
+// appendJSONID appends id as a JSON string; an id with characters JSON
+// would escape (not one of ours) goes through encoding/json.
+func appendJSONID(b []byte, id string) []byte {
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c < ' ' || c == '"' || c == '\\' || c >= 0x7f {
+			q, _ := json.Marshal(id)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, id...)
+	return append(b, '"')
 }
 
 func (n *Namespace) runMiddlewares(s *Socket) (err error) {
