@@ -583,8 +583,9 @@ func report(o opts, runs []run, machine map[string]string, load0, load1 string, 
 	b.WriteString("Server CPU is utime+stime of the server process over the measured phase (10 ms tick resolution) divided by the work done. ")
 	b.WriteString("In the flood scenarios (fanout, rooms) latency is dominated by the in-flight window; fanout-rate gives the unloaded latency.\n")
 	if contains(o.servers, "floor") {
-		b.WriteString("\nfloor is not a Socket.IO server but hand-written replies with one goroutine per WebSocket (bench/servers/floor, no rooms: —); ")
-		b.WriteString("its CPU per unit of work is what the kernel and a minimal Go loop cost on this machine, a lower bound for any server, so gosio/floor reads as how far above the floor gosio is.\n")
+		b.WriteString("\nfloor is not a Socket.IO server but hand-written replies with one goroutine per WebSocket and one write per message (bench/servers/floor, no rooms: —). ")
+		b.WriteString("In echo, polling and fanout-rate, where every message is written on its own, its CPU per unit of work is what the kernel and a minimal Go loop cost on this machine, a lower bound for any server; gosio/floor there reads as how far above it gosio is. ")
+		b.WriteString("It does not batch (fanout) nor save memory (connect): those rows only show what gosio's design adds.\n")
 	}
 
 	var failed []run
