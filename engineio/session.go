@@ -15,7 +15,8 @@ import (
 // the transports that carry it.
 //
 // Send and Close may be called from any goroutine. Messages reach the
-// [Handler] one at a time, in the order the client sent them.
+// [Handler] in the order the client sent them, one at a time unless the
+// Handler calls [Session.ReleaseReader].
 type Session struct {
 	srv      *Server
 	id       string

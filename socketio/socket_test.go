@@ -293,20 +293,29 @@ func TestContextCancelledOnDisconnect(t *testing.T) {
 }
 
 func TestHandlersRunInOrderOnePerSocket(t *testing.T) {
+	checkHandlersInOrder(t, 50, func(int) {
+		time.Sleep(time.Millisecond) // widen the window for overlap
+	})
+}
+
+// checkHandlersInOrder sends n events to one socket, whose listener runs
+// work(i) for the i-th, and checks that they ran one at a time, in order.
+func checkHandlersInOrder(t *testing.T, n int, work func(i int)) {
+	t.Helper()
 	io, hs := startServer(t, nil)
 	var mu sync.Mutex
 	var order []int
 	running := 0
 	io.On("connection", func(s *Socket) {
-		s.On("n", func(n int) {
+		s.On("n", func(i int) {
 			mu.Lock()
 			running++
 			if running > 1 {
 				t.Error("two handlers of one socket ran at once")
 			}
-			order = append(order, n)
+			order = append(order, i)
 			mu.Unlock()
-			time.Sleep(time.Millisecond) // widen the window for overlap
+			work(i)
 			mu.Lock()
 			running--
 			mu.Unlock()
@@ -315,14 +324,15 @@ func TestHandlersRunInOrderOnePerSocket(t *testing.T) {
 	})
 	c := dial(t, hs)
 	c.connect("/", "")
-	for i := range 50 {
+	for i := range n {
 		c.send(fmt.Sprintf(`2["n",%d]`, i))
 	}
 	c.send(`29["done"]`)
 	assert.Equal(t, "39[]", c.next())
 	mu.Lock()
 	defer mu.Unlock()
-	for i := range 50 {
+	require.Len(t, order, n)
+	for i := range n {
 		require.Equal(t, i, order[i])
 	}
 }
