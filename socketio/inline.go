@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -14,54 +15,133 @@ import (
 // While such a handler runs, the connection reads nothing, so a handler that
 // waits for its own client (an EmitWithAck) would wait for ever. The reader
 // is therefore handed over to a new goroutine (engineio's ReleaseReader)
-// before gosio blocks for an answer, and by a watchdog timer when a handler
-// runs longer than inlineStall, whatever it waits for. Events that arrive
-// meanwhile queue in the inbox behind the running handler, so a socket's
-// events still run one at a time and in order.
+// before gosio blocks for an answer, and by the server's stall watch when a
+// handler runs longer than inlineStall, whatever it waits for. Events that
+// arrive meanwhile queue in the inbox behind the running handler, so a
+// socket's events still run one at a time and in order.
 
-// inlineStall is how long a handler may run on the reader before reading
-// goes on elsewhere: far above a handler that does not block, and short
-// enough that the heartbeat and other sockets of the connection hardly notice.
+// inlineStall is how often the stall watch looks: a handler still running
+// after one to two periods has its reader released. Far above a handler that
+// does not block, and short enough that the heartbeat and other sockets of
+// the connection hardly notice.
 const inlineStall = 5 * time.Millisecond
 
 // inlineRun tracks the handler running on a client's reader.
 type inlineRun struct {
 	// seq is odd while a handler runs on the reader. Whoever moves it from
-	// an odd value to the next even one (the handler's end, or release)
+	// an odd value to the next even one (the handler's end, or a release)
 	// settles that run.
 	seq atomic.Uint32
-	// stall releases the reader from a handler that runs long; made on the
-	// first inline run and reused. Only the reader sets the field.
-	stall *time.Timer
+	// watched is set while the client is on the stall watch's list, so a
+	// run costs no lock; the watch clears it when it drops the client.
+	watched atomic.Bool
+	listed  bool   // on the list; guarded by stallWatch.mu
+	seen    uint32 // seq at the watch's previous look; the watch's own
 }
 
 // runInline runs f on the reader goroutine, which the engine confirmed can
 // be released (Session.CanReleaseReader).
 func (c *client) runInline(f func()) {
 	r := &c.inline
-	if r.stall == nil {
-		// Made before seq turns odd, so that releaseReader, which reads the
-		// field once it sees an odd seq, sees it.
-		r.stall = time.AfterFunc(time.Hour, c.releaseReader)
-	}
 	seq := r.seq.Add(1)
-	r.stall.Reset(inlineStall)
-	f()
-	if r.seq.CompareAndSwap(seq, seq+1) {
-		r.stall.Stop()
+	if !r.watched.Load() {
+		c.srv.stalls.watch(c)
 	}
+	f()
+	r.seq.CompareAndSwap(seq, seq+1)
 }
 
 // releaseReader lets the connection go on reading on another goroutine if a
-// handler is running on its reader. A late call (from a stall timer that fired
-// as its run ended) may release a later run early, which costs a goroutine
-// and nothing else.
+// handler is running on its reader.
 func (c *client) releaseReader() {
-	r := &c.inline
-	seq := r.seq.Load()
-	if seq&1 == 1 && r.seq.CompareAndSwap(seq, seq+1) {
-		// Stopped before the next reader exists, which will reset it.
-		r.stall.Stop()
+	if seq := c.inline.seq.Load(); seq&1 == 1 {
+		c.releaseRun(seq)
+	}
+}
+
+// releaseRun releases the reader from run seq, if it still runs.
+func (c *client) releaseRun(seq uint32) {
+	if c.inline.seq.CompareAndSwap(seq, seq+1) {
 		c.sess.ReleaseReader()
 	}
+}
+
+// stallWatch finds handlers that have run on their reader for longer than
+// inlineStall. Its goroutine exists while some client has run a handler
+// inline recently: it looks every inlineStall, drops the clients it finds
+// idle, and exits when none is left.
+type stallWatch struct {
+	mu      sync.Mutex
+	clients []*client
+	running bool
+}
+
+// watch puts c on the list, starting the watch's goroutine if needed.
+func (w *stallWatch) watch(c *client) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !c.inline.listed {
+		c.inline.listed = true
+		w.clients = append(w.clients, c)
+	}
+	c.inline.watched.Store(true)
+	if !w.running {
+		w.running = true
+		go w.loop()
+	}
+}
+
+func (w *stallWatch) loop() {
+	t := time.NewTicker(inlineStall)
+	defer t.Stop()
+	var stalled []stalledRun
+	for range t.C {
+		var more bool
+		if stalled, more = w.look(stalled[:0]); !more {
+			return
+		}
+		for _, s := range stalled {
+			s.c.releaseRun(s.seq)
+		}
+		clear(stalled)
+	}
+}
+
+type stalledRun struct {
+	c   *client
+	seq uint32
+}
+
+// look appends to stalled the runs it saw at its previous look too; more is
+// false when no client is left and the goroutine must end.
+func (w *stallWatch) look(stalled []stalledRun) (_ []stalledRun, more bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	kept := w.clients[:0]
+	for _, c := range w.clients {
+		r := &c.inline
+		seq := r.seq.Load()
+		if seq&1 == 0 {
+			// Idle: drop it, unless a run began before it could see that it
+			// had to put itself back on the list.
+			r.watched.Store(false)
+			if seq = r.seq.Load(); seq&1 == 0 {
+				r.listed = false
+				continue
+			}
+			r.watched.Store(true)
+		}
+		if seq == r.seen {
+			stalled = append(stalled, stalledRun{c, seq})
+		}
+		r.seen = seq
+		kept = append(kept, c)
+	}
+	clear(w.clients[len(kept):])
+	w.clients = kept
+	if len(kept) == 0 {
+		w.running = false
+		return stalled, false
+	}
+	return stalled, true
 }

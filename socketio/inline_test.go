@@ -108,3 +108,28 @@ func TestHandlerDisconnectsItsSocket(t *testing.T) {
 	case <-time.After(50 * time.Millisecond):
 	}
 }
+
+// The stall watch lists a client while it runs handlers inline and ends
+// once every listed client is idle.
+func TestStallWatchEndsWhenIdle(t *testing.T) {
+	io, hs := startServer(t, nil)
+	watched := make(chan bool, 1)
+	io.On("connection", func(s *Socket) {
+		s.On("e", func(ack Ack) {
+			io.stalls.mu.Lock()
+			watched <- io.stalls.running && s.client.inline.listed
+			io.stalls.mu.Unlock()
+			_ = ack()
+		})
+	})
+	c := dial(t, hs)
+	c.connect("/", "")
+	c.send(`21["e"]`)
+	require.Equal(t, "31[]", c.next())
+	require.True(t, <-watched, "listed while its handler ran on the reader")
+	require.Eventually(t, func() bool {
+		io.stalls.mu.Lock()
+		defer io.stalls.mu.Unlock()
+		return !io.stalls.running && len(io.stalls.clients) == 0
+	}, 2*time.Second, time.Millisecond)
+}

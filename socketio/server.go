@@ -32,6 +32,8 @@ type Server struct {
 	// wg counts the socket inbox goroutines.
 	wg     sync.WaitGroup
 	closed atomic.Bool
+
+	stalls stallWatch // handlers running long on their reader (inline.go)
 }
 
 // NewServer returns a server with the given options; nil means Node's
