@@ -40,7 +40,16 @@ type TextAppender interface {
 	// AppendText appends the text message carrying p to dst. ok is false,
 	// with dst unchanged, when p needs binary frames (use Encode then). Errors
 	// are those of Encode.
-	AppendText(dst []byte, p *Packet) (out []byte, ok bool, err error)
+	// p is taken by value, so that a caller's packet can stay on its stack.
+	AppendText(dst []byte, p Packet) (out []byte, ok bool, err error)
+}
+
+// Recycler is implemented by decoders that can reuse a packet's memory for
+// a later one. A caller done with a packet Add returned hands it back with
+// Recycle; it must then keep neither the packet nor its Data value (values
+// obtained from Data, such as its Elems, stay valid).
+type Recycler interface {
+	Recycle(p *Packet)
 }
 
 // Decoder reassembles packets from engine messages of one connection.

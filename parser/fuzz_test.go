@@ -72,7 +72,7 @@ func FuzzDecode(f *testing.F) {
 		// AppendText writes the same text after any prefix, or declines
 		// when attachments need binary frames.
 		pkt := &Packet{Type: p.Type, Namespace: p.Namespace, Query: p.Query, ID: p.ID, HasID: p.HasID, Data: p.Data}
-		appended, ok, err := JSON.(TextAppender).AppendText([]byte("prefix"), pkt)
+		appended, ok, err := JSON.(TextAppender).AppendText([]byte("prefix"), *pkt)
 		require.NoError(t, err)
 		require.Equal(t, len(frames) == 1, ok)
 		if ok {

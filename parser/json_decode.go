@@ -9,9 +9,12 @@ import (
 type jsonDecoder struct {
 	maxAttachments int
 	maxDepth       int
-	pending        *Packet     // binary packet waiting for its attachments
+	pending        *decoded    // binary packet waiting for its attachments
 	bin            *binPayload // its attachment state
 	want           int         // announced attachment count
+
+	last  *decoded // the packet Add returned last
+	spare *decoded // handed back by Recycle, for the next packet
 }
 
 // decoded bundles a packet with its payload value so that decoding a
@@ -37,37 +40,53 @@ func (d *jsonDecoder) Add(binary bool, data []byte) (*Packet, error) {
 		if len(d.bin.atts) < d.want {
 			return nil, nil
 		}
-		p := d.pending
-		p.Attachments = d.bin.atts
+		dec := d.pending
+		dec.p.Attachments = d.bin.atts
 		d.Reset()
-		return p, nil
+		d.last = dec
+		return &dec.p, nil
 	}
 	if binary {
 		return nil, newErr(ErrUnexpectedBinary, "binary message without a pending binary packet")
 	}
-	p, n, err := d.decodeText(data)
+	dec, n, err := d.decodeText(data)
 	if err != nil {
 		return nil, err
 	}
 	if n == 0 {
-		return p, nil
+		d.last = dec
+		return &dec.p, nil
 	}
-	d.pending = p
-	d.bin = p.Data.(*jsonValue).bin
+	d.pending = dec
+	d.bin = dec.v.bin
 	d.want = n
 	return nil, nil
 }
 
+// Recycle implements Recycler.
+func (d *jsonDecoder) Recycle(p *Packet) {
+	if d.last != nil && p == &d.last.p {
+		d.spare, d.last = d.last, nil
+	}
+}
+
 // decodeText parses `<type>[<n>-][<nsp>,][<id>][<json>]` and returns the
 // packet and its announced attachment count.
-func (d *jsonDecoder) decodeText(data []byte) (*Packet, int, error) {
+func (d *jsonDecoder) decodeText(data []byte) (*decoded, int, error) {
 	if len(data) == 0 {
 		return nil, 0, newErr(ErrUnknownType, "empty packet")
 	}
 	if data[0] < '0' || data[0] > '0'+byte(BinaryAck) {
 		return nil, 0, newErr(ErrUnknownType, "type digit must be 0-6")
 	}
-	dec := &decoded{p: Packet{Type: Type(data[0] - '0'), Namespace: "/"}}
+	dec := d.spare
+	if dec != nil {
+		d.spare = nil
+		*dec = decoded{}
+	} else {
+		dec = new(decoded)
+	}
+	dec.p = Packet{Type: Type(data[0] - '0'), Namespace: "/"}
 	p := &dec.p
 	i := 1
 
@@ -143,7 +162,7 @@ func (d *jsonDecoder) decodeText(data []byte) (*Packet, int, error) {
 		return nil, 0, err
 	}
 	if len(payload) == 0 {
-		return p, 0, nil
+		return dec, 0, nil
 	}
 	dec.v.raw = payload
 	p.Data = &dec.v
@@ -154,7 +173,7 @@ func (d *jsonDecoder) decodeText(data []byte) (*Packet, int, error) {
 		}
 		dec.v.bin = &binPayload{atts: make([][]byte, 0, n), spans: spans}
 	}
-	return p, n, nil
+	return dec, n, nil
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

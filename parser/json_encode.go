@@ -46,23 +46,26 @@ func (c *jsonCodec) Encode(dst []Frame, p *Packet) ([]Frame, error) {
 }
 
 // AppendText implements TextAppender.
-func (c *jsonCodec) AppendText(dst []byte, p *Packet) ([]byte, bool, error) {
-	e, err := prepareText(p)
+func (c *jsonCodec) AppendText(dst []byte, p Packet) ([]byte, bool, error) {
+	e, err := prepareText(&p)
 	if err != nil {
 		return dst, false, err
 	}
-	defer e.done()
-	if len(e.atts) > 0 {
-		return dst, false, nil
+	ok := len(e.atts) == 0
+	if ok {
+		dst = e.appendTo(dst)
 	}
-	return e.appendTo(dst), true, nil
+	e.done()
+	return dst, ok, nil
 }
 
 // textPacket is a packet checked and ready to be written as text.
 type textPacket struct {
 	t       Type
 	nsp     string
-	p       *Packet
+	query   string
+	id      uint64
+	hasID   bool
 	payload []byte
 	atts    [][]byte
 	eb      *encBuf // holds payload when it was marshalled; see done
@@ -76,7 +79,7 @@ func prepareText(p *Packet) (textPacket, error) {
 	if !p.Type.Valid() {
 		return textPacket{}, newErr(ErrUnknownType, "cannot encode type "+p.Type.String())
 	}
-	e := textPacket{p: p, nsp: p.Namespace}
+	e := textPacket{nsp: p.Namespace, query: p.Query, id: p.ID, hasID: p.HasID}
 	if e.nsp == "" {
 		e.nsp = "/"
 	}
@@ -101,8 +104,10 @@ func prepareText(p *Packet) (textPacket, error) {
 	default:
 		e.eb = encPool.Get().(*encBuf)
 		e.eb.buf.Reset()
-		if fast, ok := appendJSON(e.eb.fast[:0], d, 0); ok {
-			e.eb.fast, e.payload = fast, fast
+		fast, ok := appendJSON(e.eb.fast[:0], d, 0)
+		e.eb.fast = fast // its capacity is kept even when it gives up
+		if ok {
+			e.payload = fast
 			break
 		}
 		if err := e.eb.enc.Encode(d); err != nil {
@@ -139,10 +144,10 @@ func (e *textPacket) size() int {
 	if len(e.atts) > 0 {
 		n += 4
 	}
-	if e.nsp != "/" || e.p.Query != "" {
-		n += len(e.nsp) + len(e.p.Query) + 2
+	if e.nsp != "/" || e.query != "" {
+		n += len(e.nsp) + len(e.query) + 2
 	}
-	if e.p.HasID {
+	if e.hasID {
 		n += 20
 	}
 	return n
@@ -156,16 +161,16 @@ func (e *textPacket) appendTo(b []byte) []byte {
 		b = strconv.AppendInt(b, int64(len(e.atts)), 10)
 		b = append(b, '-')
 	}
-	if e.nsp != "/" || e.p.Query != "" {
+	if e.nsp != "/" || e.query != "" {
 		b = append(b, e.nsp...)
-		if e.p.Query != "" {
+		if e.query != "" {
 			b = append(b, '?')
-			b = append(b, e.p.Query...)
+			b = append(b, e.query...)
 		}
 		b = append(b, ',')
 	}
-	if e.p.HasID {
-		b = strconv.AppendUint(b, e.p.ID, 10)
+	if e.hasID {
+		b = strconv.AppendUint(b, e.id, 10)
 	}
 	return append(b, e.payload...)
 }

@@ -185,18 +185,57 @@ func TestDecodeRejectsDeepNesting(t *testing.T) {
 func TestAppendTextErrorsAndBinary(t *testing.T) {
 	ta := JSON.(TextAppender)
 	dst := []byte("keep")
-	out, ok, err := ta.AppendText(dst, &Packet{Type: Ack, ID: 1, HasID: true, Data: []any{json.RawMessage(`{bad`)}})
+	out, ok, err := ta.AppendText(dst, Packet{Type: Ack, ID: 1, HasID: true, Data: []any{json.RawMessage(`{bad`)}})
 	require.ErrorIs(t, err, ErrInvalidPacket)
 	require.False(t, ok)
 	require.Equal(t, "keep", string(out))
 
-	out, ok, err = ta.AppendText(dst, &Packet{Type: Ack, ID: 1, HasID: true, Data: []any{[]byte{1}}})
+	out, ok, err = ta.AppendText(dst, Packet{Type: Ack, ID: 1, HasID: true, Data: []any{[]byte{1}}})
 	require.NoError(t, err)
 	require.False(t, ok, "attachments need binary frames")
 	require.Equal(t, "keep", string(out))
 
-	out, ok, err = ta.AppendText(dst, &Packet{Type: Ack, Namespace: "/chat", ID: 7, HasID: true, Data: []any{"é", 1}})
+	out, ok, err = ta.AppendText(dst, Packet{Type: Ack, Namespace: "/chat", ID: 7, HasID: true, Data: []any{"é", 1}})
 	require.NoError(t, err)
 	require.True(t, ok)
 	require.Equal(t, `keep3/chat,7["é",1]`, string(out))
+}
+
+func TestDecoderRecycle(t *testing.T) {
+	d := JSON.NewDecoder()
+	r := d.(Recycler)
+	p1, err := d.Add(false, []byte(`2["a",{"x":1}]`))
+	require.NoError(t, err)
+	args, err := p1.Data.(RawValue).Elems()
+	require.NoError(t, err)
+	r.Recycle(p1)
+
+	p2, err := d.Add(false, []byte(`21["b",2]`))
+	require.NoError(t, err)
+	require.Same(t, p1, p2, "the recycled packet is reused")
+	require.Equal(t, uint64(1), p2.ID)
+	require.True(t, p2.HasID)
+	// Values taken from the first packet are untouched.
+	require.Equal(t, `"a"`, string(args[0].Raw()))
+	require.Equal(t, `{"x":1}`, string(args[1].Raw()))
+
+	// A packet is handed back once (the second call does nothing) and
+	// reused for the next packet, binary ones included.
+	r.Recycle(p2)
+	r.Recycle(p2)
+	p3, err := d.Add(false, []byte(`51-["bin",{"_placeholder":true,"num":0}]`))
+	require.NoError(t, err)
+	require.Nil(t, p3)
+	p3, err = d.Add(true, []byte{7})
+	require.NoError(t, err)
+	require.Same(t, p2, p3, "reused for a binary packet too")
+	require.Equal(t, [][]byte{{7}}, p3.Attachments)
+	p4, err := d.Add(false, []byte(`2["c"]`))
+	require.NoError(t, err)
+	require.NotSame(t, p3, p4, "not handed back: not reused")
+	r.Recycle(p3) // not the last packet any more: ignored
+	p5, err := d.Add(false, []byte(`2["d"]`))
+	require.NoError(t, err)
+	require.NotSame(t, p3, p5)
+	require.NotSame(t, p4, p5)
 }

@@ -131,8 +131,22 @@ func (s *Socket) newAck(id uint64, requested bool) Ack {
 		if args == nil {
 			args = []any{}
 		}
-		return s.send(&parser.Packet{
-			Type: parser.Ack, Namespace: s.nsp.name, ID: id, HasID: true, Data: args,
-		}, false, true)
+		return s.sendAck(id, args)
 	}
+}
+
+// sendAck answers packet id. Once the socket is connected (its packets are
+// no longer held) the packet goes straight to the client's ack path, which
+// keeps it on the stack; otherwise it takes the general one.
+func (s *Socket) sendAck(id uint64, args []any) error {
+	s.outMu.Lock()
+	holding := s.holding
+	s.outMu.Unlock()
+	if !holding { // it never holds again once it has stopped
+		pkt := parser.Packet{Type: parser.Ack, Namespace: s.nsp.name, ID: id, HasID: true, Data: args}
+		if sent, err := s.client.sendAckNow(pkt); sent || err != nil {
+			return err
+		}
+	}
+	return s.send(&parser.Packet{Type: parser.Ack, Namespace: s.nsp.name, ID: id, HasID: true, Data: args}, false, true)
 }

@@ -67,7 +67,7 @@ func (c *client) sendPacket(pkt *parser.Packet, volatile bool) error {
 
 func (c *client) sendPacketFlags(pkt *parser.Packet, volatile, compress bool) error {
 	if pkt.Type == parser.Ack && !volatile && compress {
-		if sent, err := c.sendAckNow(pkt); sent || err != nil {
+		if sent, err := c.sendAckNow(*pkt); sent || err != nil {
 			return err
 		}
 	}
@@ -93,7 +93,7 @@ func (c *client) sendPacketFlags(pkt *parser.Packet, volatile, compress bool) er
 // buffer (SendNowText), when the codec can write it as one text message: an
 // ack goes to one connection, so encoding it into a shared Message would
 // only cost allocations. sent is false when the codec cannot.
-func (c *client) sendAckNow(pkt *parser.Packet) (sent bool, err error) {
+func (c *client) sendAckNow(pkt parser.Packet) (sent bool, err error) {
 	ta, ok := c.srv.opts.Parser.(parser.TextAppender)
 	if !ok {
 		return false, nil
@@ -177,7 +177,9 @@ func (c *client) onMessage(binary bool, data []byte) {
 			c.closeWith(ReasonParseError)
 			return
 		}
-		s.onEvent(name, args, pkt.ID, pkt.HasID)
+		id, hasID := pkt.ID, pkt.HasID
+		c.recycle(pkt)
+		s.onEvent(name, args, id, hasID)
 	case parser.Ack, parser.BinaryAck:
 		if fn := s.acks.take(pkt.ID); fn != nil {
 			args, err := elems(pkt)
@@ -185,12 +187,21 @@ func (c *client) onMessage(binary bool, data []byte) {
 				c.closeWith(ReasonParseError)
 				return
 			}
+			c.recycle(pkt)
 			fn(args)
 		}
 	case parser.Disconnect:
 		s.onClose(ReasonClientDisconnect)
 	default:
 		c.closeWith(ReasonParseError)
+	}
+}
+
+// recycle hands a packet whose arguments have been taken back to the
+// decoder, which may reuse its memory for the next one.
+func (c *client) recycle(pkt *parser.Packet) {
+	if r, ok := c.decoder.(parser.Recycler); ok {
+		r.Recycle(pkt)
 	}
 }
 
