@@ -38,8 +38,8 @@
 //     other sockets, even on the same connection, go on.
 //   - On WebSocket, an event for a socket with nothing queued runs on the
 //     goroutine that read it, which saves a hand-off per event. A listener
-//     may still block: before EmitWithAck waits, and whenever a listener
-//     has run for 5 ms, reading moves to a new goroutine, so the answer it
+//     may still block: before EmitWithAck waits, and once a listener has
+//     run for 5 to 10 ms, reading moves to a new goroutine, so the answer it
 //     waits for, heartbeats and the connection's other namespaces still get
 //     through, and the socket's next events queue behind it.
 //   - Events a client sends while its namespace connection is being set up
