@@ -2,6 +2,7 @@ package parser
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -238,4 +239,27 @@ func TestDecoderRecycle(t *testing.T) {
 	require.NoError(t, err)
 	require.NotSame(t, p3, p5)
 	require.NotSame(t, p4, p5)
+}
+
+// Elems scans short arrays once and longer ones twice: both give the same
+// elements.
+func TestElemsShortAndLong(t *testing.T) {
+	for _, n := range []int{0, 1, 8, 9, 20} {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = fmt.Sprintf(` {"i": [%d]} `, i)
+		}
+		d := JSON.NewDecoder()
+		p, err := d.Add(false, []byte(`2["e"`+strings.Repeat(",", min(n, 1))+strings.Join(parts, ",")+`]`))
+		require.NoError(t, err)
+		all, err := p.Data.(RawValue).Elems()
+		require.NoError(t, err)
+		require.Len(t, all, n+1)
+		for i := range n {
+			require.Equal(t, strings.TrimSpace(parts[i]), string(all[i+1].Raw()))
+			var got struct{ I []int }
+			require.NoError(t, all[i+1].Unmarshal(&got))
+			require.Equal(t, []int{i}, got.I)
+		}
+	}
 }

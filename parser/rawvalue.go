@@ -57,17 +57,34 @@ func containsByte(b []byte, c byte) bool {
 
 // Elems implements RawValue.
 func (v *jsonValue) Elems() ([]RawValue, error) {
+	// One scan for the short arrays events are: their bounds fit on the
+	// stack; longer ones are counted first, then scanned again.
+	var bounds [8][2]int
 	n := 0
-	if !arrayElems(v.raw, func(int, int) { n++ }) {
+	if !arrayElems(v.raw, func(start, end int) {
+		if n < len(bounds) {
+			bounds[n] = [2]int{start, end}
+		}
+		n++
+	}) {
 		return nil, newErr(ErrInvalidPayload, "value is not an array")
 	}
 	vals, out := newElems(n)
-	k := 0
-	arrayElems(v.raw, func(start, end int) {
+	set := func(k, start, end int) {
 		vals[k].raw = v.raw[start:end:end]
 		vals[k].off = v.off + start
 		vals[k].bin = v.bin
 		out[k] = &vals[k]
+	}
+	if n <= len(bounds) {
+		for k, b := range bounds[:n] {
+			set(k, b[0], b[1])
+		}
+		return out, nil
+	}
+	k := 0
+	arrayElems(v.raw, func(start, end int) {
+		set(k, start, end)
 		k++
 	})
 	return out, nil
