@@ -10,7 +10,8 @@
 #   make cluster  only the cross-runtime Redis cluster interop
 #   make e2e      only the examples' browser tests (installs Chromium if missing)
 #   make fuzz     each Go fuzz target for FUZZTIME (default 30s)
-#   make redis    make sure a Redis server answers on 127.0.0.1:6379
+#   make redis    make sure a Redis server answers on 127.0.0.1:6379, and a
+#                 three-master Redis Cluster on ports 30001-30003
 #
 # A fresh machine needs Go and Node.js (with npm); the rest is installed here.
 
@@ -58,6 +59,7 @@ e2e: redis
 
 redis:
 	bash scripts/ensure-redis.sh
+	bash scripts/ensure-redis-cluster.sh
 
 interop:
 	bash scripts/interop.sh

@@ -6,6 +6,10 @@
 //	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
 //	io := socketio.NewServer(&socketio.Options{Adapter: redisadapter.New(rdb, nil)})
 //
+// On a Redis Cluster, pass a *redis.ClusterClient: classic Pub/Sub
+// messages cross the cluster bus, sharded ones go to the master of their
+// channel's slot, and the server count is summed over the masters.
+//
 // Each namespace's adapter holds one Pub/Sub connection of the client,
 // which go-redis re-establishes (and resubscribes) after a Redis outage.
 // While Redis is unreachable, local delivery goes on and the operations

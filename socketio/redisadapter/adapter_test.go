@@ -19,8 +19,14 @@ import (
 // clusterSuite runs the same behaviour checks on the classic and the
 // sharded adapters.
 func clusterSuite(t *testing.T, sharded bool, mode SubscriptionMode) {
+	clusterSuiteOn(t, nil, sharded, mode)
+}
+
+// clusterSuiteOn is clusterSuite with each server's Redis client made by
+// client (nil: a Client of the local Redis).
+func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded bool, mode SubscriptionMode) {
 	cfg := func() clusterConfig {
-		return clusterConfig{sharded: sharded, opts: Options{SubscriptionMode: mode, RequestsTimeout: 2 * time.Second}}
+		return clusterConfig{client: client, sharded: sharded, opts: Options{SubscriptionMode: mode, RequestsTimeout: 2 * time.Second}}
 	}
 	// settle waits, in the dynamic modes, until the room channels that
 	// single-room broadcasts use have their subscribers (they subscribe
@@ -33,8 +39,8 @@ func clusterSuite(t *testing.T, sharded bool, mode SubscriptionMode) {
 		// SSUBSCRIBE is asynchronous: wait until every node listens on the
 		// namespace channel, or an early publish may reach no one.
 		require.Eventually(t, func() bool {
-			got, err := nodes[0].rdb.PubSubShardNumSub(bg(), sa.channel).Result()
-			return err == nil && int(got[sa.channel]) == len(nodes)
+			got, err := numSub(bg(), nodes[0].rdb, true, sa.channel)
+			return err == nil && got == len(nodes)
 		}, 5*time.Second, 10*time.Millisecond)
 		if mode == Static {
 			return
@@ -42,8 +48,8 @@ func clusterSuite(t *testing.T, sharded bool, mode SubscriptionMode) {
 		require.Eventually(t, func() bool {
 			for room, want := range rooms {
 				ch := sa.dynamicChannel(room)
-				got, err := nodes[0].rdb.PubSubShardNumSub(bg(), ch).Result()
-				if err != nil || int(got[ch]) != want {
+				got, err := numSub(bg(), nodes[0].rdb, true, ch)
+				if err != nil || got != want {
 					return false
 				}
 			}
@@ -238,13 +244,15 @@ func clusterSuite(t *testing.T, sharded bool, mode SubscriptionMode) {
 
 	t.Run("serverSideEmit with and without acks", func(t *testing.T) {
 		got := make(chan string, 10)
-		nodes := startCluster(t, 3, clusterConfig{sharded: sharded, opts: cfg().opts, setup: func(i int, io *socketio.Server) {
+		c := cfg()
+		c.setup = func(i int, io *socketio.Server) {
 			io.Of("/").On("ping", func(from string, ack socketio.Ack) {
 				got <- from + "->" + string(rune('0'+i))
 				_ = ack(map[string]any{"node": i})
 			})
 			io.Of("/").On("note", func(s string) { got <- "note:" + s + "@" + string(rune('0'+i)) })
-		}})
+		}
+		nodes := startCluster(t, 3, c)
 		require.NoError(t, nodes[0].io.ServerSideEmit("note", "x"))
 		recv := []string{<-got, <-got}
 		assert.ElementsMatch(t, []string{"note:x@1", "note:x@2"}, recv)

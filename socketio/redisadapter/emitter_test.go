@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -13,9 +14,15 @@ import (
 
 // The Go emitter reaches a cluster of gosio servers, classic and sharded.
 func emitterSuite(t *testing.T, sharded bool, mode SubscriptionMode) {
+	emitterSuiteOn(t, nil, sharded, mode)
+}
+
+// emitterSuiteOn is emitterSuite with the servers' and the emitter's Redis
+// clients made by client (nil: Clients of the local Redis).
+func emitterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded bool, mode SubscriptionMode) {
 	key := testKey(t)
 	got := make(chan string, 8)
-	nodes := startCluster(t, 2, clusterConfig{sharded: sharded,
+	nodes := startCluster(t, 2, clusterConfig{client: client, sharded: sharded,
 		opts: Options{Key: key, SubscriptionMode: mode},
 		setup: func(i int, io *socketio.Server) {
 			io.Of("/").On("hello", func(s string) { got <- s })
@@ -36,16 +43,14 @@ func emitterSuite(t *testing.T, sharded bool, mode SubscriptionMode) {
 	}
 	if sharded && mode != Static {
 		require.Eventually(t, func() bool {
-			ch := key + "#/#r#"
-			n, err := nodes[0].rdb.PubSubShardNumSub(bg(), ch).Result()
-			return err == nil && n[ch] == 2
+			n, err := numSub(bg(), nodes[0].rdb, true, key+"#/#r#")
+			return err == nil && n == 2
 		}, 5*time.Second, 10*time.Millisecond)
 	}
 	if sharded && mode == DynamicPrivate {
 		require.Eventually(t, func() bool {
-			ch := key + "#/#" + cs[1][1].id + "#"
-			n, err := nodes[0].rdb.PubSubShardNumSub(bg(), ch).Result()
-			return err == nil && n[ch] == 1
+			n, err := numSub(bg(), nodes[0].rdb, true, key+"#/#"+cs[1][1].id+"#")
+			return err == nil && n == 1
 		}, 5*time.Second, 10*time.Millisecond)
 	}
 	require.NoError(t, e.To("r").Emit("room"))

@@ -66,13 +66,16 @@ func testKey(t testing.TB) string {
 type node struct {
 	io  *socketio.Server
 	hs  *httptest.Server
-	rdb *redis.Client
+	rdb redis.UniversalClient
 }
 
 func (n *node) adapter() socketio.Adapter { return n.io.Of("/").Adapter() }
 
 type clusterConfig struct {
-	addr    string
+	addr string
+	// client, if set, makes each server's Redis client (a ClusterClient);
+	// otherwise each gets a Client of addr.
+	client  func() redis.UniversalClient
 	sharded bool
 	opts    Options
 	setup   func(i int, io *socketio.Server)
@@ -86,13 +89,16 @@ func startCluster(t testing.TB, n int, cfg clusterConfig) []*node {
 	if cfg.addr == "" {
 		cfg.addr = redisAddr
 	}
-	requireRedis(t, cfg.addr)
+	if cfg.client == nil {
+		requireRedis(t, cfg.addr)
+		cfg.client = func() redis.UniversalClient { return redis.NewClient(&redis.Options{Addr: cfg.addr}) }
+	}
 	if cfg.opts.Key == "" {
 		cfg.opts.Key = testKey(t)
 	}
 	nodes := make([]*node, n)
 	for i := range n {
-		rdb := redis.NewClient(&redis.Options{Addr: cfg.addr})
+		rdb := cfg.client()
 		o := cfg.opts
 		if o.Logger == nil {
 			o.Logger = testLogger()
