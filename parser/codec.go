@@ -45,9 +45,11 @@ type TextAppender interface {
 }
 
 // Recycler is implemented by decoders that can reuse a packet's memory for
-// a later one. A caller done with a packet Add returned hands it back with
-// Recycle; it must then keep neither the packet nor its Data value (values
-// obtained from Data, such as its Elems, stay valid).
+// a later one. A caller done with the packet Add returned last hands it back
+// with Recycle, before the next Add; it must then keep neither the packet
+// nor its Data value (values obtained from Data, such as its Elems, stay
+// valid). A packet that is not handed back stays referenced by the decoder
+// until the next Add.
 type Recycler interface {
 	Recycle(p *Packet)
 }

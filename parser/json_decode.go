@@ -3,6 +3,7 @@ package parser
 import (
 	"bytes"
 	"math"
+	"sync"
 )
 
 // jsonDecoder implements Decoder for the JSON codec.
@@ -13,9 +14,13 @@ type jsonDecoder struct {
 	bin            *binPayload // its attachment state
 	want           int         // announced attachment count
 
-	last  *decoded // the packet Add returned last
-	spare *decoded // handed back by Recycle, for the next packet
+	// last is the packet Add returned last, until Recycle hands it back.
+	last *decoded
 }
+
+// decodedPool holds packets handed back by Recycle. It is shared rather
+// than kept per decoder so that an idle connection holds none.
+var decodedPool = sync.Pool{New: func() any { return new(decoded) }}
 
 // decoded bundles a packet with its payload value so that decoding a
 // packet costs a single allocation for both.
@@ -66,7 +71,10 @@ func (d *jsonDecoder) Add(binary bool, data []byte) (*Packet, error) {
 // Recycle implements Recycler.
 func (d *jsonDecoder) Recycle(p *Packet) {
 	if d.last != nil && p == &d.last.p {
-		d.spare, d.last = d.last, nil
+		dec := d.last
+		d.last = nil
+		*dec = decoded{} // drops its references to the message
+		decodedPool.Put(dec)
 	}
 }
 
@@ -79,13 +87,7 @@ func (d *jsonDecoder) decodeText(data []byte) (*decoded, int, error) {
 	if data[0] < '0' || data[0] > '0'+byte(BinaryAck) {
 		return nil, 0, newErr(ErrUnknownType, "type digit must be 0-6")
 	}
-	dec := d.spare
-	if dec != nil {
-		d.spare = nil
-		*dec = decoded{}
-	} else {
-		dec = new(decoded)
-	}
+	dec := decodedPool.Get().(*decoded)
 	dec.p = Packet{Type: Type(data[0] - '0'), Namespace: "/"}
 	p := &dec.p
 	i := 1

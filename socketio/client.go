@@ -160,34 +160,43 @@ func (c *client) onMessage(binary bool, data []byte) {
 	if pkt == nil {
 		return // waiting for attachments
 	}
+	if c.route(pkt) {
+		c.recycle(pkt)
+	}
+}
+
+// route acts on a complete packet. It reports whether the caller still has
+// the packet to hand back to the decoder: an event hands it back itself,
+// before its listeners run, as they may let another goroutine decode.
+func (c *client) route(pkt *parser.Packet) (recycle bool) {
 	if pkt.Type == parser.Connect {
 		c.connect(pkt)
-		return
+		return true
 	}
 	c.mu.Lock()
 	s := c.socketLocked(pkt.Namespace)
 	c.mu.Unlock()
 	if s == nil {
-		return // not connected to that namespace: ignored, as in Node
+		return true // not connected to that namespace: ignored, as in Node
 	}
 	switch pkt.Type {
 	case parser.Event, parser.BinaryEvent:
 		args, name, ok := eventArgs(pkt)
 		if !ok {
 			c.closeWith(ReasonParseError)
-			return
+			return true
 		}
 		id, hasID := pkt.ID, pkt.HasID
 		c.recycle(pkt)
 		s.onEvent(name, args, id, hasID)
+		return false
 	case parser.Ack, parser.BinaryAck:
 		if fn := s.acks.take(pkt.ID); fn != nil {
 			args, err := elems(pkt)
 			if err != nil {
 				c.closeWith(ReasonParseError)
-				return
+				return true
 			}
-			c.recycle(pkt)
 			fn(args)
 		}
 	case parser.Disconnect:
@@ -195,6 +204,7 @@ func (c *client) onMessage(binary bool, data []byte) {
 	default:
 		c.closeWith(ReasonParseError)
 	}
+	return true
 }
 
 // recycle hands a packet whose arguments have been taken back to the
