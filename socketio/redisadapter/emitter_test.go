@@ -58,9 +58,20 @@ func emitterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 	require.NoError(t, e.To(cs[1][1].id).Emit("direct"))
 	for i := range nodes {
 		cs[i][0].expectEvent("room")
-		cs[i][1].expectEvent("not-room")
 	}
-	cs[1][1].expectEvent("direct")
+	cs[0][1].expectEvent("not-room")
+	// On one Redis, messages published by one client arrive in order. On a
+	// Redis Cluster, publishes on different channels (sharded) or through
+	// different nodes (classic: the client picks one per PUBLISH) take
+	// different paths, so only the set of events is checked there.
+	if client == nil {
+		cs[1][1].expectEvent("not-room")
+		cs[1][1].expectEvent("direct")
+	} else {
+		_, a := cs[1][1].event()
+		_, b := cs[1][1].event()
+		assert.ElementsMatch(t, []any{"not-room", "direct"}, []any{a[0], b[0]})
+	}
 
 	require.NoError(t, e.In("r").SocketsJoin("joined"))
 	require.Eventually(t, func() bool {
