@@ -39,27 +39,21 @@ func clusterClient() redis.UniversalClient {
 	return redis.NewClusterClient(&redis.ClusterOptions{Addrs: redisClusterAddrs})
 }
 
-func TestRedisClusterClassic(t *testing.T) {
+// TestRedisCluster runs the adapter and emitter suites on the cluster.
+func TestRedisCluster(t *testing.T) {
 	requireRedisCluster(t)
-	clusterSuiteOn(t, clusterClient, false, "")
-}
-
-func TestRedisClusterShardedStatic(t *testing.T) {
-	requireRedisCluster(t)
-	clusterSuiteOn(t, clusterClient, true, Static)
-}
-
-func TestRedisClusterShardedDynamic(t *testing.T) {
-	requireRedisCluster(t)
-	clusterSuiteOn(t, clusterClient, true, Dynamic)
-}
-
-func TestRedisClusterEmitter(t *testing.T) {
-	requireRedisCluster(t)
-	emitterSuiteOn(t, clusterClient, false, "")
-}
-
-func TestRedisClusterEmitterShardedPrivate(t *testing.T) {
-	requireRedisCluster(t)
-	emitterSuiteOn(t, clusterClient, true, DynamicPrivate)
+	for _, tc := range []struct {
+		name    string
+		suite   func(*testing.T, func() redis.UniversalClient, bool, SubscriptionMode)
+		sharded bool
+		mode    SubscriptionMode
+	}{
+		{"Classic", clusterSuiteOn, false, ""},
+		{"ShardedStatic", clusterSuiteOn, true, Static},
+		{"ShardedDynamic", clusterSuiteOn, true, Dynamic},
+		{"Emitter", emitterSuiteOn, false, ""},
+		{"EmitterShardedPrivate", emitterSuiteOn, true, DynamicPrivate},
+	} {
+		t.Run(tc.name, func(t *testing.T) { tc.suite(t, clusterClient, tc.sharded, tc.mode) })
+	}
 }
