@@ -28,6 +28,9 @@
 // inspected once, at registration: a func that cannot work panics there.
 // Arguments that do not decode do not reach the listener: the socket's
 // "error" listeners get a [*DecodeError] and the connection stays up.
+// A json.RawMessage parameter gets the argument's JSON text without a copy:
+// it shares the received message's bytes, which stay valid after the call,
+// and must not be modified, as the event's other listeners see the same.
 //
 // # Concurrency and ordering
 //

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 
 	"github.com/gosio/gosio/parser"
@@ -15,8 +16,9 @@ import (
 type Ack func(args ...any) error
 
 var (
-	ackType   = reflect.TypeFor[Ack]()
-	errorType = reflect.TypeFor[error]()
+	ackType        = reflect.TypeFor[Ack]()
+	errorType      = reflect.TypeFor[error]()
+	rawMessageType = reflect.TypeFor[json.RawMessage]()
 )
 
 // handlerFunc is an event listener with the analysis of its signature, so a
@@ -123,11 +125,9 @@ func callFast(fn any, args []parser.RawValue, ack Ack) (handled bool, err error)
 		}
 		f(v, ack)
 	case func(json.RawMessage, Ack):
-		var v json.RawMessage
-		if len(args) > 0 {
-			if err := args[0].Unmarshal(&v); err != nil {
-				return true, &DecodeError{Arg: 0, Err: err}
-			}
+		v, err := rawMessageArg(args, 0)
+		if err != nil {
+			return true, err
 		}
 		f(v, ack)
 	case func(string):
@@ -142,6 +142,36 @@ func callFast(fn any, args []parser.RawValue, ack Ack) (handled bool, err error)
 		return false, nil
 	}
 	return true, nil
+}
+
+// rawMessageArg returns argument i for a json.RawMessage parameter.
+//
+// A value that is a json.Marshaler (the JSON codec's values are) gives its
+// JSON text without a copy, and without the allocation of the RawMessage a
+// call to Unmarshal would need. Those bytes are the message's own, which
+// stay valid after the event: engineio hands each message's data to its
+// handler for good (Handler.OnMessage: "data belongs to the handler"; it
+// reads every message into a new buffer, over WebSocket and polling), the
+// parser's values point into it and never modify it, and rawValues decodes
+// a fresh encoding. Binary values come back re-encoded, in new memory.
+// Capacity is clipped so that a listener appending to its argument cannot
+// write over the bytes that follow it.
+func rawMessageArg(args []parser.RawValue, i int) (json.RawMessage, error) {
+	if i >= len(args) {
+		return nil, nil
+	}
+	if m, ok := args[i].(json.Marshaler); ok {
+		b, err := m.MarshalJSON()
+		if err != nil {
+			return nil, &DecodeError{Arg: i, Err: err}
+		}
+		return json.RawMessage(slices.Clip(b)), nil
+	}
+	var v json.RawMessage
+	if err := args[i].Unmarshal(&v); err != nil {
+		return nil, &DecodeError{Arg: i, Err: err}
+	}
+	return v, nil
 }
 
 func argAny(args []parser.RawValue, i int) (any, error) {
@@ -166,27 +196,41 @@ func (h handlerFunc) callRemote(args []parser.RawValue, ack Ack) error {
 	sig := h.sig
 	in := make([]reflect.Value, 0, len(sig.params)+2)
 	for i, p := range sig.params {
-		v := reflect.New(p)
-		if i < len(args) {
-			if err := args[i].Unmarshal(v.Interface()); err != nil {
-				return &DecodeError{Arg: i, Err: err}
-			}
+		v, err := remoteArg(args, i, p)
+		if err != nil {
+			return err
 		}
-		in = append(in, v.Elem())
+		in = append(in, v)
 	}
 	if sig.variadic != nil {
 		for i := len(sig.params); i < len(args); i++ {
-			v := reflect.New(sig.variadic)
-			if err := args[i].Unmarshal(v.Interface()); err != nil {
-				return &DecodeError{Arg: i, Err: err}
+			v, err := remoteArg(args, i, sig.variadic)
+			if err != nil {
+				return err
 			}
-			in = append(in, v.Elem())
+			in = append(in, v)
 		}
 	}
 	if sig.hasAck {
 		in = append(in, reflect.ValueOf(ack))
 	}
 	return sig.result(reflect.ValueOf(h.fn).Call(in))
+}
+
+// remoteArg decodes argument i into a value of type t (its zero value when
+// the argument is missing).
+func remoteArg(args []parser.RawValue, i int, t reflect.Type) (reflect.Value, error) {
+	if t == rawMessageType { // shared, not copied, as on the fast path
+		v, err := rawMessageArg(args, i)
+		return reflect.ValueOf(v), err
+	}
+	v := reflect.New(t)
+	if i < len(args) {
+		if err := args[i].Unmarshal(v.Interface()); err != nil {
+			return reflect.Value{}, &DecodeError{Arg: i, Err: err}
+		}
+	}
+	return v.Elem(), nil
 }
 
 // callLocal calls the handler with Go values (reserved events such as
