@@ -6,6 +6,7 @@ import (
 	"net"
 	"sync"
 	"syscall"
+	"unsafe"
 )
 
 // isPlainSocket reports whether conn is a bare socket, whose bytes all wait
@@ -65,4 +66,89 @@ func (c *wsConn) tryWrite(b []byte) (int, error) {
 	w.b, w.err = nil, nil
 	rawWrites.Put(w)
 	return n, err
+}
+
+// rawWritev is one non-blocking vectored write; pooled like rawWrite.
+type rawWritev struct {
+	bufs net.Buffers
+	iov  []syscall.Iovec
+	n    int // bytes written
+	err  error
+	fn   func(fd uintptr) bool
+}
+
+// maxIovecs is Linux's IOV_MAX: one writev takes at most this many buffers.
+const maxIovecs = 1024
+
+var rawWritevs = sync.Pool{New: func() any {
+	w := &rawWritev{}
+	w.fn = w.write
+	return w
+}}
+
+func (w *rawWritev) write(fd uintptr) bool {
+	for len(w.bufs) > 0 {
+		w.iov = w.iov[:0]
+		for _, b := range w.bufs {
+			if len(w.iov) == maxIovecs {
+				break
+			}
+			if len(b) > 0 {
+				v := syscall.Iovec{Base: &b[0]}
+				v.SetLen(len(b))
+				w.iov = append(w.iov, v)
+			}
+		}
+		if len(w.iov) == 0 {
+			break
+		}
+		// The iovec array is handed to the kernel as a pointer, as the
+		// standard library's own writev does.
+		m, _, errno := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&w.iov[0])), uintptr(len(w.iov)))
+		switch {
+		case errno == syscall.EINTR:
+			continue
+		case errno == syscall.EAGAIN:
+			return true // the socket is full: the caller hands over the rest
+		case errno != 0:
+			w.err = errno
+			return true
+		}
+		w.n += int(m)
+		w.bufs = consumed(w.bufs, int(m))
+	}
+	return true // never wait here
+}
+
+// tryWritev writes bufs to c's socket as far as it takes them without
+// blocking; bufs is consumed as net.Buffers.WriteTo would, so what is left
+// in it is what the socket did not take.
+func (c *wsConn) tryWritev(bufs *net.Buffers) (int, error) {
+	w := rawWritevs.Get().(*rawWritev)
+	w.bufs, w.n, w.err = *bufs, 0, nil
+	c.writeMu.Lock()
+	err := c.raw.Write(w.fn)
+	c.writeMu.Unlock()
+	*bufs = w.bufs
+	n := w.n
+	if err == nil {
+		err = w.err
+	}
+	w.bufs, w.err = nil, nil
+	clear(w.iov)
+	rawWritevs.Put(w)
+	return n, err
+}
+
+// consumed drops the first n bytes from bufs.
+func consumed(bufs net.Buffers, n int) net.Buffers {
+	for len(bufs) > 0 && n >= len(bufs[0]) {
+		n -= len(bufs[0])
+		bufs[0] = nil
+		bufs = bufs[1:]
+	}
+	if len(bufs) > 0 {
+		bufs[0] = bufs[0][n:]
+	}
+	return bufs
 }

@@ -53,6 +53,7 @@ type Server struct {
 	pollerStopped bool
 
 	heartbeats *heartbeatWheel
+	flush      *flusher // writes for WebSockets that were idle (flusher.go)
 }
 
 // NewServer returns a server that reports to h. opts may be nil for defaults.
@@ -65,6 +66,7 @@ func NewServer(h Handler, opts *Options) *Server {
 	}
 	srv.limiter = newIPLimiter(&srv.opts)
 	srv.heartbeats = newHeartbeatWheel(&srv.opts)
+	srv.flush = newFlusher(srv)
 	return srv
 }
 

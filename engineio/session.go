@@ -352,6 +352,10 @@ func (s *Session) wakeLocked() {
 	case s.ws != nil:
 		if !s.writing && len(s.queue) > 0 {
 			s.writing = true
+			if s.ws.raw != nil {
+				s.srv.flush.push(s)
+				return
+			}
 			s.srv.wg.Add(1)
 			go s.ws.drainFn() // a func value made once: starting it allocates nothing
 		}

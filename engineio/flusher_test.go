@@ -1,0 +1,104 @@
+package engineio
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// A batch the socket cannot take at once: the flusher writes what fits and
+// hands the rest, from the middle of a message, to a writer goroutine; what
+// is queued meanwhile comes after it.
+func TestFlusherPartialWrite(t *testing.T) {
+	hs := newHarness(t, &Options{MaxQueuedBytes: 64 << 20})
+	c, _, s := hs.openWS(4)
+	s.mu.Lock()
+	plain := s.ws != nil && s.ws.raw != nil
+	s.mu.Unlock()
+	require.True(t, plain, "the flusher serves plain sockets")
+	big := bytes.Repeat([]byte("y"), 16<<20) // beyond any loopback socket buffer
+	require.NoError(t, s.Send(TextMessage([]byte("before")), TextMessage(big), TextMessage([]byte("mid"))))
+	require.NoError(t, s.Send(TextMessage([]byte("after"))))
+	require.Equal(t, "4before", c.readText())
+	got := c.readText()
+	require.Len(t, got, 1+len(big))
+	require.Equal(t, len(big), strings.Count(got, "y"))
+	require.Equal(t, "4mid", c.readText())
+	require.Equal(t, "4after", c.readText())
+	hs.h.requireNoClose(t)
+}
+
+// Many sessions, several senders each: every message arrives once, and each
+// sender's messages in its order, whichever flusher goroutine wrote them.
+func TestFlusherManySessions(t *testing.T) {
+	hs := newHarness(t, nil)
+	const sessions, senders, each = 20, 4, 100
+	clients := make([]*wsClient, sessions)
+	ss := make([]*Session, sessions)
+	for i := range sessions {
+		clients[i], _, ss[i] = hs.openWS(4)
+	}
+	var wg sync.WaitGroup
+	for g := range senders {
+		wg.Go(func() {
+			for i := range each {
+				for _, s := range ss {
+					require.NoError(t, s.Send(TextMessage(fmt.Appendf(nil, "%d:%d", g, i))))
+				}
+			}
+		})
+	}
+	for _, c := range clients {
+		next := make([]int, senders)
+		for range senders * each {
+			g, i, ok := strings.Cut(strings.TrimPrefix(c.readText(), "4"), ":")
+			require.True(t, ok)
+			gi, _ := strconv.Atoi(g)
+			ii, _ := strconv.Atoi(i)
+			require.Equal(t, next[gi], ii, "sender %d out of order", gi)
+			next[gi]++
+		}
+	}
+	wg.Wait()
+	hs.h.requireNoClose(t)
+}
+
+// Close right behind queued messages: they all go out, then the close
+// packet, and the session ends as closed by the server.
+func TestFlusherCloseBehindQueue(t *testing.T) {
+	hs := newHarness(t, nil)
+	c, _, s := hs.openWS(4)
+	for i := range 50 {
+		require.NoError(t, s.Send(TextMessage([]byte(strconv.Itoa(i)))))
+	}
+	require.NoError(t, s.Close())
+	for i := range 50 {
+		require.Equal(t, "4"+strconv.Itoa(i), c.readText())
+	}
+	require.Equal(t, "1", c.readText())
+	require.Equal(t, ReasonForcedClose, hs.h.nextClose(t).reason)
+}
+
+// What is queued while the flusher writes goes out too: the session goes
+// back to the flusher rather than waiting for the next Send.
+func TestFlusherQueuedWhileWriting(t *testing.T) {
+	hs := newHarness(t, nil)
+	c, _, s := hs.openWS(4)
+	var once sync.Once
+	hook := func(fs *Session) {
+		if fs == s {
+			once.Do(func() { require.NoError(t, s.Send(TextMessage([]byte("second")))) })
+		}
+	}
+	testHookFlushing.Store(&hook)
+	defer testHookFlushing.Store(nil)
+	require.NoError(t, s.Send(TextMessage([]byte("first"))))
+	require.Equal(t, "4first", c.readText())
+	require.Equal(t, "4second", c.readText())
+	hs.h.requireNoClose(t)
+}
