@@ -65,12 +65,9 @@ func containsBinary(v any, depth int) bool {
 	case []byte:
 		return x != nil
 	case []any:
-		for _, e := range x {
-			if containsBinary(e, depth+1) {
-				return true
-			}
-		}
-		return false
+		return arrayContainsBinary(x, depth)
+	case *[]any:
+		return x != nil && arrayContainsBinary(*x, depth)
 	case map[string]any:
 		for _, e := range x {
 			if containsBinary(e, depth+1) {
@@ -84,6 +81,15 @@ func containsBinary(v any, depth int) bool {
 		return true // foreign codec value: decode it generically
 	}
 	return reflectContainsBinary(reflect.ValueOf(v), depth+1)
+}
+
+func arrayContainsBinary(x []any, depth int) bool {
+	for _, e := range x {
+		if containsBinary(e, depth+1) {
+			return true
+		}
+	}
+	return false
 }
 
 func reflectContainsBinary(v reflect.Value, depth int) bool {
@@ -166,6 +172,11 @@ func deconstruct(v any, atts *[][]byte, depth int) (out any, changed bool, err e
 			return v, false, nil
 		}
 		return cp, true, nil
+	case *[]any:
+		if x == nil {
+			return v, false, nil
+		}
+		return deconstruct(*x, atts, depth)
 	case map[string]any:
 		if !containsBinary(x, depth) {
 			return v, false, nil

@@ -44,6 +44,12 @@ func TestEncodeBinary(t *testing.T) {
 			[][]byte{{1, 2, 3}},
 		},
 		{
+			"ack through a *[]any",
+			Packet{Type: Ack, ID: 7, HasID: true, Data: &[]any{"ok", []byte{4}}},
+			`61-7["ok",{"_placeholder":true,"num":0}]`,
+			[][]byte{{4}},
+		},
+		{
 			"several nested in arrays and maps",
 			Packet{Type: Event, Namespace: "/files", ID: 4, HasID: true, Data: []any{
 				"up", []byte("a"), []any{[]byte("b"), "s"}, map[string]any{"c": []byte("c"), "n": 1},

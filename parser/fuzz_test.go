@@ -1,6 +1,8 @@
 package parser
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -61,6 +63,19 @@ func FuzzDecode(f *testing.F) {
 			rv.Elems()
 		}
 
+		// An array payload written from a *[]any of its elements comes out
+		// as from the []any itself.
+		if elems, err := rawElems(p.Data); err == nil {
+			list := make([]any, len(elems))
+			for i, e := range elems {
+				list[i] = e
+			}
+			viaSlice, errSlice := JSON.Encode(nil, &Packet{Type: p.Type, Namespace: p.Namespace, ID: p.ID, HasID: p.HasID, Data: list})
+			viaPtr, errPtr := JSON.Encode(nil, &Packet{Type: p.Type, Namespace: p.Namespace, ID: p.ID, HasID: p.HasID, Data: &list})
+			require.Equal(t, fmt.Sprint(errSlice), fmt.Sprint(errPtr))
+			require.Equal(t, viaSlice, viaPtr)
+		}
+
 		// Re-encode, forwarding the decoded payload as is.
 		frames, err := JSON.Encode(nil, &Packet{Type: p.Type, Namespace: p.Namespace, Query: p.Query, ID: p.ID, HasID: p.HasID, Data: p.Data})
 		if err != nil {
@@ -93,4 +108,13 @@ func FuzzDecode(f *testing.F) {
 			assert.Equal(t, first, second)
 		}
 	})
+}
+
+// rawElems returns the elements of a decoded array payload.
+func rawElems(data any) ([]RawValue, error) {
+	rv, ok := data.(RawValue)
+	if !ok {
+		return nil, errors.New("no payload")
+	}
+	return rv.Elems()
 }

@@ -9,10 +9,11 @@ import (
 )
 
 // appendJSON writes v as encoding/json would (with HTML escaping off) for
-// the plain values event payloads are made of — []any, map[string]any,
-// strings, numbers, bools, nil and json.RawMessage — without reflection,
-// which is most of the cost of small packets. ok is false when v holds
-// anything else; the caller then uses encoding/json for the whole value.
+// the plain values event payloads are made of — []any (or a pointer to
+// one), map[string]any, strings, numbers, bools, nil and json.RawMessage —
+// without reflection, which is most of the cost of small packets. ok is
+// false when v holds anything else; the caller then uses encoding/json for
+// the whole value.
 func appendJSON(b []byte, v any, depth int) (out []byte, ok bool) {
 	if depth > maxDepth {
 		return b, false
@@ -43,19 +44,12 @@ func appendJSON(b []byte, v any, depth int) (out []byte, ok bool) {
 		}
 		return appendCompact(b, x), true
 	case []any:
+		return appendJSONArray(b, x, depth)
+	case *[]any:
 		if x == nil {
 			return append(b, "null"...), true
 		}
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			if b, ok = appendJSON(b, e, depth+1); !ok {
-				return b, false
-			}
-		}
-		return append(b, ']'), true
+		return appendJSONArray(b, *x, depth)
 	case map[string]any:
 		if x == nil {
 			return append(b, "null"...), true
@@ -79,6 +73,22 @@ func appendJSON(b []byte, v any, depth int) (out []byte, ok bool) {
 		return append(b, '}'), true
 	}
 	return b, false
+}
+
+func appendJSONArray(b []byte, x []any, depth int) (out []byte, ok bool) {
+	if x == nil {
+		return append(b, "null"...), true
+	}
+	b = append(b, '[')
+	for i, e := range x {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if b, ok = appendJSON(b, e, depth+1); !ok {
+			return b, false
+		}
+	}
+	return append(b, ']'), true
 }
 
 // appendJSONFloat formats like encoding/json: shortest representation,

@@ -30,6 +30,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		map[string]any{}, map[string]any{"b": 1.0, "a": []any{"x"}, "é": map[string]any{"z": nil}},
 		json.RawMessage(`{ "a" : [1, 2 ,"x y"] }`), json.RawMessage(`"s \" \\ "`),
 		[]any{"ev", json.RawMessage(` {"k":  "v"} `), map[string]any{"n": 2.5}},
+		&[]any{"ack", 1.0}, (*[]any)(nil), &[]any{},
 	}
 	for _, v := range values {
 		got, ok := appendJSON(nil, v, 0)

@@ -45,10 +45,13 @@ type Packet struct {
 	// Encoding: any Go value encoding/json can marshal, or nil for none.
 	// EVENT: []any{"name", arg1, ...}; ACK: []any{args...}; CONNECT:
 	// e.g. map[string]any{"sid": "..."} or nil; CONNECT_ERROR: a map/struct
-	// {message, data} or a string. A json.RawMessage is written as is, and a
-	// RawValue (e.g. received from a Decoder) is forwarded. []byte values
-	// found anywhere in []any, map[string]any, slices, maps, arrays and
-	// exported struct fields become binary attachments.
+	// {message, data} or a string. A *[]any is written as the slice it
+	// points to (as encoding/json does) and as fast: unlike a slice, a
+	// pointer goes into Data without an allocation. A json.RawMessage is
+	// written as is, and a RawValue (e.g. received from a Decoder) is
+	// forwarded. []byte values found anywhere in []any, map[string]any,
+	// slices, maps, arrays and exported struct fields become binary
+	// attachments.
 	//
 	// Decoding: a RawValue holding the payload, or nil when the packet had none.
 	Data any
