@@ -88,8 +88,7 @@ func (s *Session) flushOnce() {
 		if c != nil && len(s.queue) > 0 && s.state == stateClosing {
 			// The close packet is queued: the writer goroutine sends it
 			// and ends the session once it is out.
-			s.srv.wg.Add(1)
-			go c.drainFn()
+			c.startDrain(s)
 		} else {
 			s.writing = false
 		}
@@ -129,8 +128,7 @@ func (s *Session) flushOnce() {
 	case front != nil:
 		// The socket is full: the rest goes first, by a goroutine that waits.
 		s.queue = append(front, s.queue...)
-		s.srv.wg.Add(1)
-		go c.drainFn()
+		c.startDrain(s)
 	case len(s.queue) > 0 && s.state != stateClosed:
 		s.srv.flush.push(s)
 	default:

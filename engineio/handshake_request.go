@@ -18,24 +18,27 @@ type handshakeRequest struct {
 	once sync.Once
 	req  *http.Request
 
-	// The compact form, released once req is built.
-	method, requestURI, host, remoteAddr string
-	protoMajor, protoMinor               int
-	tls                                  *tls.ConnectionState
-	// header holds every header line as "Key: value\n"; keys come
-	// canonical from net/http, and values cannot hold a newline.
-	header string
+	// The compact form, released once req is built: text is the method,
+	// request URI, host and remote address, then every header line as
+	// "Key: value", each ending in a newline, in one allocation that keeps
+	// nothing of net/http's buffers alive. Keys come canonical from
+	// net/http, and none of these can hold a newline.
+	text                   string
+	tls                    *tls.ConnectionState
+	protoMajor, protoMinor uint8
 }
 
 func newHandshakeRequest(r *http.Request) *handshakeRequest {
-	h := &handshakeRequest{
-		method: r.Method, requestURI: r.RequestURI, host: r.Host,
-		remoteAddr: r.RemoteAddr, protoMajor: r.ProtoMajor, protoMinor: r.ProtoMinor, tls: r.TLS,
+	h := &handshakeRequest{tls: r.TLS, protoMajor: uint8(r.ProtoMajor), protoMinor: uint8(r.ProtoMinor)}
+	uri := r.RequestURI
+	if uri == "" && r.URL != nil {
+		uri = r.URL.RequestURI() // a request built by hand
 	}
-	if h.requestURI == "" && r.URL != nil {
-		h.requestURI = r.URL.RequestURI() // a request built by hand
-	}
+	first := [...]string{r.Method, uri, r.Host, r.RemoteAddr}
 	n := 0
+	for _, f := range first {
+		n += len(f) + 1
+	}
 	for k, vs := range r.Header {
 		for _, v := range vs {
 			n += len(k) + len(v) + 3
@@ -43,6 +46,12 @@ func newHandshakeRequest(r *http.Request) *handshakeRequest {
 	}
 	var b strings.Builder
 	b.Grow(n)
+	for _, f := range first {
+		if !strings.ContainsAny(f, "\r\n") { // else not from net/http: dropped
+			b.WriteString(f)
+		}
+		b.WriteByte('\n')
+	}
 	for k, vs := range r.Header {
 		for _, v := range vs {
 			if strings.ContainsAny(v, "\r\n") {
@@ -54,31 +63,37 @@ func newHandshakeRequest(r *http.Request) *handshakeRequest {
 			b.WriteByte('\n')
 		}
 	}
-	h.header = b.String()
+	h.text = b.String()
 	return h
 }
 
 // request returns the rebuilt request; every call returns the same one.
 func (h *handshakeRequest) request() *http.Request {
 	h.once.Do(func() {
-		u, err := url.ParseRequestURI(h.requestURI)
+		rest := h.text
+		var first [4]string
+		for i := range first {
+			first[i], rest, _ = strings.Cut(rest, "\n")
+		}
+		method, uri, host, remoteAddr := first[0], first[1], first[2], first[3]
+		u, err := url.ParseRequestURI(uri)
 		if err != nil {
 			u = &url.URL{} // it parsed once in net/http; keep going
 		}
-		header := make(http.Header, strings.Count(h.header, "\n"))
-		for line := range strings.SplitSeq(strings.TrimSuffix(h.header, "\n"), "\n") {
+		header := make(http.Header, strings.Count(rest, "\n"))
+		for line := range strings.SplitSeq(strings.TrimSuffix(rest, "\n"), "\n") {
 			if k, v, ok := strings.Cut(line, ": "); ok {
 				header[k] = append(header[k], v)
 			}
 		}
+		major, minor := int(h.protoMajor), int(h.protoMinor)
 		// No context: Context returns context.Background, never cancelled.
 		h.req = &http.Request{
-			Method: h.method, URL: u, Proto: fmt.Sprintf("HTTP/%d.%d", h.protoMajor, h.protoMinor), ProtoMajor: h.protoMajor, ProtoMinor: h.protoMinor,
-			Header: header, Body: http.NoBody, Host: h.host, RemoteAddr: h.remoteAddr,
-			RequestURI: h.requestURI, TLS: h.tls,
+			Method: method, URL: u, Proto: fmt.Sprintf("HTTP/%d.%d", major, minor), ProtoMajor: major, ProtoMinor: minor,
+			Header: header, Body: http.NoBody, Host: host, RemoteAddr: remoteAddr,
+			RequestURI: uri, TLS: h.tls,
 		}
-		h.method, h.requestURI, h.host, h.remoteAddr, h.header = "", "", "", "", ""
-		h.tls = nil
+		h.text, h.tls = "", nil
 	})
 	return h.req
 }

@@ -269,7 +269,6 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, protocol in
 
 	if ws != nil {
 		s.mu.Lock()
-		ws.attach(s)
 		s.ws = ws
 		s.wakeLocked()
 		s.mu.Unlock()

@@ -32,14 +32,13 @@ type Session struct {
 	recvMu sync.Mutex
 
 	mu         sync.Mutex
-	queue      []outPacket // waiting to be written, in order
-	queueBytes int64       // payload bytes of the messages in queue
-	spare      []outPacket // the previous batch's array, reused
-	ws         *wsConn     // the WebSocket when on WebSocket
-	probe      *wsConn     // a WebSocket being probed for an upgrade
-	closing    CloseReason // reason of a close that waits for the queue to flush
-	closeTimer *time.Timer
-	pollWake   chan struct{} // signals the waiting GET; capacity 1
+	queue      []outPacket    // waiting to be written, in order
+	queueBytes int64          // payload bytes of the messages in queue
+	spare      []outPacket    // the previous batch's array, reused
+	ws         *wsConn        // the WebSocket when on WebSocket
+	probe      *wsConn        // a WebSocket being probed for an upgrade
+	closing    *gracefulClose // set once a close waits for the queue to flush
+	pollWake   chan struct{}  // signals the waiting GET; capacity 1
 	heartbeat  heartbeat
 	wheelTick  int64 // the heartbeat wheel slot's tick; guarded by the wheel
 	inWheel    bool  // in a wheel slot; guarded by the wheel
@@ -250,8 +249,7 @@ func (s *Session) releaseWriter(c *wsConn) {
 
 func (s *Session) handOffWriterLocked(c *wsConn) {
 	if len(s.queue) > 0 && s.state != stateClosed {
-		s.srv.wg.Add(1)
-		go c.drainFn()
+		c.startDrain(s)
 	} else {
 		s.writing = false
 	}
@@ -356,8 +354,7 @@ func (s *Session) wakeLocked() {
 				s.srv.flush.push(s)
 				return
 			}
-			s.srv.wg.Add(1)
-			go s.ws.drainFn() // a func value made once: starting it allocates nothing
+			s.ws.startDrain(s)
 		}
 	default:
 		select {
@@ -426,12 +423,18 @@ func (s *Session) closeGracefully(reason CloseReason) {
 		return
 	}
 	s.state = stateClosing
-	s.closing = reason
 	s.enqueueLocked(outPacket{typ: codec.Close})
 	// A polling client may never come back for the close packet.
 	grace := s.srv.opts.PingInterval + s.srv.opts.PingTimeout
-	s.closeTimer = time.AfterFunc(grace, func() { s.finish(reason, nil) })
+	s.closing = &gracefulClose{reason: reason, timer: time.AfterFunc(grace, func() { s.finish(reason, nil) })}
 	s.mu.Unlock()
+}
+
+// gracefulClose is a close that waits for the queue to flush; apart from
+// the Session, which few sessions need before their end.
+type gracefulClose struct {
+	reason CloseReason
+	timer  *time.Timer
 }
 
 // flushed is called by a transport after it wrote a batch. If the batch held
@@ -440,7 +443,7 @@ func (s *Session) flushed(batch []outPacket) {
 	for i := range batch {
 		if batch[i].typ == codec.Close {
 			s.mu.Lock()
-			reason := s.closing
+			reason := s.closing.reason
 			s.mu.Unlock()
 			s.finish(reason, nil)
 			return
@@ -458,13 +461,13 @@ func (s *Session) finish(reason CloseReason, err error) {
 	if s.state == stateClosing && (reason == ReasonTransportClose || reason == ReasonTransportError) {
 		// The server was closing the session (its close packet queued or
 		// sent): the client hanging up in answer does not change why.
-		reason = s.closing
+		reason = s.closing.reason
 	}
 	s.state = stateClosed
 	s.queue, s.spare = nil, nil
 	s.stopHeartbeatLocked()
-	if s.closeTimer != nil {
-		s.closeTimer.Stop()
+	if s.closing != nil {
+		s.closing.timer.Stop()
 	}
 	ws, probe := s.ws, s.probe
 	if s.done != nil {

@@ -101,7 +101,6 @@ func (c *wsConn) probeLoop(s *Session) {
 			s.websocket = true
 			s.probe = nil
 			s.upgrading = false
-			c.attach(s)
 			s.ws = c
 			s.wakeLocked()
 			s.mu.Unlock()

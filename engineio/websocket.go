@@ -21,8 +21,9 @@ import (
 // wsConn is one WebSocket connection carrying (or probing for) a session.
 // Reads happen on its read goroutine, which exists only while the connection
 // is busy (see park). Writes happen on whichever goroutine holds the
-// session's writer role (s.writing): the writer goroutine (drain), or a
-// SendNow caller for one reply; during the upgrade probe the read goroutine
+// session's writer role (s.writing): a server flusher goroutine
+// (flusher.go), the connection's own writer goroutine (drain) when the
+// socket is full, or a SendNow caller for one reply; during the upgrade probe the read goroutine
 // is the only one that touches the connection.
 type wsConn struct {
 	srv      *Server
@@ -32,14 +33,12 @@ type wsConn struct {
 	// base64 is set for clients that asked for binary as base64 text
 	// (b64=1, engine.io-client's forceBase64).
 	base64 bool
-	// bufs is the writer's scratch vector; only drain touches it.
+	// bufs is the writer's scratch vector; only the writer (drain or the
+	// flusher) touches it.
 	bufs net.Buffers
 	// toWrite is the vector being written; a field, so that WriteTo's
 	// pointer receiver does not move a local to the heap on every drain.
 	toWrite net.Buffers
-	// drainFn runs drain for the connection's session; made once, so that
-	// starting the writer allocates nothing.
-	drainFn func()
 	// sess is the session the connection carries, for answering pings.
 	sess atomic.Pointer[Session]
 
@@ -284,12 +283,16 @@ func decodeWSMessage(protocol int, text bool, data []byte) (codec.Packet, error)
 	}
 }
 
-// attach makes c the writer of s's queue (before s.ws is set to c).
-func (c *wsConn) attach(s *Session) {
-	c.drainFn = func() {
+// startDrain starts a writer goroutine for s, which holds s's writer role
+// (s.writing) already; s.mu is held and s is not closed, so the goroutine is
+// counted before Close waits. Sockets that the flusher serves need one only
+// when full.
+func (c *wsConn) startDrain(s *Session) {
+	s.srv.wg.Add(1)
+	go func() {
 		defer s.srv.wg.Done()
 		c.drain(s)
-	}
+	}()
 }
 
 // drain is the session's WebSocket writer: it sends everything queued in one
