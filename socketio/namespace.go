@@ -259,7 +259,7 @@ func (n *Namespace) runConnect(s *Socket) {
 	}
 	var data any
 	if c.sess.Protocol() != 3 {
-		data = connectAck(s.id, s.pid)
+		data = connectAck(s.id, s.rec.privateID())
 	}
 	s.release(&parser.Packet{Type: parser.Connect, Namespace: n.name, Data: data})
 }

@@ -99,13 +99,14 @@ func (r *recoveryStore) pruneLocked(now time.Time) {
 
 // save keeps a disconnecting socket's state when the reason allows recovery.
 func (r *recoveryStore) save(s *Socket, reason DisconnectReason) {
-	if !r.enabled() || s.pid == "" || !recoverable[reason] {
+	pid := s.rec.privateID()
+	if !r.enabled() || pid == "" || !recoverable[reason] {
 		return
 	}
 	rooms := s.Rooms()
 	r.mu.Lock()
-	r.sessions[s.pid] = &savedSession{
-		id: s.id, pid: s.pid, nsp: s.nsp.name, rooms: rooms, data: s.Data(), at: time.Now(),
+	r.sessions[pid] = &savedSession{
+		id: s.id, pid: pid, nsp: s.nsp.name, rooms: rooms, data: s.Data(), at: time.Now(),
 	}
 	r.mu.Unlock()
 }
@@ -121,7 +122,7 @@ func (r *recoveryStore) restore(s *Socket) bool {
 	if pid != "" && offset != "" && r.take(s, pid, offset) {
 		return true
 	}
-	s.pid = randomID()
+	s.rec = &socketRecovery{pid: randomID()}
 	return false
 }
 
@@ -145,8 +146,8 @@ func (r *recoveryStore) take(s *Socket, pid, offset string) bool {
 			missed = append(missed, p.data)
 		}
 	}
-	s.id, s.pid, s.recovered = saved.id, saved.pid, true
-	s.restored = &restoredState{rooms: saved.rooms, missed: missed}
+	s.id, s.recovered = saved.id, true
+	s.rec = &socketRecovery{pid: saved.pid, restored: &restoredState{rooms: saved.rooms, missed: missed}}
 	if saved.data != nil {
 		s.SetData(saved.data)
 	}
@@ -168,6 +169,23 @@ func includes(rooms, targets, excluded []string) bool {
 	return in
 }
 
+// socketRecovery is a socket's part in connection state recovery, made
+// only when recovery is on.
+type socketRecovery struct {
+	pid string // the private id the client sends back to recover
+	// restored carries a recovered session from restore to the end of the
+	// connection sequence.
+	restored *restoredState
+}
+
+// privateID returns the socket's private id, or "" without recovery.
+func (sr *socketRecovery) privateID() string {
+	if sr == nil {
+		return ""
+	}
+	return sr.pid
+}
+
 // restoredState is what a recovered socket gets back besides its id and
 // data, kept until the connection sequence has used it.
 type restoredState struct {
@@ -176,19 +194,19 @@ type restoredState struct {
 }
 
 func (r *recoveryStore) rooms(s *Socket) []string {
-	if s.restored == nil {
+	if s.rec == nil || s.rec.restored == nil {
 		return nil
 	}
-	return s.restored.rooms
+	return s.rec.restored.rooms
 }
 
 // replay sends a recovered socket the events it missed.
 func (r *recoveryStore) replay(s *Socket) {
-	if s.restored == nil {
+	if s.rec == nil || s.rec.restored == nil {
 		return
 	}
-	for _, data := range s.restored.missed {
+	for _, data := range s.rec.restored.missed {
 		_ = s.send(&parser.Packet{Type: parser.Event, Namespace: s.nsp.name, Data: data}, false, true)
 	}
-	s.restored = nil
+	s.rec.restored = nil
 }

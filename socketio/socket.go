@@ -20,7 +20,6 @@ type Socket struct {
 	// made on first use, and the bools share a word with the atomics.
 
 	id     string
-	pid    string // private id for connection state recovery
 	nsp    *Namespace
 	client *client
 	// The Handshake is built when first asked for, from these and the
@@ -28,9 +27,8 @@ type Socket struct {
 	handshake atomic.Pointer[Handshake]
 	auth      map[string]any // the namespace connect payload; nil when empty
 	issued    int64          // connection time, in Unix nanoseconds
-	// restored carries a recovered session from restore to the end of the
-	// connection sequence.
-	restored *restoredState
+	// rec is the socket's connection state recovery, when that is on.
+	rec *socketRecovery
 	data     atomic.Pointer[any]
 	// The context is made when first asked for (Context, EmitWithAck):
 	// most sockets never need one.
@@ -55,7 +53,7 @@ type Socket struct {
 	// While the connection handlers run, outgoing packets are held (see
 	// Namespace.runConnect).
 	outMu sync.Mutex
-	held  []heldPacket
+	held  *[]heldPacket // made by hold: few sockets ever hold
 }
 
 // socketHooks are a socket's catch-all listeners and packet middlewares.
@@ -86,7 +84,7 @@ type heldPacket struct {
 func (s *Socket) send(pkt *parser.Packet, volatile, compress bool) error {
 	s.outMu.Lock()
 	if s.holding {
-		s.held = append(s.held, heldPacket{pkt: pkt, volatile: volatile, compress: compress})
+		*s.held = append(*s.held, heldPacket{pkt: pkt, volatile: volatile, compress: compress})
 		s.outMu.Unlock()
 		return nil
 	}
@@ -99,7 +97,7 @@ func (s *Socket) send(pkt *parser.Packet, volatile, compress bool) error {
 func (s *Socket) sendEncoded(e *encoded, volatile bool) bool {
 	s.outMu.Lock()
 	if s.holding {
-		s.held = append(s.held, heldPacket{enc: e, volatile: volatile})
+		*s.held = append(*s.held, heldPacket{enc: e, volatile: volatile})
 		s.outMu.Unlock()
 		return true
 	}
@@ -110,6 +108,9 @@ func (s *Socket) sendEncoded(e *encoded, volatile bool) bool {
 func (s *Socket) hold() {
 	s.outMu.Lock()
 	s.holding = true
+	if s.held == nil {
+		s.held = new([]heldPacket)
+	}
 	s.outMu.Unlock()
 }
 
@@ -119,7 +120,10 @@ func (s *Socket) release(first *parser.Packet) {
 	s.outMu.Lock()
 	defer s.outMu.Unlock()
 	s.holding = false
-	held := s.held
+	var held []heldPacket
+	if s.held != nil {
+		held = *s.held
+	}
 	s.held = nil
 	e, err := s.nsp.server.encode(first, true)
 	if err != nil {
