@@ -3,6 +3,7 @@ package socketio
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"sync/atomic"
 
@@ -123,30 +124,53 @@ func (s *Socket) newAck(id uint64, requested bool) Ack {
 	if !requested {
 		return func(...any) error { return nil }
 	}
-	var done atomic.Bool
-	return func(args ...any) error {
-		if !done.CompareAndSwap(false, true) {
-			return errAlreadyAcked
-		}
-		if args == nil {
-			args = []any{}
-		}
-		return s.sendAck(id, args)
-	}
+	return (&ackReply{s: s, id: id}).send
 }
 
-// sendAck answers packet id. Once the socket is connected (its packets are
-// no longer held) the packet goes straight to the client's ack path, which
-// keeps it on the stack; otherwise it takes the general one.
-func (s *Socket) sendAck(id uint64, args []any) error {
+// ackReply is the state of one requested acknowledgement.
+type ackReply struct {
+	s    *Socket
+	id   uint64
+	done atomic.Bool
+	// args holds the answer while it is sent: a packet's Data can point to
+	// it, where the slice itself would be copied to the heap.
+	args []any
+}
+
+func (a *ackReply) send(args ...any) error {
+	if !a.done.CompareAndSwap(false, true) {
+		return errAlreadyAcked
+	}
+	if args == nil {
+		args = []any{}
+	}
+	a.args = args
+	err := a.s.sendAck(a.id, &a.args)
+	a.args = nil // not kept for as long as the handler keeps its Ack
+	return err
+}
+
+// jsonCodecType is the type of the parser's JSON codecs, which write a
+// *[]any as the slice.
+var jsonCodecType = reflect.TypeOf(parser.JSON)
+
+// sendAck answers packet id with *args. Once the socket is connected (its
+// packets are no longer held) the packet goes straight to the client's ack
+// path, which keeps it on the stack, and with a JSON codec its Data points
+// to args, which saves boxing the slice; otherwise it takes the general one.
+func (s *Socket) sendAck(id uint64, args *[]any) error {
 	s.outMu.Lock()
 	holding := s.holding
 	s.outMu.Unlock()
 	if !holding { // it never holds again once it has stopped
-		pkt := parser.Packet{Type: parser.Ack, Namespace: s.nsp.name, ID: id, HasID: true, Data: args}
+		var data any = args
+		if reflect.TypeOf(s.nsp.server.opts.Parser) != jsonCodecType {
+			data = *args // what Packet documents for an ACK, for codecs of others
+		}
+		pkt := parser.Packet{Type: parser.Ack, Namespace: s.nsp.name, ID: id, HasID: true, Data: data}
 		if sent, err := s.client.sendAckNow(pkt); sent || err != nil {
 			return err
 		}
 	}
-	return s.send(&parser.Packet{Type: parser.Ack, Namespace: s.nsp.name, ID: id, HasID: true, Data: args}, false, true)
+	return s.send(&parser.Packet{Type: parser.Ack, Namespace: s.nsp.name, ID: id, HasID: true, Data: *args}, false, true)
 }

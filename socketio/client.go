@@ -1,11 +1,13 @@
 package socketio
 
 import (
+	"encoding/json"
 	"errors"
 	"net/url"
 	"slices"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gosio/gosio/engineio"
 	"github.com/gosio/gosio/parser"
@@ -181,7 +183,7 @@ func (c *client) route(pkt *parser.Packet) (recycle bool) {
 	}
 	switch pkt.Type {
 	case parser.Event, parser.BinaryEvent:
-		args, name, ok := eventArgs(pkt)
+		args, name, ok := s.incomingEvent(pkt)
 		if !ok {
 			c.closeWith(ReasonParseError)
 			return true
@@ -230,6 +232,54 @@ func eventArgs(pkt *parser.Packet) (args []parser.RawValue, name string, ok bool
 	}
 	name, ok = all[0].String()
 	return all[1:], name, ok
+}
+
+// incomingEvent is eventArgs for an event s received: when s listens to the
+// event, the name returned is the listener's own string rather than a new
+// one, so routing an event the application listens to allocates no name.
+func (s *Socket) incomingEvent(pkt *parser.Packet) (args []parser.RawValue, name string, ok bool) {
+	all, err := elems(pkt)
+	if err != nil || len(all) == 0 {
+		return nil, "", false
+	}
+	if m, isJSON := all[0].(json.Marshaler); isJSON {
+		if b, err := m.MarshalJSON(); err == nil {
+			if text, plain := plainJSONString(b); plain {
+				if name, ok = s.listenedEvent(text); ok {
+					return all[1:], name, true
+				}
+			}
+		}
+	}
+	name, ok = all[0].String()
+	return all[1:], name, ok
+}
+
+// plainJSONString returns the text of a JSON string without escapes: its
+// bytes between the quotes are the string itself.
+func plainJSONString(b []byte) ([]byte, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return nil, false
+	}
+	text := b[1 : len(b)-1]
+	for _, c := range text {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return nil, false
+		}
+	}
+	return text, utf8.Valid(text)
+}
+
+// listenedEvent returns the event of s's first listener for name, if any.
+func (s *Socket) listenedEvent(name []byte) (string, bool) {
+	s.lmu.RLock()
+	defer s.lmu.RUnlock()
+	for _, l := range s.listeners {
+		if l.event == string(name) { // compared without a conversion
+			return l.event, true
+		}
+	}
+	return "", false
 }
 
 // connect handles a CONNECT packet: it finds (or creates) the namespace and

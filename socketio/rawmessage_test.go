@@ -8,8 +8,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gosio/gosio/parser"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -20,16 +22,17 @@ func keptArgs(io *Server) func() (fast, slow []string) {
 	var mu sync.Mutex
 	var fast, slow []json.RawMessage
 	io.On("connection", func(s *Socket) {
+		// Listeners run in order: once the ack is sent, both have run.
+		s.On("keep", func(_ json.RawMessage, v ...json.RawMessage) {
+			mu.Lock()
+			slow = append(slow, v...)
+			mu.Unlock()
+		})
 		s.On("keep", func(v json.RawMessage, ack Ack) {
 			mu.Lock()
 			fast = append(fast, v)
 			mu.Unlock()
 			_ = ack()
-		})
-		s.On("keep", func(_ json.RawMessage, v ...json.RawMessage) {
-			mu.Lock()
-			slow = append(slow, v...)
-			mu.Unlock()
 		})
 	})
 	return func() (f, s []string) {
@@ -169,4 +172,91 @@ func TestRawMessageArgWithoutMarshaler(t *testing.T) {
 	got, err := rawMessageArg([]parser.RawValue{foreignValue{raw[0]}}, 0)
 	require.NoError(t, err)
 	require.Equal(t, `{"k":"v"}`, string(got))
+}
+
+func TestPlainJSONString(t *testing.T) {
+	for in, want := range map[string]string{
+		`"echo"`: "echo", `""`: "", `"héllo"`: "héllo",
+	} {
+		got, ok := plainJSONString([]byte(in))
+		require.True(t, ok, in)
+		require.Equal(t, want, string(got))
+	}
+	for _, in := range []string{`"ec\u0068o"`, `"a\"b"`, "\"a\tb\"", "\"\xff\"", `"`, `echo`, `1`, `["echo"]`} {
+		_, ok := plainJSONString([]byte(in))
+		require.False(t, ok, in)
+	}
+}
+
+// TestEventNames: an event is named the same whether its name is a listened
+// one (taken from the listener) or not, escaped or not.
+func TestEventNames(t *testing.T) {
+	io, hs := startServer(t, nil)
+	got := make(chan string, 16)
+	io.On("connection", func(s *Socket) {
+		s.OnAny(func(name string, _ ...any) { got <- "any:" + name })
+		s.On("echo", func(v string) { got <- "echo:" + v })
+		s.On("héllo", func(v string) { got <- "héllo:" + v })
+	})
+	c := dial(t, hs)
+	c.connect("/", "")
+	next := func() string {
+		select {
+		case s := <-got:
+			return s
+		case <-time.After(5 * time.Second):
+			t.Fatal("timed out waiting for a listener")
+			return ""
+		}
+	}
+	for _, tc := range []struct{ send, want1, want2 string }{
+		{`2["echo","a"]`, "any:echo", "echo:a"},
+		{`2["ec\u0068o","b"]`, "any:echo", "echo:b"},
+		{`2["héllo","c"]`, "any:héllo", "héllo:c"},
+		{`2["other","d"]`, "any:other", ""},
+		{`2["ech","e"]`, "any:ech", ""},
+	} {
+		c.send(tc.send)
+		require.Equal(t, tc.want1, next(), tc.send)
+		if tc.want2 != "" {
+			require.Equal(t, tc.want2, next(), tc.send)
+		}
+	}
+	c.expectNothing(50 * time.Millisecond)
+	require.Empty(t, got)
+}
+
+// textCodec is the JSON codec seen as another one: it records the Data of
+// the packets it writes through AppendText.
+type textCodec struct {
+	parser.Codec
+	mu    sync.Mutex
+	types []string
+}
+
+func (c *textCodec) AppendText(dst []byte, p parser.Packet) ([]byte, bool, error) {
+	c.mu.Lock()
+	c.types = append(c.types, fmt.Sprintf("%T", p.Data))
+	c.mu.Unlock()
+	return parser.JSON.(parser.TextAppender).AppendText(dst, p)
+}
+
+// TestAckDataForOtherCodecs: only the JSON codec gets an ack's answer as a
+// *[]any; other codecs get the []any that Packet documents.
+func TestAckDataForOtherCodecs(t *testing.T) {
+	codec := &textCodec{Codec: parser.JSON}
+	io, hs := startServer(t, &Options{Parser: codec})
+	io.On("connection", func(s *Socket) {
+		s.On("ask", func(ack Ack) {
+			assert.NoError(t, ack("yes", 2))
+			assert.ErrorIs(t, ack("again"), errAlreadyAcked)
+		})
+	})
+	c := dial(t, hs)
+	c.connect("/", "")
+	c.send(`21["ask"]`)
+	require.Equal(t, `31["yes",2]`, c.next())
+	codec.mu.Lock()
+	defer codec.mu.Unlock()
+	require.Equal(t, []string{"[]interface {}"}, codec.types)
 }
