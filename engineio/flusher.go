@@ -21,6 +21,8 @@ type flusher struct {
 	srv *Server
 	max int // at most this many goroutines; GOMAXPROCS when made
 
+	work func() // f.run, made once: starting a goroutine allocates nothing
+
 	mu      sync.Mutex
 	queue   []*Session // sessions whose writer role the flusher holds
 	head    int        // queue[head:] is still to do
@@ -28,7 +30,9 @@ type flusher struct {
 }
 
 func newFlusher(srv *Server) *flusher {
-	return &flusher{srv: srv, max: runtime.GOMAXPROCS(0)}
+	f := &flusher{srv: srv, max: runtime.GOMAXPROCS(0)}
+	f.work = f.run
+	return f
 }
 
 // push hands s's writer role to the flusher. s.mu is held and the session
@@ -47,17 +51,16 @@ func (f *flusher) push(s *Session) {
 	}
 }
 
-// work flushes sessions until none is waiting, then ends.
-func (f *flusher) work() {
+// run flushes sessions until none is waiting, then ends.
+func (f *flusher) run() {
 	defer f.srv.wg.Done()
 	for {
 		f.mu.Lock()
 		if f.head == len(f.queue) {
+			// Done entries are nil already. The array stays for the next
+			// burst: at 8 bytes per session that waited, it is small next
+			// to the sessions, and a broadcast does not regrow it.
 			f.workers--
-			clear(f.queue)
-			if cap(f.queue) > keptFlushQueue {
-				f.queue = nil
-			}
 			f.queue, f.head = f.queue[:0], 0
 			f.mu.Unlock()
 			return
@@ -73,9 +76,6 @@ func (f *flusher) work() {
 // testHookFlushing, when set by a test, runs while a flusher holds a
 // session's batch, before writing it.
 var testHookFlushing atomic.Pointer[func(*Session)]
-
-// keptFlushQueue bounds the array an idle flusher keeps.
-const keptFlushQueue = 1024
 
 // flushOnce writes what s's queue holds, as the writer the flusher was made
 // by wakeLocked, and gives the role back: to nobody when all was written
