@@ -87,7 +87,7 @@ var rawWritevs = sync.Pool{New: func() any {
 }}
 
 func (w *rawWritev) write(fd uintptr) bool {
-	for len(w.bufs) > 0 {
+	for w.bufs = consumed(w.bufs, 0); len(w.bufs) > 0; {
 		w.iov = w.iov[:0]
 		for _, b := range w.bufs {
 			if len(w.iov) == maxIovecs {
@@ -98,9 +98,6 @@ func (w *rawWritev) write(fd uintptr) bool {
 				v.SetLen(len(b))
 				w.iov = append(w.iov, v)
 			}
-		}
-		if len(w.iov) == 0 {
-			break
 		}
 		// The iovec array is handed to the kernel as a pointer, as the
 		// standard library's own writev does.
@@ -113,6 +110,8 @@ func (w *rawWritev) write(fd uintptr) bool {
 		case errno != 0:
 			w.err = errno
 			return true
+		case m == 0:
+			return true // took nothing without saying why: the writer goroutine retries
 		}
 		w.n += int(m)
 		w.bufs = consumed(w.bufs, int(m))
