@@ -12,9 +12,11 @@
 //
 // A [Session] outlives the requests and transports that carry it. Its
 // outbound queue is bounded (Options.MaxQueuedMessages) and is drained by a
-// single writer: the waiting polling GET, or a WebSocket writer goroutine
-// that exists only while there is something to write and sends everything
-// queued in one vectored write (writev). [Session.Send] only appends to the
+// single writer at a time: the waiting polling GET, or for a WebSocket one
+// of the server's few flusher goroutines, which sends everything queued in
+// one non-blocking vectored write (writev) and hands what the socket did not
+// take to a writer goroutine of the connection's own, which exists only
+// until its queue is empty. [Session.Send] only appends to the
 // queue, so senders never block on the network and never hold a lock while
 // writing. A [Message] caches its WebSocket frame bytes, so sending one
 // Message to many sessions encodes it once.
