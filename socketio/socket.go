@@ -28,8 +28,8 @@ type Socket struct {
 	auth      map[string]any // the namespace connect payload; nil when empty
 	issued    int64          // connection time, in Unix nanoseconds
 	// rec is the socket's connection state recovery, when that is on.
-	rec *socketRecovery
-	data     atomic.Pointer[any]
+	rec  *socketRecovery
+	data atomic.Pointer[any]
 	// The context is made when first asked for (Context, EmitWithAck):
 	// most sockets never need one.
 	ctx       atomic.Pointer[socketContext]
