@@ -20,57 +20,11 @@ func isPlainSocket(conn net.Conn) bool {
 	return false
 }
 
-// rawWrite is one non-blocking write; pooled, so that passing its method to
-// RawConn.Write allocates nothing per call.
-type rawWrite struct {
-	b   []byte
-	n   int
-	err error
-	fn  func(fd uintptr) bool
-}
-
-var rawWrites = sync.Pool{New: func() any {
-	w := &rawWrite{}
-	w.fn = w.write
-	return w
-}}
-
-func (w *rawWrite) write(fd uintptr) bool {
-	for w.n < len(w.b) {
-		m, err := syscall.Write(int(fd), w.b[w.n:])
-		switch {
-		case err == syscall.EINTR:
-			continue
-		case err == syscall.EAGAIN:
-			return true // the writer goroutine waits for room
-		case err != nil:
-			w.err = err
-			return true
-		}
-		w.n += m
-	}
-	return true // never wait here
-}
-
-// tryWrite writes b to c's socket as far as it takes it without blocking.
-func (c *wsConn) tryWrite(b []byte) (int, error) {
-	w := rawWrites.Get().(*rawWrite)
-	w.b, w.n, w.err = b, 0, nil
-	c.writeMu.Lock()
-	err := c.raw.Write(w.fn)
-	c.writeMu.Unlock()
-	n := w.n
-	if err == nil {
-		err = w.err
-	}
-	w.b, w.err = nil, nil
-	rawWrites.Put(w)
-	return n, err
-}
-
-// rawWritev is one non-blocking vectored write; pooled like rawWrite.
+// rawWritev is one non-blocking vectored write; pooled, so that passing its
+// method to RawConn.Write allocates nothing per call.
 type rawWritev struct {
 	bufs net.Buffers
+	one  [1][]byte // bufs for a single buffer, without allocating a vector
 	iov  []syscall.Iovec
 	n    int // bytes written
 	err  error
@@ -119,24 +73,45 @@ func (w *rawWritev) write(fd uintptr) bool {
 	return true // never wait here
 }
 
+// tryWrite writes b to c's socket as far as it takes it without blocking.
+func (c *wsConn) tryWrite(b []byte) (int, error) {
+	w := rawWritevs.Get().(*rawWritev)
+	w.one[0] = b
+	w.bufs = w.one[:]
+	n, err := c.writeRaw(w)
+	w.put()
+	return n, err
+}
+
 // tryWritev writes bufs to c's socket as far as it takes them without
 // blocking; bufs is consumed as net.Buffers.WriteTo would, so what is left
 // in it is what the socket did not take.
 func (c *wsConn) tryWritev(bufs *net.Buffers) (int, error) {
 	w := rawWritevs.Get().(*rawWritev)
-	w.bufs, w.n, w.err = *bufs, 0, nil
+	w.bufs = *bufs
+	n, err := c.writeRaw(w)
+	*bufs = w.bufs
+	w.put()
+	return n, err
+}
+
+// writeRaw runs w's write on c's socket; w.bufs keeps what was not taken.
+func (c *wsConn) writeRaw(w *rawWritev) (int, error) {
+	w.n, w.err = 0, nil
 	c.writeMu.Lock()
 	err := c.raw.Write(w.fn)
 	c.writeMu.Unlock()
-	*bufs = w.bufs
-	n := w.n
 	if err == nil {
 		err = w.err
 	}
-	w.bufs, w.err = nil, nil
+	return w.n, err
+}
+
+// put returns w to the pool holding no caller's bytes.
+func (w *rawWritev) put() {
+	w.bufs, w.err, w.one[0] = nil, nil, nil
 	clear(w.iov)
 	rawWritevs.Put(w)
-	return n, err
 }
 
 // consumed drops the first n bytes from bufs.
