@@ -54,15 +54,7 @@ func TestFlusherManySessions(t *testing.T) {
 		})
 	}
 	for _, c := range clients {
-		next := make([]int, senders)
-		for range senders * each {
-			g, i, ok := strings.Cut(strings.TrimPrefix(c.readText(), "4"), ":")
-			require.True(t, ok)
-			gi, _ := strconv.Atoi(g)
-			ii, _ := strconv.Atoi(i)
-			require.Equal(t, next[gi], ii, "sender %d out of order", gi)
-			next[gi]++
-		}
+		c.requireSenderOrder(t, senders, each)
 	}
 	wg.Wait()
 	hs.h.requireNoClose(t)

@@ -365,3 +365,18 @@ func (hs *harness) openWS(eio int) (*wsClient, openPacket, *Session) {
 }
 
 func timeNowPlus() time.Time { return time.Now().Add(waitTimeout) }
+
+// requireSenderOrder reads senders*each text messages "4<sender>:<seq>" and
+// fails unless every sender's messages arrive once each and in its order.
+func (c *wsClient) requireSenderOrder(t testing.TB, senders, each int) {
+	t.Helper()
+	next := make([]int, senders)
+	for range senders * each {
+		g, i, ok := strings.Cut(strings.TrimPrefix(c.readText(), "4"), ":")
+		require.True(t, ok)
+		gi, _ := strconv.Atoi(g)
+		ii, _ := strconv.Atoi(i)
+		require.Equal(t, next[gi], ii, "sender %d out of order", gi)
+		next[gi]++
+	}
+}

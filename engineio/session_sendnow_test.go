@@ -3,7 +3,6 @@ package engineio
 import (
 	"bytes"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -75,15 +74,7 @@ func TestSendNowConcurrentWithSend(t *testing.T) {
 			}
 		})
 	}
-	next := make([]int, senders)
-	for range senders * each {
-		g, i, ok := strings.Cut(strings.TrimPrefix(c.readText(), "4"), ":")
-		require.True(t, ok)
-		gi, _ := strconv.Atoi(g)
-		ii, _ := strconv.Atoi(i)
-		require.Equal(t, next[gi], ii, "sender %d out of order", gi)
-		next[gi]++
-	}
+	c.requireSenderOrder(t, senders, each)
 	wg.Wait()
 	hs.h.requireNoClose(t)
 }
