@@ -23,39 +23,37 @@ import (
 // is busy (see park). Writes happen on whichever goroutine holds the
 // session's writer role (s.writing): a server flusher goroutine
 // (flusher.go), the connection's own writer goroutine (drain) when the
-// socket is full, or a SendNow caller for one reply; during the upgrade probe the read goroutine
-// is the only one that touches the connection.
+// socket is full, or a SendNow caller for one reply; during the upgrade
+// probe the read goroutine is the only one that touches the connection.
 type wsConn struct {
-	srv      *Server
-	in       wsInput // what reader reads
-	reader   *wsconn.Reader
-	compress bool // permessage-deflate negotiated
-	// base64 is set for clients that asked for binary as base64 text
-	// (b64=1, engine.io-client's forceBase64).
-	base64 bool
+	srv    *Server
+	in     wsInput // what reader reads
+	reader wsconn.Reader
 	// bufs is the writer's scratch vector; only the writer (drain or the
 	// flusher) touches it.
 	bufs net.Buffers
-	// toWrite is the vector being written; a field, so that WriteTo's
-	// pointer receiver does not move a local to the heap on every drain.
-	toWrite net.Buffers
 	// sess is the session the connection carries, for answering pings.
 	sess atomic.Pointer[Session]
+	// raw, for a plain socket, lets a sender write without blocking
+	// (SendNow, the flusher); nil otherwise.
+	raw syscall.RawConn
 
 	// writeMu serialises the writer with the close frame the reader sends
 	// after a protocol error; uncontended otherwise.
 	writeMu   sync.Mutex
 	closeOnce sync.Once
 
+	// Small fields together, where closeOnce leaves room.
+	compress bool // permessage-deflate negotiated
+	// base64 is set for clients that asked for binary as base64 text
+	// (b64=1, engine.io-client's forceBase64).
+	base64 bool
 	// Parking: an idle connection's reader goroutine is released and the
 	// server's poller watches it (see poller_linux.go).
-	parkable bool // a plain socket, and parking is on
-	// raw, for a plain socket, lets a sender write without blocking
-	// (SendNow); nil otherwise.
-	raw       syscall.RawConn
+	parkable  bool   // a plain socket, and parking is on
 	heartbeat bool   // the last packet read was a heartbeat: park at once
-	pollToken uint64 // the poller's key while parked; guarded by the poller
 	pollAdded bool   // registered with the poller's epoll once
+	pollToken uint64 // the poller's key while parked; guarded by the poller
 
 	// relay is the reader's generation shifted left by one, with the low
 	// bit set while the reader is inside OnMessage. ReleaseReader bumps the
@@ -118,10 +116,10 @@ func (srv *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, heade
 		c.parkable = srv.opts.IdleReadRelease > 0
 		c.raw, _ = conn.(syscall.Conn).SyscallConn()
 	}
-	c.reader = wsconn.NewReader(&c.in, wsconn.ReaderOptions{
+	c.reader.Init(&c.in, wsconn.ReaderOptions{
 		MaxMessageSize: srv.opts.MaxHTTPBufferSize,
 		Compression:    c.compress,
-		OnPing:         c.onPing,
+		OnPing:         c,
 	})
 	return c
 }
@@ -246,9 +244,9 @@ func (c *wsConn) resume() {
 	}
 }
 
-// onPing queues the pong answering a WebSocket ping frame. Browsers do not
+// OnPing queues the pong answering a WebSocket ping frame. Browsers do not
 // send pings, but other clients and proxies may.
-func (c *wsConn) onPing(payload []byte) {
+func (c *wsConn) OnPing(payload []byte) {
 	s := c.sess.Load()
 	if s == nil {
 		return
@@ -320,11 +318,13 @@ func (c *wsConn) drain(s *Session) {
 			closing = closing || batch[i].typ == codec.Close
 		}
 		c.bufs = bufs
-		c.toWrite = bufs // WriteTo consumes its receiver; keep c.bufs intact
+		// WriteTo consumes its receiver; c.bufs stays intact. The copy moves
+		// to the heap, which the rare drain (a full socket, a close, a
+		// connection the flusher cannot write) can afford.
+		toWrite := bufs
 		c.writeMu.Lock()
-		_, err := c.toWrite.WriteTo(c.in.conn)
+		_, err := toWrite.WriteTo(c.in.conn)
 		c.writeMu.Unlock()
-		c.toWrite = nil
 		clear(c.bufs)
 		if err != nil {
 			s.mu.Lock()

@@ -40,9 +40,9 @@ func echoServer(t *testing.T) (url string, done <-chan error) {
 		compress := d.Accepted()
 		rd := NewReader(rw.Reader, ReaderOptions{
 			Compression: compress,
-			OnPing: func(p []byte) {
+			OnPing: PingFunc(func(p []byte) {
 				_, _ = conn.Write(AppendControlFrame(nil, ws.OpPong, p))
-			},
+			}),
 		})
 		for {
 			text, p, err := rd.ReadMessage()

@@ -50,7 +50,7 @@ func FuzzReader(f *testing.F) {
 		r := NewReader(bytes.NewReader(data), ReaderOptions{
 			MaxMessageSize: fuzzMax,
 			Compression:    compression,
-			OnPing: func(p []byte) {
+			OnPing: PingFunc(func(p []byte) {
 				if len(p) > ws.MaxControlFramePayloadSize {
 					t.Fatalf(
 						"ping payload of %d bytes",
@@ -58,7 +58,7 @@ func FuzzReader(f *testing.F) {
 					)
 				}
 				pings++
-			},
+			}),
 		})
 		// Every message takes at least 6 input bytes, so this ends.
 		var err error

@@ -32,12 +32,24 @@ type ReaderOptions struct {
 	// the first frame of a message then means the message is compressed.
 	// Without it any RSV bit is a protocol error.
 	Compression bool
-	// OnPing is called, from the ReadMessage goroutine, with the payload of
-	// each ping control frame; the caller should queue a pong with the same
-	// payload (AppendControlFrame(dst, ws.OpPong, payload)). The payload is a
-	// copy the callee may keep. Nil ignores pings.
-	OnPing func(payload []byte)
+	// OnPing is told, from the ReadMessage goroutine, the payload of each
+	// ping control frame; it should queue a pong with the same payload
+	// (AppendControlFrame(dst, ws.OpPong, payload)). The payload is a copy
+	// it may keep. Nil ignores pings.
+	OnPing PingHandler
 }
+
+// PingHandler answers pings. An interface rather than a func, so that a
+// connection can be its own handler without a closure per connection.
+type PingHandler interface {
+	OnPing(payload []byte)
+}
+
+// PingFunc is a func as a PingHandler.
+type PingFunc func(payload []byte)
+
+// OnPing calls f.
+func (f PingFunc) OnPing(payload []byte) { f(payload) }
 
 // Reader reads client messages from one server-side connection. It is not
 // safe for concurrent use: one goroutine reads. Once ReadMessage returned an
@@ -49,7 +61,7 @@ type Reader struct {
 	src         io.Reader
 	max         int64
 	compression bool
-	onPing      func([]byte)
+	onPing      PingHandler
 	err         error // sticky error, see ReadMessage
 
 	// scratch is held only during ReadMessage, so that the many idle
@@ -69,6 +81,14 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 // bufio.Reader, e.g. the one returned by the upgrade) when the connection is
 // a raw net.Conn.
 func NewReader(r io.Reader, opts ReaderOptions) *Reader {
+	rd := new(Reader)
+	rd.Init(r, opts)
+	return rd
+}
+
+// Init makes r a Reader of src, as NewReader does; for a Reader embedded in
+// a larger struct.
+func (r *Reader) Init(src io.Reader, opts ReaderOptions) {
 	limit := opts.MaxMessageSize
 	if limit <= 0 {
 		limit = DefaultMaxMessageSize
@@ -76,8 +96,8 @@ func NewReader(r io.Reader, opts ReaderOptions) *Reader {
 	// Buffers are indexed with int; also keeps limit arithmetic from
 	// overflowing.
 	limit = min(limit, math.MaxInt/2)
-	return &Reader{
-		src:         r,
+	*r = Reader{
+		src:         src,
 		max:         limit,
 		compression: opts.Compression,
 		onPing:      opts.OnPing,
@@ -265,7 +285,7 @@ func (r *Reader) control(h ws.Header) error {
 	switch h.OpCode {
 	case ws.OpPing:
 		if r.onPing != nil {
-			r.onPing(bytes.Clone(p))
+			r.onPing.OnPing(bytes.Clone(p))
 		}
 	case ws.OpClose:
 		return parseClose(p)

@@ -23,7 +23,7 @@ type message struct {
 
 // readAll reads messages until the first error.
 func readAll(input []byte, opts ReaderOptions) (msgs []message, pings []string, err error) {
-	opts.OnPing = func(p []byte) { pings = append(pings, string(p)) }
+	opts.OnPing = PingFunc(func(p []byte) { pings = append(pings, string(p)) })
 	r := NewReader(bytes.NewReader(input), opts)
 	for {
 		text, p, err := r.ReadMessage()
