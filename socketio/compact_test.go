@@ -122,6 +122,38 @@ func TestOffOnceAndSharedSignatures(t *testing.T) {
 	assert.Equal(t, "f2:w", next()) // and nothing from "b" before it
 }
 
+// The same function registered twice with Once runs twice on the first
+// event and never again; each registration removes itself only.
+func TestOnceSameFunctionTwice(t *testing.T) {
+	io, hs := startServer(t, nil)
+	got := make(chan string, 16)
+	g := func(v string) { got <- "g:" + v }
+	io.On("connection", func(s *Socket) {
+		s.Once("d", g)
+		s.On("d", func(v string) { got <- "on:" + v })
+		s.Once("d", g)
+	})
+	c := dial(t, hs)
+	c.connect("/", "")
+	next := func() string {
+		select {
+		case v := <-got:
+			return v
+		case <-time.After(5 * time.Second):
+			t.Fatal("no listener ran")
+			return ""
+		}
+	}
+	c.send(`2["d","1"]`)
+	assert.Equal(t, "g:1", next())
+	assert.Equal(t, "on:1", next())
+	assert.Equal(t, "g:1", next())
+	c.send(`2["d","2"]`)
+	assert.Equal(t, "on:2", next())
+	c.send(`2["d","3"]`)
+	assert.Equal(t, "on:3", next()) // and no g in between
+}
+
 // The handshake and the context are made on first use; they must look as if
 // they had been made at connection.
 func TestLazyHandshakeAndContext(t *testing.T) {

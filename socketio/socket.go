@@ -40,10 +40,10 @@ type Socket struct {
 
 	lmu sync.RWMutex
 	// listeners holds the listeners of every event, in registration order:
-	// a socket has a few, and one slice costs much less than a map of
-	// slices. Removal copies it, so a reader may keep using the slice it
-	// read under lmu.
-	listeners []*listener
+	// a socket has a few, and one slice of values costs much less than a
+	// map of slices. Removal copies it, so a reader may keep using the
+	// slice it read under lmu.
+	listeners []listener
 	hooks     *socketHooks // made on first use; guarded by lmu
 
 	acks  ackTable
@@ -148,7 +148,15 @@ type listener struct {
 	event string
 	h     handlerFunc
 	once  bool
+	// onceID tells a once-listener from another registration of the same
+	// function, for its removal: listeners are values in the socket's
+	// slice, so this stands in for a pointer. Two once-listeners of a
+	// socket share an id only if 2³² Once calls came between them.
+	onceID uint32
 }
+
+// onceIDs numbers Once registrations.
+var onceIDs atomic.Uint32
 
 // Event is an incoming event as packet middlewares see it.
 type Event struct {
@@ -278,15 +286,15 @@ func (s *Socket) Leave(rooms ...string) {
 // On panics if fn's signature cannot work, as http.HandleFunc does for a bad
 // pattern.
 func (s *Socket) On(event string, fn any) {
-	s.addListener(&listener{event: event, h: mustHandler(event, fn)})
+	s.addListener(listener{event: event, h: mustHandler(event, fn)})
 }
 
 // Once is like On, but the listener is removed after its first call.
 func (s *Socket) Once(event string, fn any) {
-	s.addListener(&listener{event: event, h: mustHandler(event, fn), once: true})
+	s.addListener(listener{event: event, h: mustHandler(event, fn), once: true, onceID: onceIDs.Add(1)})
 }
 
-func (s *Socket) addListener(l *listener) {
+func (s *Socket) addListener(l listener) {
 	s.lmu.Lock()
 	s.listeners = append(s.listeners, l) // writes past readers' lengths only
 	s.lmu.Unlock()
@@ -301,7 +309,7 @@ func (s *Socket) Off(event string, fn any) {
 		ptr = funcPointer(fn)
 	}
 	s.lmu.Lock()
-	s.listeners = slices.DeleteFunc(slices.Clone(s.listeners), func(l *listener) bool {
+	s.listeners = slices.DeleteFunc(slices.Clone(s.listeners), func(l listener) bool {
 		return l.event == event && (fn == nil || funcPointer(l.h.fn) == ptr)
 	})
 	s.lmu.Unlock()

@@ -126,7 +126,7 @@ func (s *Socket) dispatch(name string, args []parser.RawValue, id uint64, hasID 
 			ack = s.newAck(id, hasID)
 		}
 		if l.once {
-			s.removeListener(l)
+			s.removeOnce(l)
 		}
 		if err := l.h.callRemote(args, ack); err != nil {
 			var de *DecodeError
@@ -138,12 +138,13 @@ func (s *Socket) dispatch(name string, args []parser.RawValue, id uint64, hasID 
 	}
 }
 
-// removeListener removes target, copying the slice, which readers may be
-// iterating.
-func (s *Socket) removeListener(target *listener) {
+// removeOnce removes the once-listener l, about to run, copying the slice,
+// which readers may be iterating.
+func (s *Socket) removeOnce(l listener) {
 	s.lmu.Lock()
 	defer s.lmu.Unlock()
-	if i := slices.Index(s.listeners, target); i >= 0 {
+	i := slices.IndexFunc(s.listeners, func(o listener) bool { return o.once && o.onceID == l.onceID })
+	if i >= 0 {
 		s.listeners = slices.Delete(slices.Clone(s.listeners), i, i+1)
 	}
 }
@@ -153,7 +154,7 @@ func (s *Socket) emitLocal(event string, args ...any) {
 	s.lmu.RLock()
 	ls := s.listeners
 	s.lmu.RUnlock()
-	if event == "error" && !slices.ContainsFunc(ls, func(l *listener) bool { return l.event == event }) {
+	if event == "error" && !slices.ContainsFunc(ls, func(l listener) bool { return l.event == event }) {
 		s.nsp.server.opts.Logger.Warn("socketio: unhandled socket error",
 			"nsp", s.nsp.name, "socket", s.id, "err", args[0])
 		return
@@ -163,7 +164,7 @@ func (s *Socket) emitLocal(event string, args ...any) {
 			continue
 		}
 		if l.once {
-			s.removeListener(l)
+			s.removeOnce(l)
 		}
 		s.guard(func() {
 			if err := l.h.callLocal(args...); err != nil && event != "error" {
