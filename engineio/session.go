@@ -18,7 +18,25 @@ import (
 // [Handler] in the order the client sent them, one at a time unless the
 // Handler calls [Session.ReleaseReader].
 type Session struct {
-	srv      *Server
+	// What a send and a flush touch comes first, in one cache line: a
+	// broadcast reaches many sessions, and each line it loads costs.
+	srv        *Server
+	mu         sync.Mutex
+	queue      []outPacket // waiting to be written, in order
+	queueBytes int64       // payload bytes of the messages in queue
+	ws         *wsConn     // the WebSocket when on WebSocket
+	state      sessionState
+	websocket  bool // on WebSocket, from the handshake or since the upgrade
+	upgrading  bool // probe answered: polling GETs return at once
+	pollActive bool // a long-polling GET is waiting
+	postActive bool // a POST is being read
+	writing    bool // a writer (flusher, drain, SendNow caller) holds the queue
+
+	spare    []outPacket    // the previous batch's array, reused
+	probe    *wsConn        // a WebSocket being probed for an upgrade
+	closing  *gracefulClose // set once a close waits for the queue to flush
+	pollWake chan struct{}  // signals the waiting GET; capacity 1
+
 	id       string
 	protocol int
 	req      *handshakeRequest
@@ -31,29 +49,13 @@ type Session struct {
 	// recvMu makes deliveries to the Handler sequential across transports.
 	recvMu sync.Mutex
 
-	mu         sync.Mutex
-	queue      []outPacket    // waiting to be written, in order
-	queueBytes int64          // payload bytes of the messages in queue
-	spare      []outPacket    // the previous batch's array, reused
-	ws         *wsConn        // the WebSocket when on WebSocket
-	probe      *wsConn        // a WebSocket being probed for an upgrade
-	closing    *gracefulClose // set once a close waits for the queue to flush
-	pollWake   chan struct{}  // signals the waiting GET; capacity 1
-	heartbeat  heartbeat
-	wheelTick  int64 // the heartbeat wheel slot's tick; guarded by the wheel
-	inWheel    bool  // in a wheel slot; guarded by the wheel
+	heartbeat heartbeat
+	wheelTick int64 // the heartbeat wheel slot's tick; guarded by the wheel
+	inWheel   bool  // in a wheel slot; guarded by the wheel
+	closed    atomic.Bool
 
 	done  chan struct{} // closed when the session has ended; made on demand
 	value atomic.Pointer[any]
-
-	// Small fields together, so that they share a word.
-	closed     atomic.Bool
-	state      sessionState
-	websocket  bool // on WebSocket, from the handshake or since the upgrade
-	upgrading  bool // probe answered: polling GETs return at once
-	pollActive bool // a long-polling GET is waiting
-	postActive bool // a POST is being read
-	writing    bool // the WebSocket writer goroutine is running
 }
 
 type sessionState uint8

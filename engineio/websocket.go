@@ -26,33 +26,34 @@ import (
 // socket is full, or a SendNow caller for one reply; during the upgrade
 // probe the read goroutine is the only one that touches the connection.
 type wsConn struct {
-	srv    *Server
-	in     wsInput // what reader reads
-	reader wsconn.Reader
+	// What a write touches comes first, in one cache line: a broadcast
+	// writes to many connections, and each line it loads costs.
+	//
 	// bufs is the writer's scratch vector; only the writer (drain or the
 	// flusher) touches it.
 	bufs net.Buffers
-	// sess is the session the connection carries, for answering pings.
-	sess atomic.Pointer[Session]
 	// raw, for a plain socket, lets a sender write without blocking
 	// (SendNow, the flusher); nil otherwise.
 	raw syscall.RawConn
-
 	// writeMu serialises the writer with the close frame the reader sends
 	// after a protocol error; uncontended otherwise.
-	writeMu   sync.Mutex
-	closeOnce sync.Once
-
-	// Small fields together, where closeOnce leaves room.
+	writeMu  sync.Mutex
 	compress bool // permessage-deflate negotiated
 	// base64 is set for clients that asked for binary as base64 text
 	// (b64=1, engine.io-client's forceBase64).
 	base64 bool
 	// Parking: an idle connection's reader goroutine is released and the
 	// server's poller watches it (see poller_linux.go).
-	parkable  bool   // a plain socket, and parking is on
-	heartbeat bool   // the last packet read was a heartbeat: park at once
-	pollAdded bool   // registered with the poller's epoll once
+	parkable  bool // a plain socket, and parking is on
+	heartbeat bool // the last packet read was a heartbeat: park at once
+	pollAdded bool // registered with the poller's epoll once
+	srv       *Server
+
+	in     wsInput // what reader reads
+	reader wsconn.Reader
+	// sess is the session the connection carries, for answering pings.
+	sess      atomic.Pointer[Session]
+	closeOnce sync.Once
 	pollToken uint64 // the poller's key while parked; guarded by the poller
 
 	// relay is the reader's generation shifted left by one, with the low

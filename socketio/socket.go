@@ -19,9 +19,19 @@ type Socket struct {
 	// (recovery, rate limiting, catch-all listeners) live behind pointers
 	// made on first use, and the bools share a word with the atomics.
 
-	id     string
-	nsp    *Namespace
-	client *client
+	// What a broadcast touches comes first, in one cache line. While the
+	// connection handlers run, outgoing packets are held (see
+	// Namespace.runConnect).
+	client    *client
+	outMu     sync.Mutex
+	holding   bool // guarded by outMu
+	recovered bool
+	connected atomic.Bool
+	ended     atomic.Bool   // the socket is gone: a context made now starts cancelled
+	held      *[]heldPacket // made by hold: few sockets ever hold
+	id        string
+	nsp       *Namespace
+
 	// The Handshake is built when first asked for, from these and the
 	// engine's copy of the request.
 	handshake atomic.Pointer[Handshake]
@@ -32,11 +42,7 @@ type Socket struct {
 	data atomic.Pointer[any]
 	// The context is made when first asked for (Context, EmitWithAck):
 	// most sockets never need one.
-	ctx       atomic.Pointer[socketContext]
-	connected atomic.Bool
-	ended     atomic.Bool // the socket is gone: a context made now starts cancelled
-	recovered bool
-	holding   bool // guarded by outMu
+	ctx atomic.Pointer[socketContext]
 
 	lmu sync.RWMutex
 	// listeners holds the listeners of every event, in registration order:
@@ -49,11 +55,6 @@ type Socket struct {
 	acks  ackTable
 	inbox inbox
 	rate  *tokenBucket // made on the first event when Limits.EventRate is set
-
-	// While the connection handlers run, outgoing packets are held (see
-	// Namespace.runConnect).
-	outMu sync.Mutex
-	held  *[]heldPacket // made by hold: few sockets ever hold
 }
 
 // socketHooks are a socket's catch-all listeners and packet middlewares.
