@@ -439,13 +439,22 @@ type gracefulClose struct {
 	timer  *time.Timer
 }
 
+// gracefulReasonLocked returns the reason of the graceful close under way,
+// if any. s.mu must be held.
+func (s *Session) gracefulReasonLocked() CloseReason {
+	if s.closing == nil {
+		return ""
+	}
+	return s.closing.reason
+}
+
 // flushed is called by a transport after it wrote a batch. If the batch held
 // the close packet of a graceful close, the session ends.
 func (s *Session) flushed(batch []outPacket) {
 	for i := range batch {
 		if batch[i].typ == codec.Close {
 			s.mu.Lock()
-			reason := s.closing.reason
+			reason := s.gracefulReasonLocked()
 			s.mu.Unlock()
 			s.finish(reason, nil)
 			return
@@ -463,7 +472,7 @@ func (s *Session) finish(reason CloseReason, err error) {
 	if s.state == stateClosing && (reason == ReasonTransportClose || reason == ReasonTransportError) {
 		// The server was closing the session (its close packet queued or
 		// sent): the client hanging up in answer does not change why.
-		reason = s.closing.reason
+		reason = s.gracefulReasonLocked()
 	}
 	s.state = stateClosed
 	s.queue, s.spare = nil, nil
