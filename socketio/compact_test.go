@@ -95,15 +95,7 @@ func TestOffOnceAndSharedSignatures(t *testing.T) {
 	c := dial(t, hs)
 	c.connect("/", "")
 	s := <-sockets
-	next := func() string {
-		select {
-		case v := <-got:
-			return v
-		case <-time.After(5 * time.Second):
-			t.Fatal("no listener ran")
-			return ""
-		}
-	}
+	next := func() string { return receive(t, got) }
 
 	s.Off("a", f1)
 	c.send(`2["a","x"]`)
@@ -135,15 +127,7 @@ func TestOnceSameFunctionTwice(t *testing.T) {
 	})
 	c := dial(t, hs)
 	c.connect("/", "")
-	next := func() string {
-		select {
-		case v := <-got:
-			return v
-		case <-time.After(5 * time.Second):
-			t.Fatal("no listener ran")
-			return ""
-		}
-	}
+	next := func() string { return receive(t, got) }
 	c.send(`2["d","1"]`)
 	assert.Equal(t, "g:1", next())
 	assert.Equal(t, "on:1", next())

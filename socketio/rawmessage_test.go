@@ -200,15 +200,7 @@ func TestEventNames(t *testing.T) {
 	})
 	c := dial(t, hs)
 	c.connect("/", "")
-	next := func() string {
-		select {
-		case s := <-got:
-			return s
-		case <-time.After(5 * time.Second):
-			t.Fatal("timed out waiting for a listener")
-			return ""
-		}
-	}
+	next := func() string { return receive(t, got) }
 	for _, tc := range []struct{ send, want1, want2 string }{
 		{`2["echo","a"]`, "any:echo", "echo:a"},
 		{`2["ec\u0068o","b"]`, "any:echo", "echo:b"},

@@ -149,3 +149,16 @@ func (c *testClient) expectNothing(d time.Duration) {
 	case <-time.After(d):
 	}
 }
+
+// receive returns the next value from ch, failing the test after 5 seconds.
+func receive[T any](t testing.TB, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(5 * time.Second):
+		t.Fatal("timed out waiting for a value")
+		var zero T
+		return zero
+	}
+}
