@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { build, examplesDir, launch, newPage, start, textOf, waitForText, saveScreenshot } from "./helpers.mjs";
+import { build, examplesDir, launch, newPage, start, textOf, waitForText, saveScreenshot, withServerLog } from "./helpers.mjs";
 
 let bin, browser, server;
 const errors = [];
@@ -33,7 +33,7 @@ const titles = (page) => textOf(page, ".post h3");
 // post is a Playwright selector for the post titled title.
 const post = (title) => `.post:has(h3:text-is("${title}"))`;
 
-test("feed: changes made on one page show up live on another, and persist", async () => {
+test("feed: changes made on one page show up live on another, and persist", () => withServerLog(() => server, async () => {
   server = await start(bin, ["-db", db]);
   const a = await open(server.url);
   const b = await open(server.url);
@@ -84,9 +84,9 @@ test("feed: changes made on one page show up live on another, and persist", asyn
   const c = await open(server.url);
   await waitForText(c, "#page-info", "2 posts");
   assert.deepEqual(await titles(c), ["Rooms and namespaces", "Hello, gosio"]);
-});
+}));
 
-test("feed: pagination", async () => {
+test("feed: pagination", () => withServerLog(() => server, async () => {
   const page = await open(server.url);
   // 2 posts exist; add 4 through the API to get two pages of 4.
   const more = [
@@ -111,4 +111,37 @@ test("feed: pagination", async () => {
   await page.click("#prev");
   await waitForText(page, "#page-info", "Page 1 of 2");
   await saveScreenshot(page, join(examplesDir, "feed", "screenshot.png"), { fullPage: true });
-});
+}));
+
+test("feed: a change that arrives while the page loads is kept", () => withServerLog(() => server, async () => {
+  // The page's first GET /posts is answered by the server at once, but the
+  // answer is held back from the page until a new post's live event has
+  // arrived: the page must not let that older answer undo the post.
+  const page = await newPage(browser, errors, { width: 1000, height: 720 });
+  let answered, release;
+  const fetched = new Promise((r) => (answered = r));
+  const held = new Promise((r) => (release = r));
+  let gets = 0;
+  await page.route(/\/posts\?/, async (route) => {
+    if (++gets > 1) return route.continue();
+    const response = await route.fetch();
+    answered();
+    await held;
+    await route.fulfill({ response });
+  });
+  await page.goto(server.url);
+  await page.waitForSelector("#status.online");
+  await fetched;
+  const res = await fetch(`${server.url}/posts`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ title: "Live while loading", content: "The event beats the list.", creator: { name: "Ada" } }),
+  });
+  assert.equal(res.status, 201);
+  await waitForText(page, ".post h3", "Live while loading");
+  release();
+  // The page asks again and shows the list with the post in it.
+  await waitForText(page, "#page-info", "7 posts");
+  assert.equal(gets, 2, "the page asked for the list again");
+  assert.equal((await titles(page))[0], "Live while loading");
+}));

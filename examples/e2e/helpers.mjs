@@ -76,12 +76,30 @@ export async function newPage(browser, errors, viewport) {
 // textOf returns the text of every element matching selector.
 export const textOf = (page, selector) => page.$$eval(selector, (els) => els.map((e) => e.textContent));
 
-// waitForText waits until an element matching selector contains text.
-export function waitForText(page, selector, text) {
-  return page.waitForFunction(
-    ([sel, t]) => [...document.querySelectorAll(sel)].some((e) => e.textContent.includes(t)),
-    [selector, text],
-  );
+// waitForText waits until an element matching selector contains text. When
+// it gives up, the error shows what the page showed instead.
+export async function waitForText(page, selector, text) {
+  try {
+    await page.waitForFunction(
+      ([sel, t]) => [...document.querySelectorAll(sel)].some((e) => e.textContent.includes(t)),
+      [selector, text],
+    );
+  } catch (err) {
+    const shown = await page.evaluate(() => document.body.innerText).catch((e) => `(unreadable: ${e.message})`);
+    err.message += `\nwaited for ${JSON.stringify(text)} in ${selector}; the page showed:\n${shown}`;
+    throw err;
+  }
+}
+
+// withServerLog runs fn and, when it fails, adds to the error what the
+// server that server() returns has logged: its view of the same moments.
+export async function withServerLog(server, fn) {
+  try {
+    return await fn();
+  } catch (err) {
+    err.message += `\nserver log:\n${server()?.logs() ?? "(no server)"}`;
+    throw err;
+  }
 }
 
 // saveScreenshot writes the README's picture of a page when it is missing or

@@ -98,6 +98,9 @@ func newServer(store Store, origins []string, clientDir string) (http.Handler, *
 	}})
 	io.On("connection", func(s *socketio.Socket) {
 		log.Printf("feed: client %s connected", s.ID())
+		s.On("disconnect", func(reason socketio.DisconnectReason) {
+			log.Printf("feed: client %s disconnected (%s)", s.ID(), reason)
+		})
 	})
 
 	mux := http.NewServeMux()

@@ -6,6 +6,8 @@ let page = 1;
 let posts = [];      // the posts shown on this page, newest first
 let total = 0;       // total number of posts on the server
 let editing = null;  // id of the post being edited, or null
+let changes = 0;     // live changes applied so far (see load)
+let loads = 0;       // loads started so far: only the latest one is shown
 
 async function api(method, path, body) {
   const res = await fetch(path, {
@@ -19,7 +21,12 @@ async function api(method, path, body) {
 }
 
 async function load(p = page) {
+  const id = ++loads, seen = changes;
   const data = await api("GET", `/posts?page=${p}&perPage=${PER_PAGE}`);
+  if (id !== loads) return; // a later load (another page, say) shows its own answer
+  // A change that arrived while the request was out may be missing from the
+  // answer, which would then undo it on screen: ask again.
+  if (changes !== seen) return load(p);
   if (data.posts.length === 0 && p > 1) return load(p - 1); // page emptied
   page = p;
   posts = data.posts;
@@ -118,6 +125,7 @@ $("editor").addEventListener("submit", async (e) => {
 // returns) or another one did (the "posts" event). It is idempotent, since
 // this page sees its own changes both ways.
 function onPosts({ action, post }) {
+  changes++;
   switch (action) {
     case "create":
       if (posts.some((p) => p._id === post._id)) return;
