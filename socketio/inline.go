@@ -32,6 +32,11 @@ type inlineRun struct {
 	// an odd value to the next even one (the handler's end, or a release)
 	// settles that run.
 	seq atomic.Uint32
+	// end is held by a release from its move of seq until the reader is
+	// handed over, and by the run's end for its move: a release that won
+	// seq must reach the engine while that run's delivery is still the one
+	// in progress, not the next message's.
+	end sync.Mutex
 	// watched is set while the client is on the stall watch's list, so a
 	// run costs no lock; the watch clears it when it drops the client.
 	watched atomic.Bool
@@ -48,7 +53,9 @@ func (c *client) runInline(f func()) {
 		c.srv.stalls.watch(c)
 	}
 	f()
+	r.end.Lock()
 	r.seq.CompareAndSwap(seq, seq+1)
+	r.end.Unlock()
 }
 
 // releaseReader lets the connection go on reading on another goroutine if a
@@ -61,10 +68,20 @@ func (c *client) releaseReader() {
 
 // releaseRun releases the reader from run seq, if it still runs.
 func (c *client) releaseRun(seq uint32) {
-	if c.inline.seq.CompareAndSwap(seq, seq+1) {
+	r := &c.inline
+	r.end.Lock()
+	defer r.end.Unlock()
+	if r.seq.CompareAndSwap(seq, seq+1) {
+		if hook := testHookReleasing.Load(); hook != nil {
+			(*hook)()
+		}
 		c.sess.ReleaseReader()
 	}
 }
+
+// testHookReleasing, when set by a test, runs between a release's move of
+// seq and its call to the engine.
+var testHookReleasing atomic.Pointer[func()]
 
 // stallWatch finds handlers that have run on their reader for longer than
 // inlineStall. Its goroutine exists while some client has run a handler

@@ -2,7 +2,11 @@ package socketio
 
 import (
 	"context"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -132,4 +136,50 @@ func TestStallWatchEndsWhenIdle(t *testing.T) {
 		defer io.stalls.mu.Unlock()
 		return !io.stalls.running && len(io.stalls.clients) == 0
 	}, 2*time.Second, time.Millisecond)
+}
+
+// A release by the stall watch that is delayed after it has claimed a run
+// (the watch's goroutine preempted, emulated by the hook) must still hand
+// over that run's reader, not the reader of whatever message comes next:
+// otherwise two goroutines decode and route one connection's messages at
+// once, and a socket's events run out of order.
+func TestLateStallReleaseKeepsOrder(t *testing.T) {
+	delay := func() { time.Sleep(10 * time.Millisecond) }
+	testHookReleasing.Store(&delay)
+	t.Cleanup(func() { testHookReleasing.Store(nil) })
+	io, hs := startServer(t, nil)
+	var mu sync.Mutex
+	var got []int
+	var running, overlaps atomic.Int32
+	io.On("connection", func(s *Socket) {
+		s.On("slow", func() { time.Sleep(2 * inlineStall) }) // long enough for the watch
+		s.On("n", func(i int) {
+			if running.Add(1) > 1 {
+				overlaps.Add(1)
+			}
+			mu.Lock()
+			got = append(got, i)
+			mu.Unlock()
+			running.Add(-1)
+		})
+		s.On("done", func(ack Ack) { _ = ack() })
+	})
+	c := dial(t, hs)
+	c.connect("/", "")
+	const rounds, burst = 10, 1000
+	n := 0
+	for range rounds {
+		c.send(`2["slow"]`)
+		for range burst {
+			c.send(`2["n",` + strconv.Itoa(n) + `]`)
+			n++
+		}
+		c.send(`21["done"]`)
+		require.Equal(t, "31[]", c.next())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, got, n)
+	assert.True(t, slices.IsSorted(got), "events ran out of order")
+	assert.Zero(t, overlaps.Load(), "two handlers of one socket ran at once")
 }
