@@ -48,6 +48,10 @@
 //   - Events a client sends while its namespace connection is being set up
 //     (middlewares, connection handlers) wait, so listeners registered in
 //     the connection handler never miss an event.
+//   - The client learns it is connected (CONNECT) when the connection
+//     handlers return, with what they emitted right behind it and the rooms
+//     they joined in place. A connection handler that calls EmitWithAck
+//     sends CONNECT then, so the client can answer.
 //   - Emit, broadcasting, Join/Leave and every other method are safe for
 //     concurrent use. Emit queues the packet and returns: it never waits for
 //     the network. Packets emitted by one goroutine reach a client in the

@@ -63,6 +63,9 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Re
 		s.cancelAck(pkt.ID)
 		return Response{}, err
 	}
+	// The client answers once it knows it is connected: from a connection
+	// handler, CONNECT and what was held behind it go out now.
+	s.sendConnect()
 	// The answer comes through the connection's reader, which may be the
 	// goroutine running this (a handler run inline): let reading go on.
 	s.client.releaseReader()

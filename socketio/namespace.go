@@ -9,8 +9,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/gosio/gosio/parser"
 )
 
 // Middleware runs when a socket connects to a namespace, before the
@@ -239,7 +237,8 @@ func (n *Namespace) runConnect(s *Socket) {
 	// as in Node, where nothing can come between the two: what is emitted
 	// to the socket meanwhile (by the handlers or by broadcasts) is held
 	// and sent right after CONNECT, and the rooms the handlers join are in
-	// place by then.
+	// place by then. A handler that waits for the client's answer
+	// (EmitWithAck) sends CONNECT first, as Node has by then.
 	s.hold()
 	n.mu.Lock()
 	n.sockets[s.id] = s
@@ -257,11 +256,7 @@ func (n *Namespace) runConnect(s *Socket) {
 			break
 		}
 	}
-	var data any
-	if c.sess.Protocol() != 3 {
-		data = connectAck(s.id, s.rec.privateID())
-	}
-	s.release(&parser.Packet{Type: parser.Connect, Namespace: n.name, Data: data})
+	s.sendConnect()
 }
 
 // connectAck is the CONNECT answer's payload, {"pid":…,"sid":…} (pid only

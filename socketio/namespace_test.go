@@ -3,6 +3,7 @@ package socketio
 import (
 	"context"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -154,4 +155,35 @@ func TestConnectionHandlerRunsBeforeConnectAck(t *testing.T) {
 	assert.Equal(t, `2["everyone"]`, c.next())
 	require.NoError(t, io.To("lobby").Emit("in-lobby"))
 	assert.Equal(t, `2["in-lobby"]`, c.next())
+}
+
+// A connection handler that waits for its client's answer: CONNECT, and
+// what the handler emitted before, go out first, so the client can answer
+// (Node sends CONNECT before the handlers run).
+func TestConnectionHandlerAwaitsItsClientsAck(t *testing.T) {
+	io, hs := startServer(t, nil)
+	answer := make(chan string, 1)
+	io.On("connection", func(s *Socket) {
+		_ = s.Emit("welcome")
+		r, err := s.Timeout(5*time.Second).EmitWithAck(context.Background(), "hello")
+		if err != nil {
+			answer <- "error: " + err.Error()
+			return
+		}
+		var v string
+		_ = r.Decode(&v)
+		answer <- v
+		_ = s.Emit("after")
+	})
+	c := dial(t, hs)
+	c.send("0")
+	p := c.next()
+	require.True(t, strings.HasPrefix(p, "0{"), "CONNECT first, got %q", p)
+	assert.Equal(t, `2["welcome"]`, c.next())
+	p = c.next()
+	require.True(t, strings.HasPrefix(p, "2") && strings.HasSuffix(p, `["hello"]`), p)
+	id := strings.TrimSuffix(strings.TrimPrefix(p, "2"), `["hello"]`)
+	c.send("3" + id + `["hi"]`)
+	assert.Equal(t, "hi", receive(t, answer))
+	assert.Equal(t, `2["after"]`, c.next())
 }

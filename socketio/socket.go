@@ -115,12 +115,22 @@ func (s *Socket) hold() {
 	s.outMu.Unlock()
 }
 
-// release sends first, then the held packets, in one contiguous Send, and
-// stops holding.
-func (s *Socket) release(first *parser.Packet) {
+// sendConnect sends CONNECT, then the packets held while the connection
+// handlers run, in one contiguous Send, and stops holding. It does nothing
+// when the socket is not holding: CONNECT went out already, or the handlers
+// have yet to start.
+func (s *Socket) sendConnect() {
 	s.outMu.Lock()
 	defer s.outMu.Unlock()
+	if !s.holding {
+		return
+	}
 	s.holding = false
+	var data any
+	if s.client.sess.Protocol() != 3 {
+		data = connectAck(s.id, s.rec.privateID())
+	}
+	first := &parser.Packet{Type: parser.Connect, Namespace: s.nsp.name, Data: data}
 	var held []heldPacket
 	if s.held != nil {
 		held = *s.held

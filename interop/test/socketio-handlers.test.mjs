@@ -1,13 +1,15 @@
 // Socket.IO interop suite, handlers that block. gosio runs an event's
 // handler on the connection's reader goroutine when the socket has nothing
 // queued; these tests check, with the real clients, that a handler may still
-// block: waiting for its own client's answer, or for an event that comes on
-// another namespace of the same connection, and that a socket's events keep
-// running one at a time and in order when one of them blocks.
+// block: waiting for its own client's answer (in an event handler or in the
+// connection handler, before the client has been told it is connected), or
+// for an event that comes on another namespace of the same connection, and
+// that a socket's events keep running one at a time and in order when one of
+// them blocks.
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { SIO_CLIENTS, SIO_MODES, suiteServer, sioConnect, connected, emitAck, closeAfter } from "./sio-helpers.mjs";
+import { SIO_CLIENTS, SIO_MODES, suiteServer, sioConnect, connected, emitAck, closeAfter, waitFor } from "./sio-helpers.mjs";
 
 const server = suiteServer();
 
@@ -73,6 +75,20 @@ for (const client of SIO_CLIENTS) {
           (await Promise.all(acks)).map(([seq]) => seq),
           [1, 2, 3, 4],
         );
+      });
+
+      test("a connection handler waits for its client's answer before it returns", async (t) => {
+        const srv = await server.ready;
+        const s = sioConnect(t, client, srv, mode, "/asks");
+        s.on("name?", (cb) => cb("Ada"));
+        const greeted = waitFor(s, "greeted", { timeout: 8000, label: "greeted" });
+        const started = Date.now();
+        await connected(s);
+        assert.deepEqual(await greeted, [{ ok: true, name: "Ada" }]);
+        // Far below the handler's 4 s timeout: the client learnt it was
+        // connected, and answered, while the handler waited.
+        assert.ok(Date.now() - started < 2000, `took ${Date.now() - started}ms`);
+        assert.deepEqual(await emitAck(s, "echo", "after"), ["after"]);
       });
     });
   }

@@ -7,8 +7,11 @@
 // Namespaces: "/" and "/admin" (static), "/private" (a middleware refuses the
 // connection with message "unauthorized" and data {"code": 401} unless the
 // token is "secret": auth.token for socket.io-client 3+/4, the namespace
-// query for 2.x, which the server exposes as auth too), and the dynamic
-// namespaces matching ^/dyn-\d+$. Any other name is unknown.
+// query for 2.x, which the server exposes as auth too), "/asks" (its
+// connection handler first asks the client "name?" with EmitWithAck, 4 s
+// timeout, and after "hello" emits "greeted" {ok, name} or {ok: false,
+// error}), and the dynamic namespaces matching ^/dyn-\d+$. Any other name
+// is unknown.
 //
 // Every socket, whatever its namespace, gets the same contract. At connect
 // time the server emits
@@ -503,6 +506,21 @@ func main() {
 			return &socketio.ConnectError{Message: "unauthorized", Data: map[string]any{"code": 401}}
 		}
 		return nil
+	})
+	asks := io.Of("/asks")
+	a.track(asks)
+	asks.OnConnection(func(s *socketio.Socket) {
+		resp, err := s.Timeout(4*time.Second).EmitWithAck(context.Background(), "name?")
+		greeted := map[string]any{"ok": err == nil}
+		if err != nil {
+			greeted["error"] = err.Error()
+		} else {
+			var name string
+			_ = resp.Decode(&name)
+			greeted["name"] = name
+		}
+		a.setup(s)
+		_ = s.Emit("greeted", greeted)
 	})
 	a.dyn = io.OfRegexp(regexp.MustCompile(`^/dyn-\d+$`))
 	a.dyn.OnConnection(a.setup)
