@@ -83,13 +83,22 @@ var errAlreadyAcked = errors.New("socketio: already acknowledged")
 type ackTable struct {
 	mu      sync.Mutex
 	pending map[uint64]func([]parser.RawValue)
-	closed  bool
+	// gone is closed when the socket disconnects. It is nil until someone
+	// waits (done), and closedChan once closed.
+	gone chan struct{}
 }
+
+// closedChan is every closed ackTable's gone.
+var closedChan = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
 
 func (t *ackTable) add(id uint64, fn func([]parser.RawValue), max int) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.closed {
+	if t.gone == closedChan {
 		return ErrNotConnected
 	}
 	if max > 0 && len(t.pending) >= max {
@@ -110,11 +119,25 @@ func (t *ackTable) take(id uint64) func([]parser.RawValue) {
 	return fn
 }
 
-// close drops every pending callback; their waiters see the socket's
-// context end.
+// done returns a channel closed when the socket disconnects: an
+// EmitWithAck waits on it. It is closed at once, not after the socket's
+// queued work: that may be the very handler that waits.
+func (t *ackTable) done() <-chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.gone == nil {
+		t.gone = make(chan struct{})
+	}
+	return t.gone
+}
+
+// close drops every pending callback and wakes their waiters.
 func (t *ackTable) close() {
 	t.mu.Lock()
-	t.closed = true
+	if t.gone != nil && t.gone != closedChan {
+		close(t.gone)
+	}
+	t.gone = closedChan
 	t.pending = nil
 	t.mu.Unlock()
 }

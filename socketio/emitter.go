@@ -75,8 +75,13 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Re
 	case <-ctx.Done():
 		s.cancelAck(pkt.ID)
 		return Response{}, ackTimeoutError{ctx.Err()}
-	case <-s.Context().Done():
-		return Response{}, ErrNotConnected
+	case <-s.acks.done():
+		select {
+		case a := <-answer: // it came in just before the disconnection
+			return Response{SocketID: s.id, Args: a}, nil
+		default:
+			return Response{}, ErrNotConnected
+		}
 	}
 }
 

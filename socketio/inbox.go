@@ -3,6 +3,8 @@ package socketio
 import (
 	"sync"
 	"time"
+
+	"github.com/gosio/gosio/engineio"
 )
 
 // inbox runs a socket's work (its connection handler, events, disconnect)
@@ -12,7 +14,7 @@ import (
 type inbox struct {
 	mu      sync.Mutex
 	queue   []func()
-	space   *sync.Cond // signalled when the queue shrinks or closes
+	space   chan struct{} // closed when the queue shrinks or closes; made by a waiting push
 	running bool
 	closed  bool // the socket is gone: waiting pushes give up
 	// inline is set while the connection's reader runs an item itself
@@ -57,21 +59,39 @@ func (ib *inbox) push(srv *Server, f func()) {
 // pushWait queues f once fewer than max items wait, blocking the caller (the
 // connection's reader) meanwhile: a client that sends faster than its
 // listeners run is slowed down by TCP, not buffered without bound. It
-// reports false, dropping f, if the socket closed while waiting.
-func (ib *inbox) pushWait(srv *Server, f func(), max int) bool {
+// reports false, dropping f, if the socket closed or the session ended while
+// waiting. The session's end must be watched here: the engine runs OnClose,
+// which closes the socket, only after the delivery that waits has returned.
+func (ib *inbox) pushWait(srv *Server, f func(), max int, sess *engineio.Session) bool {
 	ib.mu.Lock()
 	defer ib.mu.Unlock()
 	for len(ib.queue) >= max && !ib.closed {
 		if ib.space == nil {
-			ib.space = sync.NewCond(&ib.mu)
+			ib.space = make(chan struct{})
 		}
-		ib.space.Wait()
+		space := ib.space
+		ib.mu.Unlock()
+		select {
+		case <-space:
+		case <-sess.Done():
+			ib.mu.Lock()
+			return false
+		}
+		ib.mu.Lock()
 	}
 	if ib.closed {
 		return false
 	}
 	ib.enqueueLocked(srv, f)
 	return true
+}
+
+// spaceLocked wakes a push waiting for room.
+func (ib *inbox) spaceLocked() {
+	if ib.space != nil {
+		close(ib.space)
+		ib.space = nil
+	}
 }
 
 // claim lets the caller run one item itself, if nothing is queued or
@@ -103,9 +123,7 @@ func (ib *inbox) unclaim(srv *Server) {
 func (ib *inbox) close() {
 	ib.mu.Lock()
 	ib.closed = true
-	if ib.space != nil {
-		ib.space.Broadcast()
-	}
+	ib.spaceLocked()
 	ib.mu.Unlock()
 }
 
@@ -174,9 +192,7 @@ func (ib *inbox) run() {
 		n := copy(ib.queue, ib.queue[1:])
 		ib.queue[n] = nil
 		ib.queue = ib.queue[:n]
-		if ib.space != nil {
-			ib.space.Signal()
-		}
+		ib.spaceLocked()
 		ib.mu.Unlock()
 		f()
 	}

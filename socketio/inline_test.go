@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosio/gosio/engineio"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -182,4 +183,67 @@ func TestLateStallReleaseKeepsOrder(t *testing.T) {
 	require.Len(t, got, n)
 	assert.True(t, slices.IsSorted(got), "events ran out of order")
 	assert.Zero(t, overlaps.Load(), "two handlers of one socket ran at once")
+}
+
+// A handler awaits its client's answer while the client fills the socket's
+// inbox and leaves: the reader, blocked waiting for room, must give up when
+// the session ends, so that the socket disconnects, the handler's wait ends
+// and the server can close (the engine runs OnClose only once the blocked
+// delivery has returned).
+func TestBlockedReaderGivesUpWhenTheSessionEnds(t *testing.T) {
+	io, hs := startServer(t, &Options{
+		Limits: Limits{MaxPendingEvents: 2},
+		Engine: engineio.Options{PingInterval: 100 * time.Millisecond, PingTimeout: 100 * time.Millisecond},
+	})
+	sockets := make(chan *Socket, 1)
+	disconnected := make(chan DisconnectReason, 1)
+	returned := make(chan error, 1)
+	io.On("connection", func(s *Socket) {
+		sockets <- s
+		s.On("ask", func() {
+			_, err := s.EmitWithAck(context.Background(), "q") // no timeout
+			returned <- err
+		})
+		s.On("x", func() {})
+		s.On("disconnect", func(r DisconnectReason) { disconnected <- r })
+	})
+	c := dial(t, hs)
+	c.connect("/", "")
+	s := receive(t, sockets)
+	c.send(`2["ask"]`)
+	require.True(t, strings.HasSuffix(c.next(), `["q"]`))
+	for range 3 { // one more than the inbox takes
+		c.send(`2["x"]`)
+	}
+	require.Eventually(t, func() bool { // the reader waits for room
+		s.inbox.mu.Lock()
+		defer s.inbox.mu.Unlock()
+		return s.inbox.space != nil
+	}, 5*time.Second, time.Millisecond)
+	c.close() // gone without answering; the server notices by the ping timeout
+	assert.Equal(t, ReasonPingTimeout, receive(t, disconnected))
+	assert.ErrorIs(t, receive(t, returned), ErrNotConnected)
+}
+
+// A handler awaits its client's answer, with no timeout, and the client
+// leaves: the wait ends with ErrNotConnected at the disconnection, although
+// the socket's "disconnect" listeners are queued behind that very handler.
+func TestHandlerAwaitingAnAckSeesTheDisconnection(t *testing.T) {
+	io, hs := startServer(t, nil)
+	disconnected := make(chan DisconnectReason, 1)
+	returned := make(chan error, 1)
+	io.On("connection", func(s *Socket) {
+		s.On("ask", func() {
+			_, err := s.EmitWithAck(context.Background(), "q")
+			returned <- err
+		})
+		s.On("disconnect", func(r DisconnectReason) { disconnected <- r })
+	})
+	c := dial(t, hs)
+	c.connect("/", "")
+	c.send(`2["ask"]`)
+	require.True(t, strings.HasSuffix(c.next(), `["q"]`))
+	c.close()
+	assert.ErrorIs(t, receive(t, returned), ErrNotConnected)
+	assert.Equal(t, ReasonTransportClose, receive(t, disconnected))
 }

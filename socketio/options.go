@@ -55,7 +55,10 @@ type Limits struct {
 	// MaxPendingEvents is how many received events may wait for one
 	// socket's listeners. When it is reached the connection stops reading
 	// until the listeners catch up (TCP back-pressure): nothing is dropped.
-	// Default 256.
+	// So a listener awaiting its client's answer (EmitWithAck) gets it only
+	// if the client sends fewer events than this before the answer; else
+	// the wait ends with its context, or with the session's end, as the
+	// heartbeat goes unread too. Default 256.
 	MaxPendingEvents int
 	// EventRate limits the events one socket may send. Default nil: no
 	// limit.

@@ -30,7 +30,7 @@ func (s *Socket) onEvent(name string, args []parser.RawValue, id uint64, hasID b
 			return
 		}
 		s.guard(func() { s.dispatch(name, args, id, hasID) })
-	}, s.nsp.server.opts.Limits.MaxPendingEvents)
+	}, s.nsp.server.opts.Limits.MaxPendingEvents, s.client.sess)
 }
 
 // allowEvent applies Limits.EventRate; it reports whether to deliver.

@@ -77,6 +77,24 @@ for (const client of SIO_CLIENTS) {
         );
       });
 
+      test("a handler waiting for an answer that never comes ends when its client leaves", async (t) => {
+        const srv = await server.ready;
+        const observer = sioConnect(t, client, srv, mode);
+        const s = sioConnect(t, client, srv, mode);
+        await Promise.all([connected(observer), connected(s)]);
+        const id = s.id;
+        // No "question" listener: the client never answers, and the server's
+        // handler waits with no timeout (timeoutMs 0).
+        const asked = waitFor(s, "question", { label: "question" });
+        s.emit("ask-sync", { timeoutMs: 0, args: [] }, () => {});
+        await asked;
+        s.disconnect();
+        // The socket's "disconnect" listeners run once that handler has
+        // given up its wait.
+        const [reason] = await emitAck(observer, "wait-reason", { nsp: "/", id, timeoutMs: 3000 }, { __timeout: 5000 });
+        assert.equal(reason, "client namespace disconnect");
+      });
+
       test("a connection handler waits for its client's answer before it returns", async (t) => {
         const srv = await server.ready;
         const s = sioConnect(t, client, srv, mode, "/asks");
