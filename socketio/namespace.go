@@ -233,6 +233,9 @@ func (n *Namespace) runConnect(s *Socket) {
 	if gone {
 		return
 	}
+	if hook := testHookConnecting.Load(); hook != nil {
+		(*hook)(s)
+	}
 	// The connection handlers run before the client learns it is connected,
 	// as in Node, where nothing can come between the two: what is emitted
 	// to the socket meanwhile (by the handlers or by broadcasts) is held
@@ -245,6 +248,15 @@ func (n *Namespace) runConnect(s *Socket) {
 	handlers := n.onConnect
 	n.mu.Unlock()
 	s.connected.Store(true)
+	// The connection may have ended since the check above: its close then
+	// found the socket not yet connected and left it to us.
+	c.mu.Lock()
+	closed := c.closed
+	c.mu.Unlock()
+	if closed {
+		s.onClose(ReasonTransportClose)
+		return
+	}
 	n.adapter.AddAll(s.id, []string{s.id})
 	if restored {
 		_ = s.Join(n.server.recovery.rooms(s)...)
@@ -258,6 +270,10 @@ func (n *Namespace) runConnect(s *Socket) {
 	}
 	s.sendConnect()
 }
+
+// testHookConnecting, when set by a test, runs in runConnect once the
+// socket has passed the middlewares, before it is registered.
+var testHookConnecting atomic.Pointer[func(*Socket)]
 
 // connectAck is the CONNECT answer's payload, {"pid":…,"sid":…} (pid only
 // with recovery on), written as JSON text: a map for it cost more than the

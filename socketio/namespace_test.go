@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -186,4 +187,33 @@ func TestConnectionHandlerAwaitsItsClientsAck(t *testing.T) {
 	c.send("3" + id + `["hi"]`)
 	assert.Equal(t, "hi", receive(t, answer))
 	assert.Equal(t, `2["after"]`, c.next())
+}
+
+// The connection ends while a socket is being connected, after the check
+// for a closed client and before the socket is marked connected (the hook
+// runs the client's close right there): the socket must not be left
+// connected, in its namespace, with nobody to disconnect it.
+func TestConnectionEndsWhileASocketConnects(t *testing.T) {
+	io, hs := startServer(t, nil)
+	var connecting atomic.Pointer[Socket]
+	end := func(s *Socket) {
+		connecting.Store(s)
+		s.client.onClose(engineio.ReasonTransportClose)
+	}
+	testHookConnecting.Store(&end)
+	t.Cleanup(func() { testHookConnecting.Store(nil) })
+	ran := make(chan struct{}, 1)
+	io.On("connection", func(*Socket) { ran <- struct{}{} })
+	c := dial(t, hs)
+	c.send("0")
+	require.Eventually(t, func() bool {
+		s := connecting.Load()
+		return s != nil && io.Of("/").Socket(s.ID()) == nil && !s.Connected()
+	},
+		5*time.Second, time.Millisecond, "the socket of the ended connection was disconnected")
+	select {
+	case <-ran:
+		t.Error("connection handlers ran for a socket whose connection had ended")
+	default:
+	}
 }
