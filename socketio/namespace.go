@@ -32,6 +32,9 @@ type Namespace struct {
 	roomEvents  []*roomListener
 	// serverListeners receive ServerSideEmit events from other servers.
 	serverListeners map[string][]handlerFunc
+	// leaving holds, by socket id, the sockets still leaving their rooms
+	// whose id may come back: see markLeaving.
+	leaving map[string]chan struct{}
 
 	ackIDs atomic.Uint64
 }
@@ -242,6 +245,7 @@ func (n *Namespace) runConnect(s *Socket) {
 	// and sent right after CONNECT, and the rooms the handlers join are in
 	// place by then. A handler that waits for the client's answer
 	// (EmitWithAck) sends CONNECT first, as Node has by then.
+	n.waitLeft(s.id)
 	s.hold()
 	n.mu.Lock()
 	n.sockets[s.id] = s
@@ -322,6 +326,39 @@ func (n *Namespace) runMiddlewares(s *Socket) (err error) {
 		}
 	}
 	return nil
+}
+
+// markLeaving records that the socket id is leaving its rooms, until left
+// is called. Ids come back: a protocol 3 client's is "nsp#engine id" on
+// every connect of one connection, and recovery restores them. A new
+// socket with the id must not join rooms before the old one has left
+// its own, or the old one's leaving would take the new one's rooms.
+func (n *Namespace) markLeaving(id string) (left func()) {
+	ch := make(chan struct{})
+	n.mu.Lock()
+	if n.leaving == nil {
+		n.leaving = make(map[string]chan struct{})
+	}
+	n.leaving[id] = ch
+	n.mu.Unlock()
+	return func() {
+		n.mu.Lock()
+		if n.leaving[id] == ch {
+			delete(n.leaving, id)
+		}
+		n.mu.Unlock()
+		close(ch)
+	}
+}
+
+// waitLeft waits until an earlier socket with the id has left its rooms.
+func (n *Namespace) waitLeft(id string) {
+	n.mu.RLock()
+	ch := n.leaving[id]
+	n.mu.RUnlock()
+	if ch != nil {
+		<-ch
+	}
 }
 
 func (n *Namespace) remove(s *Socket) {

@@ -217,3 +217,33 @@ func TestConnectionEndsWhileASocketConnects(t *testing.T) {
 	default:
 	}
 }
+
+// A socket.io-client 2.x socket's id is "nsp#engine id", the same each time
+// it joins a namespace on one connection. When it leaves and joins again at
+// once, the old socket's leaving (after its "disconnecting" listeners, here
+// slow) must not take the new socket's rooms.
+func TestProtocol3RejoinKeepsTheNewSocketsRooms(t *testing.T) {
+	io, hs := startServer(t, &Options{Engine: engineio.Options{AllowEIO3: true}})
+	joined := make(chan *Socket, 2)
+	left := make(chan struct{}, 2)
+	io.Of("/admin").On("connection", func(s *Socket) {
+		s.On("disconnecting", func() { time.Sleep(20 * time.Millisecond) }) // a slow listener
+		s.On("disconnect", func() { left <- struct{}{} })
+		require.NoError(t, s.Join("r"))
+		joined <- s
+	})
+	c := dialEIO(t, hs, 3)
+	c.send("0/admin")
+	first := receive(t, joined)
+	c.send("1/admin")
+	c.send("0/admin")
+	second := receive(t, joined)
+	require.Equal(t, first.ID(), second.ID())
+	receive(t, left) // the first socket has left its rooms
+	assert.True(t, second.Connected())
+	assert.ElementsMatch(t, []string{second.ID(), "r"}, second.Rooms())
+	require.NoError(t, io.Of("/admin").To("r").Emit("in-r"))
+	for p := c.next(); p != `2/admin,["in-r"]`; p = c.next() {
+		require.Contains(t, []string{"0", "0/admin,"}, p, "unexpected packet")
+	}
+}

@@ -463,10 +463,17 @@ func (s *Socket) onClose(reason DisconnectReason) {
 	s.client.removeSocket(s)
 	s.acks.close()
 	s.inbox.close()
+	var left func()
+	if s.client.sess.Protocol() == 3 || s.nsp.server.recovery.enabled() {
+		left = s.nsp.markLeaving(s.id) // the id may come back at once
+	}
 	s.inbox.push(s.nsp.server, func() {
 		s.emitLocal("disconnecting", reason)
 		s.nsp.server.recovery.save(s, reason)
 		s.nsp.adapter.DelAll(s.id)
+		if left != nil {
+			left()
+		}
 		s.endContext()
 		s.emitLocal("disconnect", reason)
 		s.nsp.cleanupIfEmpty()

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -48,7 +49,13 @@ func startHTTP(t *testing.T, io *Server) *httptest.Server {
 
 func dial(t *testing.T, hs *httptest.Server) *testClient {
 	t.Helper()
-	url := "ws" + strings.TrimPrefix(hs.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
+	return dialEIO(t, hs, 4)
+}
+
+// dialEIO is dial for Engine.IO protocol eio (3: socket.io-client 2.x).
+func dialEIO(t *testing.T, hs *httptest.Server, eio int) *testClient {
+	t.Helper()
+	url := "ws" + strings.TrimPrefix(hs.URL, "http") + "/socket.io/?EIO=" + strconv.Itoa(eio) + "&transport=websocket"
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	conn, br, _, err := ws.Dial(ctx, url)
