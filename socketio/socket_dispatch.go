@@ -46,15 +46,22 @@ func (s *Socket) allowEvent(name string) bool {
 		return true
 	}
 	log := s.nsp.server.opts.Logger
+	// The id is final once the socket is connected (recovery restores an
+	// old one while it connects); an event sent before that is logged
+	// without it.
+	var id string
+	if s.connected.Load() {
+		id = s.id
+	}
 	switch lim.Policy {
 	case RateWarn:
-		log.Warn("socketio: event rate exceeded", "nsp", s.nsp.name, "socket", s.id, "event", name)
+		log.Warn("socketio: event rate exceeded", "nsp", s.nsp.name, "socket", id, "event", name)
 		return true
 	case RateDrop:
-		log.Debug("socketio: event dropped by rate limit", "nsp", s.nsp.name, "socket", s.id, "event", name)
+		log.Debug("socketio: event dropped by rate limit", "nsp", s.nsp.name, "socket", id, "event", name)
 		return false
 	default:
-		log.Warn("socketio: event rate exceeded, disconnecting", "nsp", s.nsp.name, "socket", s.id)
+		log.Warn("socketio: event rate exceeded, disconnecting", "nsp", s.nsp.name, "socket", id)
 		s.Disconnect(false)
 		return false
 	}
