@@ -269,6 +269,14 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, protocol in
 
 	if ws != nil {
 		s.mu.Lock()
+		if s.state == stateClosed {
+			// The session ended while OnOpen ran, when finish had no
+			// WebSocket to close: close it here and start no reader.
+			s.mu.Unlock()
+			ws.close()
+			srv.wg.Done() // the reader counted above
+			return true
+		}
 		s.ws = ws
 		s.wakeLocked()
 		s.mu.Unlock()

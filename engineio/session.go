@@ -462,13 +462,29 @@ func (s *Session) flushed(batch []outPacket) {
 	}
 }
 
+// testHookFinishing, when set by a test, runs in the finish that ends a
+// session, after it has marked the session closed and before it closes the
+// transports and runs OnClose.
+var testHookFinishing atomic.Pointer[func(*Session)]
+
 // finish ends the session at once: transports are closed, the server forgets
 // the session and the Handler's OnClose runs. Only the first call counts.
 func (s *Session) finish(reason CloseReason, err error) {
-	if !s.closed.CompareAndSwap(false, true) {
+	s.mu.Lock()
+	if s.state == stateClosed {
+		// Another finish came first. It counted its OnClose goroutine
+		// before it let go of s.mu, so a Server.Close that gets here waits
+		// for that OnClose too.
+		s.mu.Unlock()
 		return
 	}
-	s.mu.Lock()
+	// The OnClose goroutine is counted before the session shows as closed,
+	// under s.mu while it is open: a Close whose own finish of this session
+	// comes second still waits for it, and so does a Shutdown that sees the
+	// server empty. Close finishes every session before it waits, so this
+	// Add also happens before its Wait, as sync.WaitGroup requires.
+	s.srv.wg.Add(1)
+	s.closed.Store(true)
 	if s.state == stateClosing && (reason == ReasonTransportClose || reason == ReasonTransportError) {
 		// The server was closing the session (its close packet queued or
 		// sent): the client hanging up in answer does not change why.
@@ -485,6 +501,9 @@ func (s *Session) finish(reason CloseReason, err error) {
 		close(s.done)
 	}
 	s.mu.Unlock()
+	if hook := testHookFinishing.Load(); hook != nil {
+		(*hook)(s)
+	}
 	s.srv.heartbeats.remove(s)
 	if ws != nil {
 		ws.close()
@@ -492,9 +511,6 @@ func (s *Session) finish(reason CloseReason, err error) {
 	if probe != nil {
 		probe.close()
 	}
-	// Count the OnClose goroutine before the server forgets the session, so
-	// Shutdown, which waits for the server to empty, also waits for OnClose.
-	s.srv.wg.Add(1)
 	s.srv.forget(s)
 	s.srv.opts.Logger.Debug("engineio: session closed", "sid", s.id, "reason", string(reason), "err", err)
 	// OnClose runs after any delivery in progress, on its own goroutine, so a

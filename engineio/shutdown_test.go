@@ -3,7 +3,9 @@ package engineio
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"testing"
@@ -225,4 +227,91 @@ func TestShutdownWaitsForOnClose(t *testing.T) {
 	}
 	release()
 	require.Equal(t, "1", string(awaitResult(t, poll).body))
+}
+
+// Server.Close while the Handler's OnOpen runs for a WebSocket handshake:
+// the session ends before it has its WebSocket, so the handshake must close
+// the connection itself rather than start a reader that nothing ends.
+func TestServerCloseDuringWebSocketOnOpen(t *testing.T) {
+	h := newRecHandler()
+	opening := make(chan *Session, 1)
+	release := make(chan struct{})
+	h.onOpen = func(s *Session) {
+		opening <- s
+		<-release
+	}
+	hs := newHarnessWith(t, h, nil)
+	c := hs.dialWS("EIO=4&transport=websocket")
+	var s *Session
+	select {
+	case s = <-opening:
+	case <-time.After(waitTimeout):
+		t.Fatal("OnOpen never ran")
+	}
+
+	closed := make(chan error, 1)
+	go func() { closed <- hs.srv.Close() }()
+	select {
+	case <-s.Done():
+	case <-time.After(waitTimeout):
+		t.Fatal("Close never ended the session")
+	}
+	close(release)
+
+	require.NoError(t, c.conn.SetReadDeadline(timeNowPlus()))
+	_, err := ws.ReadFrame(c.rw)
+	var ne net.Error
+	require.False(t, errors.As(err, &ne) && ne.Timeout(), "the server never closed the connection")
+	require.Error(t, err)
+	select {
+	case err := <-closed:
+		require.NoError(t, err)
+	case <-time.After(waitTimeout):
+		t.Fatal("Server.Close did not return")
+	}
+}
+
+// A finish under way (a write error, a ping timeout) when Server.Close runs:
+// Close's own finish of that session comes second, and Close must still
+// wait for the OnClose that the first one runs.
+func TestServerCloseWaitsForFinishUnderWay(t *testing.T) {
+	hs := newHarness(t, nil)
+	_, s := hs.handshakeV4()
+	finishing := make(chan struct{})
+	release := make(chan struct{})
+	hook := func(fs *Session) {
+		if fs == s {
+			close(finishing)
+			<-release
+		}
+	}
+	testHookFinishing.Store(&hook)
+	defer testHookFinishing.Store(nil)
+
+	go s.finish(ReasonTransportError, nil)
+	select {
+	case <-finishing:
+	case <-time.After(waitTimeout):
+		t.Fatal("finish never ran")
+	}
+	closed := make(chan struct{})
+	go func() { _ = hs.srv.Close(); close(closed) }()
+	// Close cannot be seen waiting; give it the chance to return wrongly.
+	select {
+	case <-closed:
+		t.Error("Server.Close returned while a finish of its session was under way")
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	select {
+	case <-closed:
+	case <-time.After(waitTimeout):
+		t.Fatal("Server.Close did not return")
+	}
+	select {
+	case ev := <-hs.h.closed:
+		require.Equal(t, ReasonTransportError, ev.reason)
+	default:
+		t.Error("Server.Close returned before OnClose ran")
+	}
 }
