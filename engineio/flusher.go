@@ -77,6 +77,10 @@ func (f *flusher) run() {
 // session's batch, before writing it.
 var testHookFlushing atomic.Pointer[func(*Session)]
 
+// testHookFlushedPart, when set by a test, runs when the socket took only
+// part of a flusher's batch, before the flusher hands the rest over.
+var testHookFlushedPart atomic.Pointer[func(*Session)]
+
 // flushOnce writes what s's queue holds, as the writer the flusher was made
 // by wakeLocked, and gives the role back: to nobody when all was written
 // and nothing more came, to the flusher again when more came meanwhile, or
@@ -113,6 +117,9 @@ func (s *Session) flushOnce() {
 		for i, b := range rest {
 			front[i] = outPacket{raw: b}
 		}
+	}
+	if hook := testHookFlushedPart.Load(); hook != nil && front != nil {
+		(*hook)(s)
 	}
 	clear(batch) // as in drain: the array stays as the queue's spare
 	clear(bufs)

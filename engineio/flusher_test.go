@@ -2,12 +2,17 @@ package engineio
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/gobwas/ws"
+	"github.com/gobwas/ws/wsutil"
 	"github.com/stretchr/testify/require"
 )
 
@@ -93,4 +98,64 @@ func TestFlusherQueuedWhileWriting(t *testing.T) {
 	require.Equal(t, "4first", c.readText())
 	require.Equal(t, "4second", c.readText())
 	hs.h.requireNoClose(t)
+}
+
+// The client closes while the flusher has written part of a frame and not
+// yet handed the rest to the writer goroutine: the close frame the reader
+// sends in answer must not land inside the data frame.
+func TestFlusherPartialFrameNotInterleavedWithClose(t *testing.T) {
+	hs := newHarness(t, &Options{MaxQueuedBytes: 64 << 20, IdleReadRelease: -1})
+	c, _, s := hs.openWS(4)
+	s.mu.Lock()
+	raw := s.ws.raw
+	s.mu.Unlock()
+	if raw == nil {
+		t.Skip("no non-blocking writes: the flusher does not serve this socket")
+	}
+	flushed := make(chan struct{})
+	release := make(chan struct{})
+	var once sync.Once
+	hook := func(fs *Session) {
+		if fs == s {
+			once.Do(func() { close(flushed); <-release })
+		}
+	}
+	testHookFlushedPart.Store(&hook)
+	defer testHookFlushedPart.Store(nil)
+	finishing := make(chan struct{})
+	finishHook := func(fs *Session) {
+		if fs == s {
+			close(finishing)
+		}
+	}
+	testHookFinishing.Store(&finishHook)
+	defer testHookFinishing.Store(nil)
+
+	// The client does not read, so the socket takes only part of it.
+	require.NoError(t, s.Send(TextMessage(bytes.Repeat([]byte("y"), 16<<20))))
+	select {
+	case <-flushed:
+	case <-time.After(waitTimeout):
+		t.Fatal("the flusher never wrote part of the message")
+	}
+	require.NoError(t, wsutil.WriteClientMessage(c.conn, ws.OpClose, ws.NewCloseFrameBody(ws.StatusNormalClosure, "")))
+	// The reader answers the close, or does not, before it ends the session.
+	select {
+	case <-finishing:
+	case <-time.After(waitTimeout):
+		t.Fatal("the session never ended")
+	}
+	close(release)
+
+	require.NoError(t, c.conn.SetReadDeadline(timeNowPlus()))
+	b, _ := io.ReadAll(c.rw) // up to the server's hang-up, however it comes
+	require.Greater(t, len(b), 11)
+	require.Equal(t, []byte{0x81, 127}, b[:2], "a text frame of 64-bit length")
+	payload := b[10:]
+	if n := binary.BigEndian.Uint64(b[2:10]); uint64(len(payload)) > n {
+		payload = payload[:n]
+	}
+	require.Equal(t, byte('4'), payload[0])
+	i := bytes.IndexFunc(payload[1:], func(r rune) bool { return r != 'y' })
+	require.Equal(t, -1, i, "foreign bytes inside the data frame: %x", payload[1+max(i, 0):min(len(payload), 9+max(i, 0))])
 }

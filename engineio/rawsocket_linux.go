@@ -100,6 +100,9 @@ func (c *wsConn) writeRaw(w *rawWritev) (int, error) {
 	w.n, w.err = 0, nil
 	c.writeMu.Lock()
 	err := c.raw.Write(w.fn)
+	// What the socket did not take goes to the writer goroutine, maybe
+	// from the middle of a frame.
+	c.midFrame = len(w.bufs) > 0
 	c.writeMu.Unlock()
 	if err == nil {
 		err = w.err

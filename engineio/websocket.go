@@ -37,7 +37,11 @@ type wsConn struct {
 	raw syscall.RawConn
 	// writeMu serialises the writer with the close frame the reader sends
 	// after a protocol error; uncontended otherwise.
-	writeMu  sync.Mutex
+	writeMu sync.Mutex
+	// midFrame, guarded by writeMu, is set while a non-blocking write has
+	// left part of a frame for the writer goroutine to finish: nothing else
+	// may be written in between.
+	midFrame bool
 	compress bool // permessage-deflate negotiated
 	// base64 is set for clients that asked for binary as base64 text
 	// (b64=1, engine.io-client's forceBase64).
@@ -144,6 +148,11 @@ func (c *wsConn) sendClose(err error) {
 	}
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
+	if c.midFrame {
+		// A close frame now would land inside the data frame half sent.
+		// The connection is about to be closed anyway: give it up.
+		return
+	}
 	_ = c.in.conn.SetWriteDeadline(time.Now().Add(time.Second))
 	_, _ = c.in.conn.Write(wsconn.CloseFrame(code, ""))
 }
@@ -325,6 +334,7 @@ func (c *wsConn) drain(s *Session) {
 		toWrite := bufs
 		c.writeMu.Lock()
 		_, err := toWrite.WriteTo(c.in.conn)
+		c.midFrame = err != nil // written whole, the rest of a frame included
 		c.writeMu.Unlock()
 		clear(c.bufs)
 		if err != nil {
