@@ -10,6 +10,7 @@ import {
   SIO_MODES,
   suiteServer,
   sioConnect,
+  closeAfter,
   connected,
   emitAck,
   engineOf,
@@ -121,6 +122,36 @@ describe("disconnects and reconnection", () => {
           assert.equal(hello2.recovered, false);
           const [echo] = await emitAck(s, "echo", "after reconnect ✓");
           assert.equal(echo, "after reconnect ✓");
+        });
+
+        test("leaving a namespace and joining it again at once keeps the new socket's rooms", async (t) => {
+          // socket.io-client 2.x gets the same socket id again ("/admin#" + engine id):
+          // the old socket's leaving, slowed down here, must not take the new one's rooms.
+          // The "/" socket keeps the connection (and its engine id) while
+          // the "/admin" one leaves and comes back.
+          const srv = await server.ready;
+          const observer = sioConnect(t, client, srv, mode, "/admin");
+          const opts = { reconnection: false, timeout: 5000 };
+          if (mode.transports) opts.transports = mode.transports;
+          const manager = new client.Manager(srv.base, opts);
+          const main = manager.socket("/");
+          const s = manager.socket("/admin");
+          closeAfter(t, main);
+          closeAfter(t, s);
+          t.after(() => (manager._close ? manager._close() : manager.close()));
+          await Promise.all([connected(observer), connected(main), connected(s)]);
+          assert.deepEqual(await emitAck(s, "slow-leave", 200), ["ok"]);
+          const oldId = s.id;
+          s.disconnect();
+          const hello = waitFor(s, "hello");
+          s.connect();
+          await hello;
+          await emitAck(s, "join", "r");
+          const got = waitFor(s, "in-r", { timeout: 3000, label: "room emit after rejoining" });
+          // Past the old socket's slow leaving, whose end would have taken the rooms.
+          assert.equal(await serverReason(observer, "/admin", oldId), "client namespace disconnect");
+          assert.deepEqual(await emitAck(observer, "to-room", { room: "r", event: "in-r", data: 1 }), ["ok"]);
+          assert.deepEqual(await got, [1]);
         });
       });
     }

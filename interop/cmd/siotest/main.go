@@ -38,6 +38,7 @@
 //	"slow" {ms, seq} ack            → sleeps ms, appends seq to the socket's log, ack(seq)
 //	"order" ack                     → ack(the socket's log of "slow" seqs)
 //	"join" room ack / "leave" room ack → join/leave, ack(sorted rooms)
+//	"slow-leave" ms ack             → the socket's "disconnecting" listener will take ms; ack("ok")
 //	"to-room" {room, except?, event, data} ack   → nsp.To(room)[.Except(except)].Emit(event, data); ack("ok")
 //	"socket-to-room" {room, event, data} ack     → s.To(room).Emit(event, data) (sender excluded)
 //	"broadcast" {event, data} ack                → s.Broadcast().Emit(event, data)
@@ -208,11 +209,13 @@ func (a *app) setup(s *socketio.Socket) {
 	var seqOnDisconnect struct {
 		sync.Mutex
 		from, count int
+		slowMs      int
 	}
 	s.On("disconnecting", func(reason string) {
 		seqOnDisconnect.Lock()
-		from, count := seqOnDisconnect.from, seqOnDisconnect.count
+		from, count, slow := seqOnDisconnect.from, seqOnDisconnect.count, seqOnDisconnect.slowMs
 		seqOnDisconnect.Unlock()
+		time.Sleep(time.Duration(slow) * time.Millisecond) // "slow-leave": a slow listener
 		for i := from; i < from+count; i++ {
 			_ = nsp.To(s.ID()).Emit("seq", i)
 		}
@@ -331,6 +334,12 @@ func (a *app) setup(s *socketio.Socket) {
 	})
 	s.On("order", func(ack socketio.Ack) {
 		_ = ack(append([]int{}, slowLog...))
+	})
+	s.On("slow-leave", func(ms int, ack socketio.Ack) {
+		seqOnDisconnect.Lock()
+		seqOnDisconnect.slowMs = ms
+		seqOnDisconnect.Unlock()
+		_ = ack("ok")
 	})
 	s.On("join", func(room string, ack socketio.Ack) {
 		s.Join(room)
