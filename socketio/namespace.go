@@ -23,9 +23,12 @@ type Namespace struct {
 	name    string
 	server  *Server
 	adapter Adapter
-	parent  *ParentNamespace // for children of a dynamic namespace
 
-	mu          sync.RWMutex
+	mu sync.RWMutex
+	// parent is the dynamic namespace this one is a child of, or nil. Set
+	// once, at creation or adoption, under the server's, the parent's and
+	// this mutex (in that order).
+	parent      *ParentNamespace
 	sockets     map[string]*Socket
 	middlewares []Middleware
 	onConnect   []func(*Socket)
@@ -39,8 +42,8 @@ type Namespace struct {
 	ackIDs atomic.Uint64
 }
 
-func newNamespace(srv *Server, name string, parent *ParentNamespace) *Namespace {
-	n := &Namespace{name: name, server: srv, parent: parent, sockets: make(map[string]*Socket)}
+func newNamespace(srv *Server, name string) *Namespace {
+	n := &Namespace{name: name, server: srv, sockets: make(map[string]*Socket)}
 	n.adapter = srv.opts.Adapter(n)
 	return n
 }
@@ -50,6 +53,14 @@ func (n *Namespace) Name() string { return n.name }
 
 // Server returns the namespace's server.
 func (n *Namespace) Server() *Server { return n.server }
+
+// Parent returns the dynamic namespace this namespace is a child of, or nil
+// for a static one.
+func (n *Namespace) Parent() *ParentNamespace {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.parent
+}
 
 // Adapter returns the namespace's adapter.
 func (n *Namespace) Adapter() Adapter { return n.adapter }
@@ -372,11 +383,11 @@ func (n *Namespace) remove(s *Socket) {
 // cleanupIfEmpty removes an empty child of a dynamic namespace when the
 // server is configured to.
 func (n *Namespace) cleanupIfEmpty() {
-	if n.parent == nil || !n.server.opts.CleanupEmptyChildNamespaces {
+	if !n.server.opts.CleanupEmptyChildNamespaces {
 		return
 	}
 	n.mu.RLock()
-	empty := len(n.sockets) == 0
+	empty := len(n.sockets) == 0 && n.parent != nil
 	n.mu.RUnlock()
 	if empty {
 		n.server.removeChild(n)

@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -9,6 +10,18 @@ import (
 // ParentNamespace is a dynamic namespace: it creates a child namespace for
 // each name it accepts, gives each child its middlewares and connection
 // handlers, and broadcasts to all its children at once.
+//
+// A namespace whose name a dynamic namespace accepts is its child however
+// it comes to exist: made for a connecting client, made by [Server.Of]
+// (for instance to emit to it before any client came), or made before the
+// dynamic namespace was declared. The parent's middlewares then run for
+// every client of the namespace (those the parent had when it adopted the
+// namespace before the namespace's own, later ones after), so
+// authentication in them cannot be bypassed. A regular expression decides by the name alone. A function
+// is asked with an empty auth when a namespace is made or found by the
+// app, and with the client's auth when a client connects to a namespace
+// that has no parent yet: authenticate in middlewares, and let the
+// function route. The main namespace "/" is never a child.
 type ParentNamespace struct {
 	srv   *Server
 	match func(name string, auth map[string]any) bool
@@ -67,34 +80,20 @@ func (p *ParentNamespace) childList() []*Namespace {
 	return out
 }
 
-// child returns the child called name, creating and registering it.
-func (p *ParentNamespace) child(name string) *Namespace {
+// adopt makes n a child of p, unless n has a parent already: the parent's
+// middlewares run before n's own, and its connection handlers before n's.
+func (p *ParentNamespace) adopt(n *Namespace) {
 	p.mu.Lock()
-	n := p.children[name]
-	created := false
-	if n == nil {
-		n = newNamespace(p.srv, name, p)
-		n.middlewares = append(n.middlewares, p.middlewares...)
-		n.onConnect = append(n.onConnect, p.onConnect...)
-		p.children[name] = n
-		created = true
+	defer p.mu.Unlock()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.parent != nil {
+		return
 	}
-	p.mu.Unlock()
-	if !created {
-		return n
-	}
-	p.srv.mu.Lock()
-	if existing := p.srv.nsps[name]; existing != nil {
-		p.srv.mu.Unlock()
-		return existing
-	}
-	p.srv.nsps[name] = n
-	handlers := p.srv.onNamespace
-	p.srv.mu.Unlock()
-	for _, h := range handlers {
-		h(n)
-	}
-	return n
+	n.parent = p
+	n.middlewares = append(slices.Clone(p.middlewares), n.middlewares...)
+	n.onConnect = append(slices.Clone(p.onConnect), n.onConnect...)
+	p.children[n.name] = n
 }
 
 func (p *ParentNamespace) forget(n *Namespace) {

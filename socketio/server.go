@@ -57,8 +57,15 @@ func (srv *Server) Logger() *slog.Logger { return srv.opts.Logger }
 // Engine returns the underlying Engine.IO server.
 func (srv *Server) Engine() *engineio.Server { return srv.engine }
 
-// Of returns the static namespace name, creating it on first use. A name
+// Of returns the namespace called name, creating it on first use. A name
 // without a leading slash gets one.
+//
+// A name that a dynamic namespace accepts (see [Server.OfRegexp] and
+// [Server.OfFunc]) is always that dynamic namespace's child, however the
+// namespace comes to exist: its middlewares and connection handlers run
+// for every client, so calling Of to emit to a tenant's namespace never
+// lets a client in past the parent's authentication. See
+// [ParentNamespace] for the rule.
 func (srv *Server) Of(name string) *Namespace {
 	if name == "" || name[0] != '/' {
 		name = "/" + name
@@ -69,54 +76,110 @@ func (srv *Server) Of(name string) *Namespace {
 	if n != nil {
 		return n
 	}
-	srv.mu.Lock()
-	if n = srv.nsps[name]; n == nil {
-		n = newNamespace(srv, name, nil)
-		srv.nsps[name] = n
-	}
-	handlers := srv.onNamespace
-	srv.mu.Unlock()
-	for _, h := range handlers {
-		h(n)
-	}
-	return n
+	// As Node, a name a dynamic namespace accepts makes a child of it; a
+	// function is asked with an empty auth, as for a client that sent none.
+	return srv.install(name, srv.parentFor(name, map[string]any{}))
 }
 
 // OfRegexp declares dynamic namespaces: a client may connect to any name the
-// expression matches, and the namespace is created then.
+// expression matches, and the namespace is created then. Namespaces that
+// exist already and whose name matches become its children.
 func (srv *Server) OfRegexp(re *regexp.Regexp) *ParentNamespace {
 	return srv.OfFunc(func(name string, _ map[string]any) bool { return re.MatchString(name) })
 }
 
 // OfFunc declares dynamic namespaces decided by fn, which receives the name
-// and the client's auth payload.
+// and the client's auth payload. Namespaces that exist already and that fn
+// accepts (with an empty auth) become its children.
 func (srv *Server) OfFunc(fn func(name string, auth map[string]any) bool) *ParentNamespace {
 	p := &ParentNamespace{srv: srv, match: fn, children: make(map[string]*Namespace)}
 	srv.mu.Lock()
 	srv.parents = append(srv.parents, p)
+	existing := make([]*Namespace, 0, len(srv.nsps))
+	for _, n := range srv.nsps {
+		existing = append(existing, n)
+	}
 	srv.mu.Unlock()
+	// fn is the user's: it runs with no lock held.
+	for _, n := range existing {
+		if adoptable(n) && fn(n.name, map[string]any{}) {
+			p.adopt(n)
+		}
+	}
 	return p
 }
 
-// namespaceFor finds the namespace a client asks for: a static one, or a new
-// child of the first dynamic namespace that accepts the name.
+// namespaceFor finds the namespace a client asks for, nil if there is none.
+// A namespace without a parent that a dynamic namespace accepts for this
+// client is adopted by it first, so that its middlewares run: the app may
+// have made it with Of before any client came.
 func (srv *Server) namespaceFor(name string, auth map[string]any) *Namespace {
 	srv.mu.RLock()
 	n := srv.nsps[name]
-	parents := srv.parents
+	hasParents := len(srv.parents) > 0
 	srv.mu.RUnlock()
-	if n != nil {
+	if n != nil && (!hasParents || !adoptable(n)) {
 		return n
 	}
-	if auth == nil && len(parents) > 0 {
+	if auth == nil {
 		auth = map[string]any{} // as Node: an absent auth is an empty object
 	}
+	p := srv.parentFor(name, auth)
+	switch {
+	case n != nil:
+		if p != nil {
+			p.adopt(n)
+		}
+		return n
+	case p != nil:
+		return srv.install(name, p)
+	}
+	return nil
+}
+
+// parentFor returns the first dynamic namespace that accepts name with
+// auth, or nil. The match functions are the user's: no lock is held.
+func (srv *Server) parentFor(name string, auth map[string]any) *ParentNamespace {
+	srv.mu.RLock()
+	parents := srv.parents
+	srv.mu.RUnlock()
 	for _, p := range parents {
 		if p.match(name, auth) {
-			return p.child(name)
+			return p
 		}
 	}
 	return nil
+}
+
+// adoptable reports whether n may become a dynamic namespace's child: it
+// has no parent yet and is not the main namespace, which is the server's
+// own (as in Node, where "/" exists before any dynamic namespace).
+func adoptable(n *Namespace) bool { return n.name != "/" && n.Parent() == nil }
+
+// install returns the namespace called name, creating and registering it,
+// as a child of p when p is not nil. One made meanwhile by another
+// goroutine is returned instead, adopted by p when it has no parent.
+func (srv *Server) install(name string, p *ParentNamespace) *Namespace {
+	srv.mu.Lock()
+	n := srv.nsps[name]
+	created := n == nil
+	if created {
+		n = newNamespace(srv, name)
+		srv.nsps[name] = n
+	}
+	// Adopted before the lock is released, so that no client ever finds
+	// the namespace without its parent's middlewares.
+	if p != nil {
+		p.adopt(n)
+	}
+	handlers := srv.onNamespace
+	srv.mu.Unlock()
+	if created {
+		for _, h := range handlers {
+			h(n)
+		}
+	}
+	return n
 }
 
 func (srv *Server) removeChild(n *Namespace) {
@@ -125,7 +188,9 @@ func (srv *Server) removeChild(n *Namespace) {
 		delete(srv.nsps, n.name)
 	}
 	srv.mu.Unlock()
-	n.parent.forget(n)
+	if p := n.Parent(); p != nil {
+		p.forget(n)
+	}
 	_ = n.adapter.Close()
 }
 

@@ -59,6 +59,14 @@
 //	                                  "disconnecting" listener, i.e. while it is offline
 //	"dyn-broadcast" {event, data} ack → the dynamic parent emits event data to all its children
 //	"stats" ack                     → ack({engineSessions, namespaces: {name: socketCount}})
+//	"app-of" name ack               → io.Of(name), as app code that emits to a namespace
+//	                                  no client has joined yet; ack({name, child}) where child
+//	                                  tells whether it is a dynamic namespace's child
+//
+// The dynamic namespaces matching ^/tenant-[\w-]+$ admit only clients whose
+// token is "secret" (auth.token, or the namespace query for 2.x), refusing
+// others with "unauthorized" {"code": 401}, as /private does; "/tenant-early"
+// is made with io.Of before that dynamic namespace is declared.
 //
 // Flags: -addr, -ping-interval, -ping-timeout, -recovery, -connect-timeout,
 // -v (log to stderr).
@@ -434,6 +442,10 @@ func (a *app) setup(s *socketio.Socket) {
 	s.On("dyn-broadcast", func(t target, ack socketio.Ack) {
 		_ = ack(errString(a.dyn.Emit(t.Event, t.Data)))
 	})
+	s.On("app-of", func(name string, ack socketio.Ack) {
+		n := a.io.Of(name)
+		_ = ack(map[string]any{"name": n.Name(), "child": n.Parent() != nil})
+	})
 	s.On("stats", func(ack socketio.Ack) {
 		counts := map[string]int{}
 		a.nmu.Lock()
@@ -506,16 +518,7 @@ func main() {
 		a.track(n)
 		n.OnConnection(a.setup)
 	}
-	io.Of("/private").Use(func(s *socketio.Socket) error {
-		tok, _ := s.Handshake().Auth["token"].(string)
-		if tok == "" {
-			tok = s.Handshake().Query.Get("token")
-		}
-		if tok != "secret" {
-			return &socketio.ConnectError{Message: "unauthorized", Data: map[string]any{"code": 401}}
-		}
-		return nil
-	})
+	io.Of("/private").Use(requireToken)
 	asks := io.Of("/asks")
 	a.track(asks)
 	asks.OnConnection(func(s *socketio.Socket) {
@@ -533,6 +536,11 @@ func main() {
 	})
 	a.dyn = io.OfRegexp(regexp.MustCompile(`^/dyn-\d+$`))
 	a.dyn.OnConnection(a.setup)
+	// Made by app code before the dynamic namespace that guards its name.
+	io.Of("/tenant-early")
+	tenants := io.OfRegexp(regexp.MustCompile(`^/tenant-[\w-]+$`))
+	tenants.Use(requireToken)
+	tenants.OnConnection(a.setup)
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -553,4 +561,18 @@ func main() {
 	defer cancel()
 	_ = io.Close()
 	_ = hs.Shutdown(ctx)
+}
+
+// requireToken admits a client whose token is "secret": auth.token for
+// socket.io-client 3+/4, the namespace query for 2.x, which the server
+// exposes as auth too.
+func requireToken(s *socketio.Socket) error {
+	tok, _ := s.Handshake().Auth["token"].(string)
+	if tok == "" {
+		tok = s.Handshake().Query.Get("token")
+	}
+	if tok != "secret" {
+		return &socketio.ConnectError{Message: "unauthorized", Data: map[string]any{"code": 401}}
+	}
+	return nil
 }
