@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"context"
+	"time"
 
 	"github.com/gosio/gosio/parser"
 )
@@ -47,9 +48,11 @@ type Adapter interface {
 
 	// ServerSideEmit sends an event (args[0] is its name) to the other
 	// servers of the cluster, where [Namespace.ReceiveServerSideEmit]
-	// delivers it. With onAck set, each other server answers once. A single
-	// server has no others: nothing is sent.
-	ServerSideEmit(ctx context.Context, args []any, onAck func(Response)) error
+	// delivers it. With onAck set, expect is called once, before
+	// ServerSideEmit returns without error, with the number of other
+	// servers, each of which answers once (onAck). A single server has no
+	// others: nothing is sent, and expect gets 0.
+	ServerSideEmit(ctx context.Context, args []any, expect func(n int), onAck func(Response)) error
 	// ServerCount returns the number of servers in the cluster.
 	ServerCount(ctx context.Context) (int, error)
 
@@ -77,6 +80,9 @@ type BroadcastFlags struct {
 	NoCompress bool
 	// Local keeps the operation on this server (no cluster fan-out).
 	Local bool
+	// Timeout is the one set with Timeout, if any: how long acknowledgements
+	// are awaited. Cluster adapters tell it to the other servers, as Node's.
+	Timeout time.Duration
 }
 
 // RoomEvent is a change of a namespace's rooms, reported to listeners

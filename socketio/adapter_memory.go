@@ -226,7 +226,10 @@ func (a *MemoryAdapter) DisconnectSockets(_ context.Context, opts *BroadcastOpti
 
 // ServerSideEmit implements [Adapter]: a lone server has no peers, so nothing
 // is sent and no answer is expected.
-func (a *MemoryAdapter) ServerSideEmit(context.Context, []any, func(Response)) error {
+func (a *MemoryAdapter) ServerSideEmit(_ context.Context, _ []any, expect func(int), onAck func(Response)) error {
+	if onAck != nil {
+		expect(0)
+	}
 	return nil
 }
 

@@ -76,7 +76,9 @@ func (b *BroadcastOperator) Timeout(d time.Duration) *BroadcastOperator {
 }
 
 func (b *BroadcastOperator) options() *BroadcastOptions {
-	return &BroadcastOptions{Rooms: b.rooms, Except: b.except, Flags: b.flags}
+	o := &BroadcastOptions{Rooms: b.rooms, Except: b.except, Flags: b.flags}
+	o.Flags.Timeout = b.timeout
+	return o
 }
 
 // Emit sends an event to the selected sockets. The packet is encoded once

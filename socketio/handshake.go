@@ -10,7 +10,8 @@ import (
 // Handshake describes the request that opened a connection, as Node's
 // socket.handshake does.
 type Handshake struct {
-	// Headers of the first HTTP request.
+	// Headers of the first HTTP request, Host included (as in Node, though
+	// net/http keeps it in Request.Host).
 	Headers http.Header
 	// Query parameters of the first request (and, for protocol 4 clients,
 	// of the namespace's connect packet).
@@ -58,8 +59,14 @@ func (s *Socket) buildHandshake(nspQuery string) *Handshake {
 	if auth == nil {
 		auth = map[string]any{} // as Node: an absent auth is an empty object
 	}
+	headers := r.Header
+	if r.Host != "" && r.Header.Get("Host") == "" {
+		// net/http moves Host out of the header map; Node's headers have it.
+		headers = r.Header.Clone()
+		headers.Set("Host", r.Host)
+	}
 	return &Handshake{
-		Headers: r.Header,
+		Headers: headers,
 		Query:   query,
 		Auth:    auth,
 		Address: host,

@@ -453,11 +453,14 @@ func (n *Namespace) ServerSideEmit(event string, args ...any) error {
 	if reservedEvents[event] {
 		return ErrReservedEvent
 	}
-	return n.adapter.ServerSideEmit(context.Background(), append([]any{event}, args...), nil)
+	return n.adapter.ServerSideEmit(context.Background(), append([]any{event}, args...), nil, nil)
 }
 
 // ServerSideEmitWithAck sends an event to the other servers and collects
-// their answers until each has answered or ctx ends.
+// their answers until each has answered or ctx ends. A ctx without a
+// deadline gets the adapter's RequestsTimeout when it has one (the Redis
+// adapters do), so that a server that never answers cannot make the call
+// wait for ever.
 func (n *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, args ...any) ([]Response, error) {
 	if reservedEvents[event] {
 		return nil, ErrReservedEvent
@@ -470,16 +473,10 @@ func (n *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, arg
 			defer cancel()
 		}
 	}
-	servers, err := n.adapter.ServerCount(ctx)
-	if err != nil {
-		return nil, err
-	}
-	// Each other server answers once.
-	c := newAckCollector(servers - 1)
-	for range servers - 1 {
-		c.expect(1)
-	}
-	if err := n.adapter.ServerSideEmit(ctx, append([]any{event}, args...), c.add); err != nil {
+	// The adapter counts the other servers (one report), and each answers
+	// once.
+	c := newAckCollector(1)
+	if err := n.adapter.ServerSideEmit(ctx, append([]any{event}, args...), c.expect, c.add); err != nil {
 		return nil, err
 	}
 	return c.wait(ctx)

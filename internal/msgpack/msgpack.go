@@ -8,7 +8,9 @@
 // float64/float32 → an integer format when integral (as notepack does for
 // JavaScript numbers), else float 64; string → str; []byte → bin;
 // time.Time → timestamp extension (-1); []any and other slices → array;
-// map[string]any and other string-keyed maps → map.
+// map[string]any and other string-keyed maps → map, keys sorted (Go maps
+// have no order; sorting makes the bytes the same every time); [Map] → map,
+// keys in its order.
 //
 // Mapping (decode): nil → nil; bool; integers → int64 (uint64 above
 // MaxInt64); float 32/64 → float64; str → string; bin → []byte; array →
@@ -24,6 +26,8 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -100,20 +104,30 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 			b = AppendString(b, e)
 		}
 		return b, nil
+	case Map:
+		b = appendMapHeader(b, len(x))
+		var err error
+		for _, kv := range x {
+			b = AppendString(b, kv.Key)
+			if b, err = appendValue(b, kv.Value, depth+1); err != nil {
+				return b, err
+			}
+		}
+		return b, nil
 	case map[string]any:
 		b = appendMapHeader(b, len(x))
 		var err error
-		for k, e := range x {
+		for _, k := range sortedKeys(x) {
 			b = AppendString(b, k)
-			if b, err = appendValue(b, e, depth+1); err != nil {
+			if b, err = appendValue(b, x[k], depth+1); err != nil {
 				return b, err
 			}
 		}
 		return b, nil
 	case map[string]string:
 		b = appendMapHeader(b, len(x))
-		for k, e := range x {
-			b = AppendString(AppendString(b, k), e)
+		for _, k := range sortedKeys(x) {
+			b = AppendString(AppendString(b, k), x[k])
 		}
 		return b, nil
 	}
@@ -154,11 +168,12 @@ func appendReflect(b []byte, rv reflect.Value, depth int) ([]byte, error) {
 			return append(b, 0xc0), nil
 		}
 		b = appendMapHeader(b, rv.Len())
+		keys := rv.MapKeys()
+		slices.SortFunc(keys, func(x, y reflect.Value) int { return strings.Compare(x.String(), y.String()) })
 		var err error
-		it := rv.MapRange()
-		for it.Next() {
-			b = AppendString(b, it.Key().String())
-			if b, err = appendValue(b, it.Value().Interface(), depth+1); err != nil {
+		for _, k := range keys {
+			b = AppendString(b, k.String())
+			if b, err = appendValue(b, rv.MapIndex(k).Interface(), depth+1); err != nil {
 				return b, err
 			}
 		}

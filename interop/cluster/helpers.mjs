@@ -138,6 +138,16 @@ function setup(io) {
         ack({ ok: false, error: e.message });
       }
     });
+    // What Node code typically reads of fetched sockets: it throws if the
+    // data or the headers are missing.
+    s.on("fetch-probe", async (ack) => {
+      try {
+        const socks = await io.fetchSockets();
+        ack(socks.map((x) => ({ id: x.id, x: x.data.x, host: x.handshake.headers.host, local: !!x.server })));
+      } catch (e) {
+        ack({ error: e.message });
+      }
+    });
     s.on("server-count", async (ack) => ack(await io.of("/").adapter.serverCount()));
     s.on("all-rooms", async (ack) => ack([...(await io.of("/").adapter.allRooms())]));
   });

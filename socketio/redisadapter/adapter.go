@@ -19,7 +19,6 @@ package redisadapter
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -54,6 +53,7 @@ type Adapter struct {
 	responseChannel         string // <key>-response#<nsp>#
 	specificResponseChannel string // <key>-response#<nsp>#<uid>#
 	pubsub                  *redis.PubSub
+	unsubscribed            chan struct{} // closed when Redis confirms the unsubscribe of Close
 }
 
 var _ socketio.Adapter = (*Adapter)(nil)
@@ -85,15 +85,27 @@ func newAdapter(nsp *socketio.Namespace, client redis.UniversalClient, o Options
 	if err != nil {
 		a.log.Warn("redisadapter: subscribe failed; go-redis retries in the background", "err", err)
 	}
-	ch := a.pubsub.Channel(redis.WithChannelSize(1024))
+	// With subscriptions: Close waits for Redis to confirm the unsubscribe.
+	ch := a.pubsub.ChannelWithSubscriptions(redis.WithChannelSize(1024))
+	a.unsubscribed = make(chan struct{})
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
 		for _, m := range buffered {
 			a.onMessage(m)
 		}
-		for m := range ch {
-			a.onMessage(m)
+		confirmed := false
+		for v := range ch {
+			switch m := v.(type) {
+			case *redis.Message:
+				a.onMessage(m)
+			case *redis.Subscription:
+				// The last unsubscribe reply counts no subscription left.
+				if m.Count == 0 && !confirmed && (m.Kind == "unsubscribe" || m.Kind == "punsubscribe") {
+					confirmed = true
+					close(a.unsubscribed)
+				}
+			}
 		}
 	}()
 	return a
@@ -149,7 +161,7 @@ func (a *Adapter) publishAsync(channel string, payload []byte) {
 }
 
 func (a *Adapter) publishJSON(ctx context.Context, channel string, v any) error {
-	payload, err := json.Marshal(toNodeBuffers(v))
+	payload, err := msgpack.MarshalJSON(toNodeBuffers(v))
 	if err != nil {
 		return fmt.Errorf("redisadapter: encode: %w", err)
 	}
@@ -167,7 +179,7 @@ func (a *Adapter) publishResponse(requester string, payload []byte) {
 }
 
 func (a *Adapter) respondJSON(requester string, v any) {
-	payload, err := json.Marshal(toNodeBuffers(v))
+	payload, err := msgpack.MarshalJSON(toNodeBuffers(v))
 	if err != nil {
 		a.log.Warn("redisadapter: cannot encode response", "err", err)
 		return
@@ -240,14 +252,14 @@ func (a *Adapter) onRequest(payload []byte) {
 		if ids == nil {
 			ids = []string{}
 		}
-		a.respondJSON(uid, map[string]any{"requestId": id, "sockets": ids})
+		a.respondJSON(uid, msgpack.Object("requestId", id, "sockets", ids))
 
 	case reqAllRooms:
 		if self || a.hasRequest(id) {
 			return
 		}
 		rooms, _ := a.MemoryAdapter.AllRooms(a.ctx)
-		a.respondJSON(uid, map[string]any{"requestId": id, "rooms": strs(rooms)})
+		a.respondJSON(uid, msgpack.Object("requestId", id, "rooms", strs(rooms)))
 
 	case reqRemoteJoin, reqRemoteLeave, reqRemoteDisconnect:
 		if self {
@@ -260,7 +272,7 @@ func (a *Adapter) onRequest(payload []byte) {
 			return
 		}
 		local, _ := a.MemoryAdapter.FetchSockets(a.ctx, readOpts(req["opts"]))
-		a.respondJSON(uid, map[string]any{"requestId": id, "sockets": wireSockets(local, a.warnData)})
+		a.respondJSON(uid, msgpack.Object("requestId", id, "sockets", wireSockets(local, a.warnData)))
 
 	case reqServerSideEmit:
 		if self {
@@ -271,9 +283,9 @@ func (a *Adapter) onRequest(payload []byte) {
 		if id != "" {
 			ack = func(args []any) {
 				// Node always answers on the shared channel.
-				payload, err := json.Marshal(toNodeBuffers(map[string]any{
-					"type": reqServerSideEmit, "requestId": id, "data": firstArg(args),
-				}))
+				payload, err := msgpack.MarshalJSON(toNodeBuffers(msgpack.Object(
+					"type", reqServerSideEmit, "requestId", id, "data", firstArg(args),
+				)))
 				if err != nil {
 					a.log.Warn("redisadapter: cannot encode serverSideEmit answer", "err", err)
 					return
@@ -294,14 +306,14 @@ func (a *Adapter) onRequest(payload []byte) {
 		pkt.ID, pkt.HasID = a.nextAckID(), true
 		err := a.MemoryAdapter.BroadcastWithAck(a.ctx, pkt, readOpts(req["opts"]),
 			func(n int) {
-				a.respondJSON(uid, map[string]any{
-					"type": reqBroadcastClientCount, "requestId": id, "clientCount": n,
-				})
+				a.respondJSON(uid, msgpack.Object(
+					"type", reqBroadcastClientCount, "requestId", id, "clientCount", n,
+				))
 			},
 			func(r socketio.Response) {
-				payload, err := msgpack.Marshal(map[string]any{
-					"type": reqBroadcastAck, "requestId": id, "packet": responseValue(r),
-				})
+				payload, err := msgpack.Marshal(msgpack.Object(
+					"type", reqBroadcastAck, "requestId", id, "packet", responseValue(r),
+				))
 				if err != nil {
 					a.log.Warn("redisadapter: cannot encode ack", "err", err)
 					return
@@ -344,7 +356,7 @@ func (a *Adapter) onRemoteRoomOp(typ int, id, uid string, req map[string]any) {
 	default:
 		s.Disconnect(truthy(req["close"]))
 	}
-	a.respondJSON(uid, map[string]any{"requestId": id})
+	a.respondJSON(uid, msgpack.Object("requestId", id))
 }
 
 func (a *Adapter) onResponse(payload []byte) {
@@ -415,7 +427,7 @@ func (a *Adapter) Broadcast(ctx context.Context, pkt *parser.Packet, opts *socke
 	if opts.Flags.Local {
 		return nil
 	}
-	wp, err := wirePacket(pkt)
+	wp, err := wirePacket(pkt, true)
 	if err != nil {
 		return fmt.Errorf("redisadapter: encode: %w", err)
 	}
@@ -435,19 +447,19 @@ func (a *Adapter) Broadcast(ctx context.Context, pkt *parser.Packet, opts *socke
 func (a *Adapter) BroadcastWithAck(ctx context.Context, pkt *parser.Packet, opts *socketio.BroadcastOptions,
 	expect func(int), onAck func(socketio.Response)) error {
 	if !opts.Flags.Local {
-		wp, err := wirePacket(pkt)
+		wp, err := wirePacket(pkt, true)
 		if err != nil {
 			return fmt.Errorf("redisadapter: encode: %w", err)
 		}
 		id := newUID(6)
-		var timeout time.Duration
-		if d, ok := ctx.Deadline(); ok {
+		timeout := opts.Flags.Timeout
+		if d, ok := ctx.Deadline(); ok && timeout <= 0 {
 			timeout = time.Until(d)
 		}
-		msg, err := msgpack.Marshal(map[string]any{
-			"uid": a.uid, "requestId": id, "type": reqBroadcast,
-			"packet": wp, "opts": wireOpts(opts, true, timeout),
-		})
+		msg, err := msgpack.Marshal(msgpack.Object(
+			"uid", a.uid, "requestId", id, "type", reqBroadcast,
+			"packet", wp, "opts", wireOpts(opts, true, timeout),
+		))
 		if err != nil {
 			return fmt.Errorf("redisadapter: encode: %w", err)
 		}
@@ -463,8 +475,8 @@ func (a *Adapter) BroadcastWithAck(ctx context.Context, pkt *parser.Packet, opts
 }
 
 // requestOpts renders opts for join, leave, disconnect and fetch requests.
-func requestOpts(opts *socketio.BroadcastOptions) map[string]any {
-	return map[string]any{"rooms": strs(opts.Rooms), "except": strs(opts.Except)}
+func requestOpts(opts *socketio.BroadcastOptions) msgpack.Map {
+	return msgpack.Object("rooms", strs(opts.Rooms), "except", strs(opts.Except))
 }
 
 // FetchSockets implements socketio.Adapter. On error it returns the local
@@ -484,9 +496,9 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOpti
 	id := newUID(6)
 	r := &request{kind: reqRemoteFetch, expected: n - 1, sockets: local, done: make(chan struct{})}
 	err = a.roundTrip(ctx, id, r, "fetchSockets", func() error {
-		return a.publishJSON(ctx, a.requestChannel, map[string]any{
-			"uid": a.uid, "requestId": id, "type": reqRemoteFetch, "opts": requestOpts(opts),
-		})
+		return a.publishJSON(ctx, a.requestChannel, msgpack.Object(
+			"uid", a.uid, "requestId", id, "type", reqRemoteFetch, "opts", requestOpts(opts),
+		))
 	})
 	a.mu.Lock()
 	out := r.sockets
@@ -510,7 +522,7 @@ func (a *Adapter) AllRooms(ctx context.Context) ([]string, error) {
 		r.rooms[room] = struct{}{}
 	}
 	err = a.roundTrip(ctx, id, r, "allRooms", func() error {
-		return a.publishJSON(ctx, a.requestChannel, map[string]any{"uid": a.uid, "requestId": id, "type": reqAllRooms})
+		return a.publishJSON(ctx, a.requestChannel, msgpack.Object("uid", a.uid, "requestId", id, "type", reqAllRooms))
 	})
 	a.mu.Lock()
 	out := make([]string, 0, len(r.rooms))
@@ -535,9 +547,9 @@ func (a *Adapter) AllSockets(ctx context.Context, rooms []string) ([]string, err
 		r.ids[s] = struct{}{}
 	}
 	err = a.roundTrip(ctx, id, r, "sockets", func() error {
-		return a.publishJSON(ctx, a.requestChannel, map[string]any{
-			"uid": a.uid, "requestId": id, "type": reqSockets, "rooms": strs(rooms),
-		})
+		return a.publishJSON(ctx, a.requestChannel, msgpack.Object(
+			"uid", a.uid, "requestId", id, "type", reqSockets, "rooms", strs(rooms),
+		))
 	})
 	a.mu.Lock()
 	out := make([]string, 0, len(r.ids))
@@ -554,9 +566,9 @@ func (a *Adapter) AddSockets(ctx context.Context, opts *socketio.BroadcastOption
 	if opts.Flags.Local {
 		return nil
 	}
-	return a.publishJSON(ctx, a.requestChannel, map[string]any{
-		"uid": a.uid, "type": reqRemoteJoin, "opts": requestOpts(opts), "rooms": strs(rooms),
-	})
+	return a.publishJSON(ctx, a.requestChannel, msgpack.Object(
+		"uid", a.uid, "type", reqRemoteJoin, "opts", requestOpts(opts), "rooms", strs(rooms),
+	))
 }
 
 // DelSockets implements socketio.Adapter.
@@ -565,9 +577,9 @@ func (a *Adapter) DelSockets(ctx context.Context, opts *socketio.BroadcastOption
 	if opts.Flags.Local {
 		return nil
 	}
-	return a.publishJSON(ctx, a.requestChannel, map[string]any{
-		"uid": a.uid, "type": reqRemoteLeave, "opts": requestOpts(opts), "rooms": strs(rooms),
-	})
+	return a.publishJSON(ctx, a.requestChannel, msgpack.Object(
+		"uid", a.uid, "type", reqRemoteLeave, "opts", requestOpts(opts), "rooms", strs(rooms),
+	))
 }
 
 // DisconnectSockets implements socketio.Adapter.
@@ -576,33 +588,39 @@ func (a *Adapter) DisconnectSockets(ctx context.Context, opts *socketio.Broadcas
 	if opts.Flags.Local {
 		return nil
 	}
-	return a.publishJSON(ctx, a.requestChannel, map[string]any{
-		"uid": a.uid, "type": reqRemoteDisconnect, "opts": requestOpts(opts), "close": close,
-	})
+	return a.publishJSON(ctx, a.requestChannel, msgpack.Object(
+		"uid", a.uid, "type", reqRemoteDisconnect, "opts", requestOpts(opts), "close", close,
+	))
 }
 
-// ServerSideEmit implements socketio.Adapter. With onAck, each other
-// server's answer (its first argument) is reported until RequestsTimeout.
-func (a *Adapter) ServerSideEmit(ctx context.Context, args []any, onAck func(socketio.Response)) error {
+// ServerSideEmit implements socketio.Adapter. With onAck, the servers are
+// counted once (PUBSUB NUMSUB), and each other server's answer (its first
+// argument) is reported until RequestsTimeout.
+func (a *Adapter) ServerSideEmit(ctx context.Context, args []any, expect func(int), onAck func(socketio.Response)) error {
 	if onAck == nil {
-		return a.publishJSON(ctx, a.requestChannel, map[string]any{
-			"uid": a.uid, "type": reqServerSideEmit, "data": args,
-		})
+		return a.publishJSON(ctx, a.requestChannel, msgpack.Object(
+			"uid", a.uid, "type", reqServerSideEmit, "data", args,
+		))
 	}
 	n, err := a.ServerCount(ctx)
 	if err != nil {
 		return err
 	}
 	if n <= 1 {
+		expect(0)
 		return nil
 	}
 	id := newUID(6)
 	r := &request{kind: reqServerSideEmit, expected: n - 1, onAck: onAck, done: make(chan struct{})}
-	return a.startRequest(id, r, "serverSideEmit", func() error {
-		return a.publishJSON(ctx, a.requestChannel, map[string]any{
-			"uid": a.uid, "requestId": id, "type": reqServerSideEmit, "data": args,
-		})
+	err = a.startRequest(id, r, "serverSideEmit", func() error {
+		return a.publishJSON(ctx, a.requestChannel, msgpack.Object(
+			"uid", a.uid, "requestId", id, "type", reqServerSideEmit, "data", args,
+		))
 	})
+	if err == nil {
+		expect(n - 1)
+	}
+	return err
 }
 
 // ServerCount implements socketio.Adapter: the subscribers of the request
@@ -612,14 +630,24 @@ func (a *Adapter) ServerCount(ctx context.Context) (int, error) {
 }
 
 // Close implements socketio.Adapter: it unsubscribes, fails the pending
-// requests with ErrClosed and waits for the adapter's goroutines.
+// requests with ErrClosed and waits for the adapter's goroutines. It
+// returns once Redis has confirmed the unsubscribe (or after
+// RequestsTimeout): until then Redis still counts this server, and the
+// others would wait for its answers to their requests.
 func (a *Adapter) Close() error {
 	if !a.shutdown() {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	_ = a.pubsub.Unsubscribe(ctx)
-	_ = a.pubsub.PUnsubscribe(ctx)
+	ctx, cancel := context.WithTimeout(context.Background(), a.opts.RequestsTimeout)
+	errU := a.pubsub.Unsubscribe(ctx)
+	errP := a.pubsub.PUnsubscribe(ctx)
+	if errU == nil && errP == nil {
+		select {
+		case <-a.unsubscribed:
+		case <-ctx.Done():
+			a.log.Warn("redisadapter: Redis did not confirm the unsubscribe in time")
+		}
+	}
 	cancel()
 	err := a.pubsub.Close()
 	a.wg.Wait()

@@ -352,7 +352,7 @@ func TestClose(t *testing.T) {
 	subs, err := rdb.PubSubNumSub(bg(), key+"-request#/#").Result()
 	require.NoError(t, err)
 	assert.Zero(t, subs[key+"-request#/#"])
-	err = a.ServerSideEmit(bg(), []any{"x"}, func(socketio.Response) {})
+	err = a.ServerSideEmit(bg(), []any{"x"}, func(int) {}, func(socketio.Response) {})
 	assert.True(t, err == nil || errors.Is(err, ErrClosed) || errors.Is(err, context.Canceled), "%v", err)
 }
 

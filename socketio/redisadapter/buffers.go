@@ -1,5 +1,7 @@
 package redisadapter
 
+import "github.com/gosio/gosio/internal/msgpack"
+
 // Node's adapter sends its requests and responses as JSON (JSON.stringify),
 // where a Buffer becomes {"type":"Buffer","data":[bytes...]}; encoding/json
 // would write a []byte as a base64 string instead, which a Node server would
@@ -15,7 +17,7 @@ func toNodeBuffers(v any) any {
 		for i, c := range x {
 			data[i] = int(c)
 		}
-		return map[string]any{"type": "Buffer", "data": data}
+		return msgpack.Object("type", "Buffer", "data", data)
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
@@ -26,6 +28,12 @@ func toNodeBuffers(v any) any {
 		out := make(map[string]any, len(x))
 		for k, e := range x {
 			out[k] = toNodeBuffers(e)
+		}
+		return out
+	case msgpack.Map:
+		out := make(msgpack.Map, len(x))
+		for i, kv := range x {
+			out[i] = msgpack.KV{Key: kv.Key, Value: toNodeBuffers(kv.Value)}
 		}
 		return out
 	}

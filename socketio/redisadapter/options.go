@@ -14,7 +14,11 @@ type Options struct {
 	Key string
 	// RequestsTimeout bounds how long a request to the other servers
 	// (fetchSockets, allRooms, serverSideEmit with acks) waits for their
-	// answers. Default 5s.
+	// answers. ServerSideEmitWithAck called with a context that has no
+	// deadline waits this long at most, then returns the answers received
+	// so far with a timeout error; a context with a deadline of its own is
+	// used as it is. Close waits this long at most
+	// for Redis to confirm the unsubscribe. Default 5s.
 	RequestsTimeout time.Duration
 	// PublishOnSpecificResponseChannel makes this server answer requests on
 	// the requester's own response channel (<key>-response#<nsp>#<uid>#)

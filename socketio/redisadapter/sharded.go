@@ -2,7 +2,6 @@ package redisadapter
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -160,23 +159,23 @@ func (a *ShardedAdapter) roomLoop() {
 
 // --- encoding ---
 
-// encode renders a message as Node does: msgpack when a type that may
-// carry binary does, JSON otherwise.
-func encodeClusterMessage(m map[string]any) ([]byte, error) {
-	typ, _ := m["type"].(int)
+// encodeClusterMessage renders a message as Node does: msgpack when a type
+// that may carry binary does, JSON otherwise; keys in Node's order.
+func encodeClusterMessage(typ int, data msgpack.Map, m msgpack.Map) ([]byte, error) {
 	switch typ {
 	case msgBroadcast, msgBroadcastAck, msgFetchSocketsResponse, msgServerSideEmit, msgServerSideEmitResponse:
-		if hasBinary(m["data"]) {
+		if hasBinary(data) {
 			return msgpack.Marshal(m)
 		}
 	}
-	return json.Marshal(m)
+	return msgpack.MarshalJSON(m)
 }
 
-func (a *ShardedAdapter) publishTo(ctx context.Context, channel string, m map[string]any) error {
-	m["uid"] = a.uid
-	m["nsp"] = a.nsp.Name()
-	payload, err := encodeClusterMessage(m)
+// publishTo sends a message of type typ with data to channel, as Node's
+// cluster adapter writes it: {type, data, uid, nsp}.
+func (a *ShardedAdapter) publishTo(ctx context.Context, channel string, typ int, data msgpack.Map) error {
+	m := msgpack.Object("type", typ, "data", data, "uid", a.uid, "nsp", a.nsp.Name())
+	payload, err := encodeClusterMessage(typ, data, m)
 	if err != nil {
 		return fmt.Errorf("redisadapter: encode: %w", err)
 	}
@@ -206,8 +205,8 @@ func (a *ShardedAdapter) channelFor(typ int, withAck bool, rooms []string) strin
 	return a.channel
 }
 
-func (a *ShardedAdapter) respond(requester string, m map[string]any) {
-	a.spawn(func() { _ = a.publishTo(a.ctx, a.channel+requester+"#", m) })
+func (a *ShardedAdapter) respond(requester string, typ int, data msgpack.Map) {
+	a.spawn(func() { _ = a.publishTo(a.ctx, a.channel+requester+"#", typ, data) })
 }
 
 // --- receiving ---
@@ -252,12 +251,10 @@ func (a *ShardedAdapter) onMessage(m map[string]any) {
 		pkt.ID, pkt.HasID = a.nextAckID(), true
 		err := a.MemoryAdapter.BroadcastWithAck(a.ctx, pkt, opts,
 			func(n int) {
-				a.respond(uid, map[string]any{"type": msgBroadcastClientCount,
-					"data": map[string]any{"requestId": id, "clientCount": n}})
+				a.respond(uid, msgBroadcastClientCount, msgpack.Object("requestId", id, "clientCount", n))
 			},
 			func(r socketio.Response) {
-				a.respond(uid, map[string]any{"type": msgBroadcastAck,
-					"data": map[string]any{"requestId": id, "packet": responseValue(r)}})
+				a.respond(uid, msgBroadcastAck, msgpack.Object("requestId", id, "packet", responseValue(r)))
 			})
 		if err != nil {
 			a.log.Warn("redisadapter: cannot deliver broadcast", "err", err)
@@ -270,8 +267,7 @@ func (a *ShardedAdapter) onMessage(m map[string]any) {
 		_ = a.MemoryAdapter.DisconnectSockets(a.ctx, readOpts(data["opts"]), truthy(data["close"]))
 	case msgFetchSockets:
 		local, _ := a.MemoryAdapter.FetchSockets(a.ctx, readOpts(data["opts"]))
-		a.respond(uid, map[string]any{"type": msgFetchSocketsResponse,
-			"data": map[string]any{"requestId": id, "sockets": wireSockets(local, a.warnData)}})
+		a.respond(uid, msgFetchSocketsResponse, msgpack.Object("requestId", id, "sockets", wireSockets(local, a.warnData)))
 	case msgServerSideEmit:
 		packet, _ := data["packet"].([]any)
 		var ack func([]any)
@@ -282,8 +278,7 @@ func (a *ShardedAdapter) onMessage(m map[string]any) {
 					a.log.Warn("redisadapter: cannot encode serverSideEmit answer", "err", err)
 					return
 				}
-				a.respond(uid, map[string]any{"type": msgServerSideEmitResponse,
-					"data": map[string]any{"requestId": id, "packet": v}})
+				a.respond(uid, msgServerSideEmitResponse, msgpack.Object("requestId", id, "packet", v))
 			}
 		}
 		a.spawn(func() { a.nsp.ReceiveServerSideEmit(packet, ack) })
@@ -343,7 +338,7 @@ func (a *ShardedAdapter) onResponse(m map[string]any) {
 
 // --- sending: socketio.Adapter ---
 
-func clusterOpts(opts *socketio.BroadcastOptions, timeout time.Duration) map[string]any {
+func clusterOpts(opts *socketio.BroadcastOptions, timeout time.Duration) msgpack.Map {
 	return wireOpts(opts, true, timeout)
 }
 
@@ -355,33 +350,31 @@ func (a *ShardedAdapter) Broadcast(ctx context.Context, pkt *parser.Packet, opts
 	if opts.Flags.Local {
 		return nil
 	}
-	wp, err := wirePacket(pkt)
+	wp, err := wirePacket(pkt, false)
 	if err != nil {
 		return fmt.Errorf("redisadapter: encode: %w", err)
 	}
 	channel := a.channelFor(msgBroadcast, false, unique(opts.Rooms))
-	return a.publishTo(ctx, channel, map[string]any{"type": msgBroadcast,
-		"data": map[string]any{"packet": wp, "opts": clusterOpts(opts, 0)}})
+	return a.publishTo(ctx, channel, msgBroadcast, msgpack.Object("packet", wp, "opts", clusterOpts(opts, 0)))
 }
 
 // BroadcastWithAck implements socketio.Adapter.
 func (a *ShardedAdapter) BroadcastWithAck(ctx context.Context, pkt *parser.Packet, opts *socketio.BroadcastOptions,
 	expect func(int), onAck func(socketio.Response)) error {
 	if !opts.Flags.Local {
-		wp, err := wirePacket(pkt)
+		wp, err := wirePacket(pkt, false)
 		if err != nil {
 			return fmt.Errorf("redisadapter: encode: %w", err)
 		}
 		id := newHexID()
-		var timeout time.Duration
-		if d, ok := ctx.Deadline(); ok {
+		timeout := opts.Flags.Timeout
+		if d, ok := ctx.Deadline(); ok && timeout <= 0 {
 			timeout = time.Until(d)
 		}
 		if err := a.registerAck(ctx, id, expect, onAck); err != nil {
 			return err
 		}
-		err = a.publishTo(ctx, a.channel, map[string]any{"type": msgBroadcast,
-			"data": map[string]any{"packet": wp, "requestId": id, "opts": clusterOpts(opts, timeout)}})
+		err = a.publishTo(ctx, a.channel, msgBroadcast, msgpack.Object("packet", wp, "requestId", id, "opts", clusterOpts(opts, timeout)))
 		if err != nil {
 			a.dropAck(id)
 			return err
@@ -396,8 +389,7 @@ func (a *ShardedAdapter) AddSockets(ctx context.Context, opts *socketio.Broadcas
 	if opts.Flags.Local {
 		return nil
 	}
-	return a.publishTo(ctx, a.channel, map[string]any{"type": msgSocketsJoin,
-		"data": map[string]any{"opts": clusterOpts(opts, 0), "rooms": strs(rooms)}})
+	return a.publishTo(ctx, a.channel, msgSocketsJoin, msgpack.Object("opts", clusterOpts(opts, 0), "rooms", strs(rooms)))
 }
 
 // DelSockets implements socketio.Adapter.
@@ -406,8 +398,7 @@ func (a *ShardedAdapter) DelSockets(ctx context.Context, opts *socketio.Broadcas
 	if opts.Flags.Local {
 		return nil
 	}
-	return a.publishTo(ctx, a.channel, map[string]any{"type": msgSocketsLeave,
-		"data": map[string]any{"opts": clusterOpts(opts, 0), "rooms": strs(rooms)}})
+	return a.publishTo(ctx, a.channel, msgSocketsLeave, msgpack.Object("opts", clusterOpts(opts, 0), "rooms", strs(rooms)))
 }
 
 // DisconnectSockets implements socketio.Adapter.
@@ -416,8 +407,7 @@ func (a *ShardedAdapter) DisconnectSockets(ctx context.Context, opts *socketio.B
 	if opts.Flags.Local {
 		return nil
 	}
-	return a.publishTo(ctx, a.channel, map[string]any{"type": msgDisconnectSockets,
-		"data": map[string]any{"opts": clusterOpts(opts, 0), "close": close}})
+	return a.publishTo(ctx, a.channel, msgDisconnectSockets, msgpack.Object("opts", clusterOpts(opts, 0), "close", close))
 }
 
 // FetchSockets implements socketio.Adapter. On error it returns the local
@@ -437,8 +427,7 @@ func (a *ShardedAdapter) FetchSockets(ctx context.Context, opts *socketio.Broadc
 	id := newHexID()
 	r := &request{kind: msgFetchSockets, expected: n - 1, sockets: local, done: make(chan struct{})}
 	err = a.roundTrip(ctx, id, r, "fetchSockets", func() error {
-		return a.publishTo(ctx, a.channel, map[string]any{"type": msgFetchSockets,
-			"data": map[string]any{"opts": clusterOpts(opts, 0), "requestId": id}})
+		return a.publishTo(ctx, a.channel, msgFetchSockets, msgpack.Object("opts", clusterOpts(opts, 0), "requestId", id))
 	})
 	a.mu.Lock()
 	out := r.sockets
@@ -447,28 +436,31 @@ func (a *ShardedAdapter) FetchSockets(ctx context.Context, opts *socketio.Broadc
 }
 
 // ServerSideEmit implements socketio.Adapter.
-func (a *ShardedAdapter) ServerSideEmit(ctx context.Context, args []any, onAck func(socketio.Response)) error {
+func (a *ShardedAdapter) ServerSideEmit(ctx context.Context, args []any, expect func(int), onAck func(socketio.Response)) error {
 	packet, err := msgpack.Normalize(args)
 	if err != nil {
 		return fmt.Errorf("redisadapter: encode: %w", err)
 	}
 	if onAck == nil {
-		return a.publishTo(ctx, a.channel, map[string]any{"type": msgServerSideEmit,
-			"data": map[string]any{"packet": packet}})
+		return a.publishTo(ctx, a.channel, msgServerSideEmit, msgpack.Object("packet", packet))
 	}
 	n, err := a.ServerCount(ctx)
 	if err != nil {
 		return err
 	}
 	if n <= 1 {
+		expect(0)
 		return nil
 	}
 	id := newHexID()
 	r := &request{kind: msgServerSideEmit, expected: n - 1, onAck: onAck, done: make(chan struct{})}
-	return a.startRequest(id, r, "serverSideEmit", func() error {
-		return a.publishTo(ctx, a.channel, map[string]any{"type": msgServerSideEmit,
-			"data": map[string]any{"requestId": id, "packet": packet}})
+	err = a.startRequest(id, r, "serverSideEmit", func() error {
+		return a.publishTo(ctx, a.channel, msgServerSideEmit, msgpack.Object("requestId", id, "packet", packet))
 	})
+	if err == nil {
+		expect(n - 1)
+	}
+	return err
 }
 
 // ServerCount implements socketio.Adapter: PUBSUB SHARDNUMSUB of the
@@ -504,24 +496,40 @@ type shardSubscriber struct {
 	single *redis.PubSub
 	per    map[string]*redis.PubSub
 	chans  map[string]struct{}
+	// unsubscribed holds, for each connection, a channel closed when Redis
+	// has confirmed that it has no subscription left.
+	unsubscribed map[*redis.PubSub]chan struct{}
 }
 
 func newShardSubscriber(client redis.UniversalClient, wg *sync.WaitGroup, handle func(*redis.Message)) *shardSubscriber {
 	_, cluster := client.(*redis.ClusterClient)
 	return &shardSubscriber{client: client, cluster: cluster, wg: wg, handle: handle,
-		per: map[string]*redis.PubSub{}, chans: map[string]struct{}{}}
+		per: map[string]*redis.PubSub{}, chans: map[string]struct{}{},
+		unsubscribed: map[*redis.PubSub]chan struct{}{}}
 }
 
 func (s *shardSubscriber) start(ps *redis.PubSub, buffered []*redis.Message) {
-	ch := ps.Channel(redis.WithChannelSize(1024))
+	// With subscriptions: close waits for Redis to confirm the unsubscribe.
+	ch := ps.ChannelWithSubscriptions(redis.WithChannelSize(1024))
+	unsubscribed := make(chan struct{})
+	s.unsubscribed[ps] = unsubscribed
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		for _, m := range buffered {
 			s.handle(m)
 		}
-		for m := range ch {
-			s.handle(m)
+		confirmed := false
+		for v := range ch {
+			switch m := v.(type) {
+			case *redis.Message:
+				s.handle(m)
+			case *redis.Subscription:
+				if m.Kind == "sunsubscribe" && m.Count == 0 && !confirmed {
+					confirmed = true
+					close(unsubscribed)
+				}
+			}
 		}
 	}()
 }
@@ -588,6 +596,7 @@ func (s *shardSubscriber) unsubscribe(ctx context.Context, channels ...string) e
 	for _, c := range gone {
 		if ps := s.per[c]; ps != nil {
 			delete(s.per, c)
+			delete(s.unsubscribed, ps)
 			if err := ps.Close(); err != nil && firstErr == nil {
 				firstErr = err
 			}
@@ -602,16 +611,28 @@ func (s *shardSubscriber) close() error {
 	s.closed = true
 	var firstErr error
 	if s.single != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_ = s.single.SUnsubscribe(ctx)
-		cancel()
-		firstErr = s.single.Close()
+		firstErr = s.closeConfirmed(s.single)
 	}
 	for c, ps := range s.per {
-		if err := ps.Close(); err != nil && firstErr == nil {
+		if err := s.closeConfirmed(ps); err != nil && firstErr == nil {
 			firstErr = err
 		}
 		delete(s.per, c)
 	}
 	return firstErr
+}
+
+// closeConfirmed unsubscribes ps and closes it once Redis has confirmed
+// (or after a second): until then SHARDNUMSUB still counts this server.
+func (s *shardSubscriber) closeConfirmed(ps *redis.PubSub) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if ps.SUnsubscribe(ctx) == nil {
+		select {
+		case <-s.unsubscribed[ps]:
+		case <-ctx.Done():
+		}
+	}
+	delete(s.unsubscribed, ps)
+	return ps.Close()
 }

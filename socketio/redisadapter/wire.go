@@ -62,25 +62,25 @@ func strs(rooms []string) []string {
 }
 
 // wireFlags renders flags as Node's BroadcastFlags object.
-func wireFlags(f socketio.BroadcastFlags, timeout time.Duration) map[string]any {
-	m := map[string]any{}
+func wireFlags(f socketio.BroadcastFlags, timeout time.Duration) msgpack.Map {
+	m := msgpack.Map{}
 	if f.Volatile {
-		m["volatile"] = true
+		m = append(m, msgpack.KV{Key: "volatile", Value: true})
 	}
 	if f.NoCompress {
-		m["compress"] = false
+		m = append(m, msgpack.KV{Key: "compress", Value: false})
 	}
 	if timeout > 0 {
-		m["timeout"] = timeout.Milliseconds()
+		m = append(m, msgpack.KV{Key: "timeout", Value: timeout.Milliseconds()})
 	}
 	return m
 }
 
 // wireOpts renders opts as {rooms, except, flags}.
-func wireOpts(opts *socketio.BroadcastOptions, withFlags bool, timeout time.Duration) map[string]any {
-	m := map[string]any{"rooms": strs(opts.Rooms), "except": strs(opts.Except)}
+func wireOpts(opts *socketio.BroadcastOptions, withFlags bool, timeout time.Duration) msgpack.Map {
+	m := msgpack.Object("rooms", strs(opts.Rooms), "except", strs(opts.Except))
 	if withFlags {
-		m["flags"] = wireFlags(opts.Flags, timeout)
+		m = append(m, msgpack.KV{Key: "flags", Value: wireFlags(opts.Flags, timeout)})
 	}
 	return m
 }
@@ -156,13 +156,20 @@ func toInt(v any) (int, bool) {
 // wirePacket renders an EVENT packet as socket.io-parser's object. The
 // arguments are normalized so that []byte values become msgpack bin (a
 // Buffer in Node) wherever they are.
-func wirePacket(pkt *parser.Packet) (map[string]any, error) {
+//
+// The classic adapter names the namespace in the packet, as Node's does;
+// the sharded one names it in the message around it, and Node's packet
+// there has no nsp.
+func wirePacket(pkt *parser.Packet, withNsp bool) (msgpack.Map, error) {
 	data, _ := pkt.Data.([]any)
 	norm, err := msgpack.Normalize(data)
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"type": int(parser.Event), "data": norm, "nsp": pkt.Namespace}, nil
+	if !withNsp {
+		return msgpack.Object("type", int(parser.Event), "data", norm), nil
+	}
+	return msgpack.Object("type", int(parser.Event), "data", norm, "nsp", pkt.Namespace), nil
 }
 
 // readPacket turns a received packet object into an EVENT packet for nsp,
@@ -174,7 +181,7 @@ func readPacket(v any, nsp string) *parser.Packet {
 	}
 	name, ok := m["nsp"].(string)
 	if !ok {
-		name = "/"
+		name = nsp // the sharded adapter's packets name it around them
 	}
 	if name != nsp {
 		return nil
@@ -203,6 +210,8 @@ func hasBinary(v any) bool {
 				return true
 			}
 		}
+	case msgpack.Map:
+		return slices.ContainsFunc(x, func(kv msgpack.KV) bool { return hasBinary(kv.Value) })
 	}
 	return false
 }
@@ -212,15 +221,22 @@ func nodeTime(t time.Time) string {
 	return t.Format("Mon Jan 02 2006 15:04:05 GMT-0700 (MST)")
 }
 
-// handshakeMap renders h as Node's socket.handshake object.
-func handshakeMap(h *socketio.Handshake) map[string]any {
+// handshakeMap renders h as Node's socket.handshake object, keys in
+// Node's order. Header names come sorted: Go does not keep the order the
+// client sent them in, which Node's object has.
+func handshakeMap(h *socketio.Handshake) msgpack.Map {
 	if h == nil {
 		return nil
 	}
-	headers := map[string]any{}
-	for k, vs := range h.Headers {
+	names := make([]string, 0, len(h.Headers))
+	for k := range h.Headers {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	headers := make(msgpack.Map, 0, len(names))
+	for _, k := range names {
 		// Node lowercases header names and joins repeated values.
-		headers[strings.ToLower(k)] = strings.Join(vs, ", ")
+		headers = append(headers, msgpack.KV{Key: strings.ToLower(k), Value: strings.Join(h.Headers[k], ", ")})
 	}
 	query := map[string]any{}
 	for k, vs := range h.Query {
@@ -234,11 +250,11 @@ func handshakeMap(h *socketio.Handshake) map[string]any {
 	for k, v := range h.Auth {
 		auth[k] = v
 	}
-	return map[string]any{
-		"headers": headers, "time": nodeTime(h.Time), "address": h.Address,
-		"xdomain": h.XDomain, "secure": h.Secure, "issued": h.Issued(), "url": h.URL,
-		"query": query, "auth": auth,
-	}
+	return msgpack.Object(
+		"headers", headers, "time", nodeTime(h.Time), "address", h.Address,
+		"xdomain", h.XDomain, "secure", h.Secure, "issued", h.Issued(), "url", h.URL,
+		"query", query, "auth", auth,
+	)
 }
 
 func fromWireHandshake(v any) *socketio.Handshake {
@@ -292,11 +308,11 @@ func wireSockets(sockets []*socketio.RemoteSocket, warn func(id string, err erro
 	out := make([]any, 0, len(sockets))
 	for _, s := range sockets {
 		hs := handshakeMap(s.Handshake)
-		if hs != nil {
-			if auth, err := msgpack.NormalizeValue(hs["auth"]); err == nil {
-				hs["auth"] = auth
+		if n := len(hs); n > 0 { // auth comes last
+			if auth, err := msgpack.NormalizeValue(hs[n-1].Value); err == nil {
+				hs[n-1].Value = auth
 			} else {
-				hs["auth"] = map[string]any{}
+				hs[n-1].Value = map[string]any{}
 			}
 		}
 		data, err := msgpack.NormalizeValue(s.Data)
@@ -304,9 +320,14 @@ func wireSockets(sockets []*socketio.RemoteSocket, warn func(id string, err erro
 			warn(s.ID, err)
 			data = nil
 		}
-		out = append(out, map[string]any{
-			"id": s.ID, "handshake": hs, "rooms": strs(s.Rooms), "data": data,
-		})
+		if data == nil {
+			// Node's socket.data starts as {}: Node code reads
+			// socket.data.x, which throws on null.
+			data = map[string]any{}
+		}
+		out = append(out, msgpack.Object(
+			"id", s.ID, "handshake", hs, "rooms", strs(s.Rooms), "data", data,
+		))
 	}
 	return out
 }

@@ -10,7 +10,8 @@
 // -key (default socket.io), -sharded (use redisadapter.NewSharded), -mode
 // (the sharded subscription mode, default dynamic), -v (log to stderr).
 //
-// Each socket of "/" gets data {runtime: "go", tag: <query tag>} and joins
+// Each socket of "/" gets data {runtime: "go", tag: <query tag>} (none with
+// ?nodata=1) and joins
 // the rooms of its query (?rooms=a,b). The server answers these control
 // events, each with an acknowledgement (the Node test server implements
 // the same ones, so the suite drives both alike):
@@ -143,10 +144,16 @@ func setup(io *socketio.Server, em *redisemitter.Emitter) {
 		if rooms := q.Get("rooms"); rooms != "" {
 			s.Join(strings.Split(rooms, ",")...)
 		}
-		s.SetData(map[string]any{"runtime": "go", "tag": q.Get("tag")})
+		if q.Get("nodata") == "" { // ?nodata=1 leaves the socket's data unset
+			s.SetData(map[string]any{"runtime": "go", "tag": q.Get("tag")})
+		}
 		ctx := context.Background()
 
-		s.On("broadcast", func(t target, ack socketio.Ack) {
+		// Read as a map: binary data stays []byte (a struct's `any` field
+		// would get it as base64 text).
+		s.On("broadcast", func(m map[string]any, ack socketio.Ack) {
+			t := target{Rooms: strings1(m["rooms"]), Except: strings1(m["except"]), Data: m["data"]}
+			t.Event, _ = m["event"].(string)
 			_ = op(io, t).Emit(t.Event, t.Data)
 			_ = ack("ok")
 		})
@@ -263,4 +270,16 @@ func setup(io *socketio.Server, em *redisemitter.Emitter) {
 			_ = ack("ok")
 		})
 	})
+}
+
+// strings1 reads a JSON array of strings.
+func strings1(v any) []string {
+	arr, _ := v.([]any)
+	out := make([]string, 0, len(arr))
+	for _, e := range arr {
+		if s, ok := e.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
 }
