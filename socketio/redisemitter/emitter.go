@@ -17,7 +17,6 @@ package redisemitter
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -142,9 +141,9 @@ func (e *Emitter) ServerSideEmitContext(ctx context.Context, event string, args 
 		return fmt.Errorf("redisemitter: encode: %w", err)
 	}
 	if e.opts.Sharded {
-		return e.publishCluster(ctx, e.mainChannel(), 9, map[string]any{"packet": data})
+		return e.publishCluster(ctx, e.mainChannel(), 9, msgpack.Object("packet", data))
 	}
-	return e.publishJSON(ctx, e.requestChannel(), map[string]any{"uid": uid, "type": 6, "data": data})
+	return e.publishJSON(ctx, e.requestChannel(), msgpack.Object("uid", uid, "type", 6, "data", data))
 }
 
 func (e *Emitter) mainChannel() string    { return e.opts.Key + "#" + e.nsp + "#" }
@@ -164,7 +163,7 @@ func (e *Emitter) publish(ctx context.Context, channel string, payload []byte) e
 }
 
 func (e *Emitter) publishJSON(ctx context.Context, channel string, v any) error {
-	payload, err := json.Marshal(v)
+	payload, err := msgpack.MarshalJSON(v)
 	if err != nil {
 		return fmt.Errorf("redisemitter: encode: %w", err)
 	}
@@ -172,15 +171,16 @@ func (e *Emitter) publishJSON(ctx context.Context, channel string, v any) error 
 }
 
 // publishCluster sends a ClusterAdapter message (sharded adapters): JSON,
-// or msgpack when it carries binary, as Node does.
-func (e *Emitter) publishCluster(ctx context.Context, channel string, typ int, data map[string]any) error {
-	m := map[string]any{"uid": uid, "nsp": e.nsp, "type": typ, "data": data}
+// or msgpack when it carries binary, as Node does, with the keys in the
+// order Node's cluster adapter writes them.
+func (e *Emitter) publishCluster(ctx context.Context, channel string, typ int, data msgpack.Map) error {
+	m := msgpack.Object("type", typ, "data", data, "uid", uid, "nsp", e.nsp)
 	var payload []byte
 	var err error
 	if (typ == 3 || typ == 9) && hasBinary(data) {
 		payload, err = msgpack.Marshal(m)
 	} else {
-		payload, err = json.Marshal(m)
+		payload, err = msgpack.MarshalJSON(m)
 	}
 	if err != nil {
 		return fmt.Errorf("redisemitter: encode: %w", err)
@@ -194,6 +194,8 @@ func hasBinary(v any) bool {
 		return true
 	case []any:
 		return slices.ContainsFunc(x, hasBinary)
+	case msgpack.Map:
+		return slices.ContainsFunc(x, func(kv msgpack.KV) bool { return hasBinary(kv.Value) })
 	case map[string]any:
 		for _, e := range x {
 			if hasBinary(e) {
@@ -268,19 +270,26 @@ func list(s []string) []string {
 	return s
 }
 
-func (b *BroadcastOperator) flags() map[string]any {
-	f := map[string]any{}
+func (b *BroadcastOperator) flags() msgpack.Map {
+	f := msgpack.Map{}
 	if b.volatile {
-		f["volatile"] = true
+		f = append(f, msgpack.KV{Key: "volatile", Value: true})
 	}
 	if b.noCompress {
-		f["compress"] = false
+		f = append(f, msgpack.KV{Key: "compress", Value: false})
 	}
 	return f
 }
 
-func (b *BroadcastOperator) opts() map[string]any {
-	return map[string]any{"rooms": list(b.rooms), "except": list(b.except), "flags": b.flags()}
+// opts is a broadcast's options: Node's emitter writes flags before except.
+func (b *BroadcastOperator) opts() msgpack.Map {
+	return msgpack.Object("rooms", list(b.rooms), "flags", b.flags(), "except", list(b.except))
+}
+
+// clusterOpts is a sharded message's options, in the cluster adapter's
+// order.
+func (b *BroadcastOperator) clusterOpts() msgpack.Map {
+	return msgpack.Object("rooms", list(b.rooms), "except", list(b.except), "flags", b.flags())
 }
 
 // Emit sends an event to the selected sockets.
@@ -297,10 +306,12 @@ func (b *BroadcastOperator) EmitContext(ctx context.Context, event string, args 
 	if err != nil {
 		return fmt.Errorf("redisemitter: encode: %w", err)
 	}
-	packet := map[string]any{"type": 2, "data": data, "nsp": b.e.nsp}
 	if b.e.opts.Sharded {
-		return b.e.publishCluster(ctx, b.shardedChannel(), 3, map[string]any{"packet": packet, "opts": b.opts()})
+		// The message names the namespace: the packet does not.
+		packet := msgpack.Object("type", 2, "data", data)
+		return b.e.publishCluster(ctx, b.shardedChannel(), 3, msgpack.Object("packet", packet, "opts", b.clusterOpts()))
 	}
+	packet := msgpack.Object("type", 2, "data", data, "nsp", b.e.nsp)
 	msg, err := msgpack.Marshal([]any{uid, packet, b.opts()})
 	if err != nil {
 		return fmt.Errorf("redisemitter: encode: %w", err)
@@ -331,39 +342,33 @@ func (b *BroadcastOperator) shardedChannel() string {
 	return b.e.mainChannel()
 }
 
-func (b *BroadcastOperator) requestOpts() map[string]any {
-	return map[string]any{"rooms": list(b.rooms), "except": list(b.except)}
+func (b *BroadcastOperator) requestOpts() msgpack.Map {
+	return msgpack.Object("rooms", list(b.rooms), "except", list(b.except))
 }
 
 // SocketsJoin makes the selected sockets join rooms.
 func (b *BroadcastOperator) SocketsJoin(rooms ...string) error {
-	return b.roomOp(2, 4, map[string]any{"rooms": list(rooms)})
+	return b.roomOp(2, 4, msgpack.KV{Key: "rooms", Value: list(rooms)})
 }
 
 // SocketsLeave makes the selected sockets leave rooms.
 func (b *BroadcastOperator) SocketsLeave(rooms ...string) error {
-	return b.roomOp(3, 5, map[string]any{"rooms": list(rooms)})
+	return b.roomOp(3, 5, msgpack.KV{Key: "rooms", Value: list(rooms)})
 }
 
 // DisconnectSockets disconnects the selected sockets.
 func (b *BroadcastOperator) DisconnectSockets(close bool) error {
-	return b.roomOp(4, 6, map[string]any{"close": close})
+	return b.roomOp(4, 6, msgpack.KV{Key: "close", Value: close})
 }
 
 // roomOp publishes a join, leave or disconnect: a request of type classic
 // to the classic adapters, a message of type sharded to the sharded ones.
-func (b *BroadcastOperator) roomOp(classic, sharded int, extra map[string]any) error {
+func (b *BroadcastOperator) roomOp(classic, sharded int, extra msgpack.KV) error {
 	ctx := context.Background()
 	if b.e.opts.Sharded {
-		data := map[string]any{"opts": b.opts()}
-		for k, v := range extra {
-			data[k] = v
-		}
+		data := msgpack.Map{{Key: "opts", Value: b.clusterOpts()}, extra}
 		return b.e.publishCluster(ctx, b.e.mainChannel(), sharded, data)
 	}
-	req := map[string]any{"type": classic, "opts": b.requestOpts()}
-	for k, v := range extra {
-		req[k] = v
-	}
+	req := msgpack.Map{{Key: "type", Value: classic}, {Key: "opts", Value: b.requestOpts()}, extra}
 	return b.e.publishJSON(ctx, b.e.requestChannel(), req)
 }
