@@ -1,6 +1,8 @@
 # gosio — build and test entry points.
 #
 #   make run      run the main example: the chat on http://localhost:3000
+#                 (the same as examples/run.sh chat, which to prefer under a
+#                 process manager: see the run target)
 #   make test     run every test: go vet, go test -race, the interop suites,
 #                 the cluster interop (Node and Go servers on one Redis) and
 #                 the examples' browser end-to-end tests
@@ -46,8 +48,13 @@ vet:
 gotest:
 	$(GO) test -race -count=1 ./... ./examples/...
 
+# Ctrl-C in a terminal reaches the whole process group, the chat included,
+# and make passes SIGTERM on to its recipe; but make does not pass on a
+# SIGINT sent to its PID alone, and waits for the chat instead. Whatever must
+# stop the chat by signalling one PID starts examples/run.sh chat, whose PID
+# is the chat's own.
 run:
-	bash examples/run.sh chat -addr :3000
+	bash examples/run.sh chat
 
 cluster: redis
 	bash interop/cluster/run.sh
