@@ -175,6 +175,11 @@ func newNode(addr, redisAddr, key, clientDir string) (*node, error) {
 	})
 	files, _ := fs.Sub(static, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(files)))
+	// The pages name their icon, but other clients still ask for
+	// /favicon.ico: answer with the icon rather than a 404.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFileFS(w, r, files, "favicon.svg")
+	})
 	// Header limits set explicitly, because the zero values leave a server
 	// open to header floods: without ReadHeaderTimeout a client that trickles
 	// header bytes holds its connection (and goroutine) forever, and

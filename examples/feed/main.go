@@ -155,5 +155,10 @@ func newServer(store Store, cors *engineio.CORSOptions, clientDir string) (http.
 	files, _ := fs.Sub(static, "static")
 	mux.Handle("GET /{$}", http.FileServerFS(files))
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(files)))
+	// The pages name their icon, but other clients still ask for
+	// /favicon.ico: answer with the icon rather than a 404.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFileFS(w, r, files, "favicon.svg")
+	})
 	return withCORS(cors, mux), io
 }
