@@ -21,7 +21,7 @@ type BoltStore struct{ db *bolt.DB }
 // locks the file for as long as it is open, so a second feed on the same
 // file would wait forever; the lock is free at once unless another process
 // holds it, so a short wait is enough to tell.
-const lockWait = 500 * time.Millisecond
+const lockWait = 300 * time.Millisecond
 
 // ErrInUse is returned by OpenBoltStore when another process has the
 // database file open.

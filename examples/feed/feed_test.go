@@ -529,7 +529,7 @@ func TestBoltStoreInUse(t *testing.T) {
 		!strings.Contains(err.Error(), "in use by another process") {
 		t.Errorf("second open: %v", err)
 	}
-	if took > 900*time.Millisecond {
+	if took > 700*time.Millisecond {
 		t.Errorf("second open took %v", took)
 	}
 }
