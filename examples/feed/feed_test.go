@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -531,5 +532,22 @@ func TestBoltStoreInUse(t *testing.T) {
 	}
 	if took > 700*time.Millisecond {
 		t.Errorf("second open took %v", took)
+	}
+}
+
+// TestDefaultDBPath checks that the default data file depends on the user's
+// data directory, not on the working directory.
+func TestDefaultDBPath(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_DATA_HOME", dir)
+	if got, want := defaultDBPath(), filepath.Join(dir, "gosio-feed", "feed.db"); got != want {
+		t.Errorf("with XDG_DATA_HOME: %q, want %q", got, want)
+	}
+	if runtime.GOOS == "linux" {
+		t.Setenv("XDG_DATA_HOME", "")
+		t.Setenv("HOME", dir)
+		if got, want := defaultDBPath(), filepath.Join(dir, ".local", "share", "gosio-feed", "feed.db"); got != want {
+			t.Errorf("with HOME only: %q, want %q", got, want)
+		}
 	}
 }
