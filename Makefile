@@ -1,8 +1,6 @@
 # gosio — build and test entry points.
 #
 #   make run      run the main example: the chat on http://localhost:3000
-#                 (the same as examples/run.sh chat, which to prefer under a
-#                 process manager: see the run target)
 #   make test     run every test: go vet, go test -race, the interop suites,
 #                 the cluster interop (Node and Go servers on one Redis) and
 #                 the examples' browser end-to-end tests
@@ -48,11 +46,9 @@ vet:
 gotest:
 	$(GO) test -race -count=1 ./... ./examples/...
 
-# Ctrl-C in a terminal reaches the whole process group, the chat included,
-# and make passes SIGTERM on to its recipe; but make does not pass on a
-# SIGINT sent to its PID alone, and waits for the chat instead. Whatever must
-# stop the chat by signalling one PID starts examples/run.sh chat, whose PID
-# is the chat's own.
+# SIGINT or SIGTERM to make's PID stops the chat, and the port is free at
+# once: make passes SIGTERM on, and examples/run.sh watches make for a SIGINT
+# (on Linux), which make itself does not pass on. Ctrl-C reaches them all.
 run:
 	bash examples/run.sh chat
 

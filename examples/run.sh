@@ -22,4 +22,23 @@ if [[ ! -f node_modules/socket.io-client/dist/socket.io.min.js ]]; then
 fi
 mkdir -p .bin
 go build -o ".bin/$name" "./$name"
+
+# Under make (make run), a SIGINT sent to make's PID alone never reaches us:
+# make expects a terminal's Ctrl-C, which the whole process group gets, and
+# only waits for us. It does show it, though: while it waits it no longer
+# catches SIGINT (Linux shows that in /proc). A watcher passes it on then.
+catches_sigint() { # pid: whether process pid has a SIGINT handler
+  local key val
+  while read -r key val; do
+    [[ $key == SigCgt: ]] && return $(( (0x$val & 2) == 0 ))
+  done <"/proc/$1/status" 2>/dev/null
+  return 1
+}
+if [[ -n "${MAKELEVEL:-}" ]] && catches_sigint "$PPID"; then
+  (
+    exec </dev/null >/dev/null 2>&1
+    while kill -0 $$ && catches_sigint "$PPID"; do sleep 0.1; done
+    kill -0 $$ && [[ -r /proc/$PPID/status ]] && kill -INT $$ # make is alive and got SIGINT
+  ) &
+fi
 exec ".bin/$name" "$@"

@@ -143,10 +143,11 @@ func main() {
 		}
 	}()
 
-	// Graceful shutdown on Ctrl-C or SIGTERM; a second signal kills at once.
+	// Graceful shutdown on Ctrl-C or SIGTERM. It takes half a second at
+	// most, so more signals meanwhile are ignored rather than cutting it short.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	<-ctx.Done()
-	stop()
 	log.Print("shutting down")
 	// A short deadline: the pages reconnect by themselves once the chat is
 	// back, and a process manager waits for the port to be free.

@@ -132,10 +132,11 @@ func main() {
 	log.Printf("open http://localhost:%s and http://localhost:%s (listening on %s and %s)",
 		port(nodes[0].ln), port(nodes[1].ln), nodes[0].ln.Addr(), nodes[1].ln.Addr())
 
-	// Graceful shutdown on Ctrl-C or SIGTERM; a second signal kills at once.
+	// Graceful shutdown on Ctrl-C or SIGTERM. It takes half a second at
+	// most, so more signals meanwhile are ignored rather than cutting it short.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	<-ctx.Done()
-	stop()
 	log.Print("shutting down")
 	// A short deadline: the pages reconnect by themselves once the servers
 	// are back, and a process manager waits for the ports to be free.
