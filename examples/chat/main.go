@@ -128,9 +128,9 @@ func main() {
 	// open to header floods: without ReadHeaderTimeout a client that trickles
 	// header bytes holds its connection (and goroutine) forever, and
 	// MaxHeaderBytes would be 1 MB; 16 KB is Node's limit. IdleTimeout ends
-	// idle keep-alive connections. There is no ReadTimeout or WriteTimeout:
-	// they would cut long-polling requests and WebSockets, which the engine
-	// times out itself (pingInterval + pingTimeout).
+	// idle keep-alive connections. No WriteTimeout: a long-polling GET waits
+	// up to pingInterval (25 s) for data. See docs/ROBUSTNESS.md, "What the
+	// application must set".
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
