@@ -46,8 +46,11 @@ vet:
 gotest:
 	$(GO) test -race -count=1 ./... ./examples/...
 
+# SIGINT or SIGTERM to make's PID stops the chat, and the port is free at
+# once: make passes SIGTERM on, and examples/run.sh watches make for a SIGINT
+# (on Linux), which make itself does not pass on. Ctrl-C reaches them all.
 run:
-	bash examples/run.sh chat -addr :3000
+	bash examples/run.sh chat
 
 cluster: redis
 	bash interop/cluster/run.sh

@@ -2,8 +2,8 @@
 // rooms, "joined"/"left" notices, a typing indicator and a per-room list of
 // the people online.
 //
-//	npm ci --prefix examples      # once: installs the browser client
-//	go run ./examples/chat -addr :3000
+//	examples/run.sh chat                 # http://localhost:3000, this machine only
+//	examples/run.sh chat -addr :3000     # every network interface
 //
 // Events (client → server): "join" (name, room), "chat" (text), "typing",
 // "stop typing". Events (server → client): "chat" (message), "joined" and
@@ -51,9 +51,10 @@ type message struct {
 }
 
 func main() {
-	addr := flag.String("addr", ":3000", "listen address (port 0 picks a free port)")
+	addr := flag.String("addr", "localhost:3000", "listen address; the default accepts connections from this machine only, :3000 from every network interface (port 0 picks a free port)")
 	clientDir := flag.String("client-dir", "", "directory holding socket.io.min.js (default: examples/node_modules/socket.io-client/dist)")
 	flag.Parse()
+	log.SetPrefix("chat: ")
 
 	dir, err := clientjs.Dir(*clientDir)
 	if err != nil {
@@ -109,6 +110,11 @@ func main() {
 	files, _ := fs.Sub(static, "static")
 	mux.Handle("GET /{$}", http.FileServerFS(files))
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(files)))
+	// The pages name their icon, but other clients still ask for
+	// /favicon.ico: answer with the icon rather than a 404.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFileFS(w, r, files, "favicon.svg")
+	})
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -116,22 +122,41 @@ func main() {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	fmt.Printf("LISTENING %d\n", port) // read by the e2e tests
-	log.Printf("chat: open http://localhost:%d", port)
+	log.Printf("open http://localhost:%d (listening on %s)", port, ln.Addr())
 
-	srv := &http.Server{Handler: mux}
+	// Header limits set explicitly, because the zero values leave a server
+	// open to header floods: without ReadHeaderTimeout a client that trickles
+	// header bytes holds its connection (and goroutine) forever, and
+	// MaxHeaderBytes would be 1 MB; 16 KB is Node's limit. IdleTimeout ends
+	// idle keep-alive connections. No WriteTimeout: a long-polling GET waits
+	// up to pingInterval (25 s) for data. See docs/ROBUSTNESS.md, "What the
+	// application must set".
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		IdleTimeout:       60 * time.Second,
+	}
 	go func() {
 		if err := srv.Serve(ln); err != http.ErrServerClosed {
 			log.Fatal(err)
 		}
 	}()
 
+	// Graceful shutdown on Ctrl-C or SIGTERM. It takes half a second at
+	// most, so more signals meanwhile are ignored rather than cutting it short.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	<-ctx.Done()
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	log.Print("shutting down")
+	// A short deadline: the pages reconnect by themselves once the chat is
+	// back, and a process manager waits for the port to be free.
+	shutdown, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
-	io.Shutdown(shutdown)  // ends the long-polling requests first...
-	srv.Shutdown(shutdown) // ...so the HTTP server finds its connections idle
+	io.Shutdown(shutdown) // ends the long-polling requests first...
+	if srv.Shutdown(shutdown) != nil {
+		srv.Close() // ...so the HTTP server finds its connections idle, or closes them
+	}
 }
 
 // sendUsers tells everyone in room who is there.

@@ -2,8 +2,8 @@
 // form a Socket.IO cluster over Redis: a chat user connected to one server
 // talks with users connected to the other.
 //
-//	npm ci --prefix examples      # once: installs the browser client
-//	go run ./examples/cluster -addrs :3001,:3002 -redis 127.0.0.1:6379
+//	examples/run.sh cluster      # http://localhost:3001 and :3002, this machine only
+//	examples/run.sh cluster -addrs :3001,:3002 -redis 127.0.0.1:6379   # every interface
 //
 // Each server has its own socketio.Server, http.Server and Redis client; the
 // only thing they share is Redis, through the Redis adapter, exactly as if
@@ -84,11 +84,12 @@ type node struct {
 }
 
 func main() {
-	addrs := flag.String("addrs", ":3001,:3002", "the two servers' listen addresses, comma-separated (port 0 picks a free port)")
+	addrs := flag.String("addrs", "localhost:3001,localhost:3002", "the two servers' listen addresses, comma-separated; the default accepts connections from this machine only, :3001,:3002 from every network interface (port 0 picks a free port)")
 	redisAddr := flag.String("redis", "127.0.0.1:6379", "Redis address")
 	key := flag.String("key", "socket.io", "prefix of the Redis channels (servers with the same prefix form one cluster)")
 	clientDir := flag.String("client-dir", "", "directory holding socket.io.min.js (default: examples/node_modules/socket.io-client/dist)")
 	flag.Parse()
+	log.SetPrefix("cluster: ")
 
 	list := strings.Split(*addrs, ",")
 	if len(list) != 2 {
@@ -128,12 +129,18 @@ func main() {
 		}()
 	}
 	fmt.Printf("LISTENING %s %s\n", port(nodes[0].ln), port(nodes[1].ln)) // read by the e2e tests
-	log.Printf("cluster: open http://localhost:%s and http://localhost:%s", port(nodes[0].ln), port(nodes[1].ln))
+	log.Printf("open http://localhost:%s and http://localhost:%s (listening on %s and %s)",
+		port(nodes[0].ln), port(nodes[1].ln), nodes[0].ln.Addr(), nodes[1].ln.Addr())
 
+	// Graceful shutdown on Ctrl-C or SIGTERM. It takes half a second at
+	// most, so more signals meanwhile are ignored rather than cutting it short.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	<-ctx.Done()
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	log.Print("shutting down")
+	// A short deadline: the pages reconnect by themselves once the servers
+	// are back, and a process manager waits for the ports to be free.
+	shutdown, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	var wg sync.WaitGroup
 	for _, n := range nodes {
@@ -169,7 +176,24 @@ func newNode(addr, redisAddr, key, clientDir string) (*node, error) {
 	})
 	files, _ := fs.Sub(static, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(files)))
-	n.http = &http.Server{Handler: mux}
+	// The pages name their icon, but other clients still ask for
+	// /favicon.ico: answer with the icon rather than a 404.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFileFS(w, r, files, "favicon.svg")
+	})
+	// Header limits set explicitly, because the zero values leave a server
+	// open to header floods: without ReadHeaderTimeout a client that trickles
+	// header bytes holds its connection (and goroutine) forever, and
+	// MaxHeaderBytes would be 1 MB; 16 KB is Node's limit. IdleTimeout ends
+	// idle keep-alive connections. No WriteTimeout: a long-polling GET waits
+	// up to pingInterval (25 s) for data. See docs/ROBUSTNESS.md, "What the
+	// application must set".
+	n.http = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		IdleTimeout:       60 * time.Second,
+	}
 	return n, nil
 }
 
@@ -264,8 +288,10 @@ func userOf(data any) (user, bool) {
 // shutdown disconnects the node's sockets, stops its HTTP server and closes
 // its Redis client.
 func (n *node) shutdown(ctx context.Context) {
-	n.io.Shutdown(ctx)   // ends the sockets first (the adapter goes with them)...
-	n.http.Shutdown(ctx) // ...so the HTTP server finds its connections idle
+	n.io.Shutdown(ctx) // ends the sockets first (the adapter goes with them)...
+	if n.http.Shutdown(ctx) != nil {
+		n.http.Close() // ...so the HTTP server finds its connections idle, or closes them
+	}
 	n.rdb.Close()
 }
 

@@ -93,7 +93,7 @@ test("feed: pagination", () => withServerLog(() => server, async () => {
     ["Graceful shutdown", "SIGTERM: io.Shutdown, then http.Server.Shutdown.", "Ken"],
     ["Polling or WebSocket?", "Both: clients start with polling and upgrade.", "Grace"],
     ["Old clients welcome", "AllowEIO3 lets socket.io-client 2.x connect.", "Linus"],
-    ["Posts survive restarts", "They live in a bbolt file next to the binary.", "Ada"],
+    ["Posts survive restarts", "They live in a bbolt file in the data directory.", "Ada"],
   ];
   for (const [title, content, name] of more) {
     const res = await fetch(`${server.url}/posts`, {

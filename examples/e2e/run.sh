@@ -6,4 +6,4 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash e2e/ensure-chromium.sh
 npm ci --no-audit --no-fund
 go test -race -count=1 ./...
-node --test e2e/
+node --test --test-concurrency=1 e2e/

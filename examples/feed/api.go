@@ -205,6 +205,6 @@ func storeError(w http.ResponseWriter, err error) {
 }
 
 func serverError(w http.ResponseWriter, err error) {
-	log.Printf("feed: %v", err)
+	log.Print(err)
 	writeError(w, http.StatusInternalServerError, "internal server error", nil)
 }

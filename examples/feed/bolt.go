@@ -2,10 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 var postsBucket = []byte("posts")
@@ -14,9 +17,23 @@ var postsBucket = []byte("posts")
 // reads and sorts every post, which is fine for an example's feed.
 type BoltStore struct{ db *bolt.DB }
 
+// lockWait is how long OpenBoltStore waits for the file's lock. bbolt
+// locks the file for as long as it is open, so a second feed on the same
+// file would wait forever; the lock is free at once unless another process
+// holds it, so a short wait is enough to tell.
+const lockWait = 300 * time.Millisecond
+
+// ErrInUse is returned by OpenBoltStore when another process has the
+// database file open.
+var ErrInUse = errors.New("in use by another process (is another feed running on it?): " +
+	"stop that process, or pass -db with another file")
+
 // OpenBoltStore opens (or creates) the database file at path.
 func OpenBoltStore(path string) (*BoltStore, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockWait})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("%s: %w", path, ErrInUse)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +22,7 @@ const origin = "http://localhost:5173"
 // newTestServer runs the feed on an in-memory store.
 func newTestServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	handler, sio := newServer(NewMemoryStore(), []string{origin}, "")
+	handler, sio := newServer(NewMemoryStore(), corsPolicy(origin), "")
 	ts := httptest.NewServer(handler)
 	t.Cleanup(func() {
 		sio.Close() // ends pending long-polls so ts.Close does not wait
@@ -344,46 +346,90 @@ func TestMutationsEmitPostsEvents(t *testing.T) {
 	}
 }
 
+// TestCORS checks that one -cors-origin gives the REST routes and
+// Socket.IO the same answers: preflights (which a cross-origin PUT, DELETE
+// or JSON POST needs) and plain requests, for exact origins (credentials
+// allowed, origin echoed) and for "*" (any origin, no credentials).
 func TestCORS(t *testing.T) {
-	ts := newTestServer(t)
-	preflight := func(path, from string) *http.Response {
-		req, _ := http.NewRequest("OPTIONS", ts.URL+path, nil)
-		req.Header.Set("Origin", from)
-		req.Header.Set("Access-Control-Request-Method", "POST")
-		req.Header.Set("Access-Control-Request-Headers", "content-type")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		return res
+	for _, tc := range []struct {
+		flag, from, wantOrigin, wantCreds string
+	}{
+		{flag: origin, from: origin, wantOrigin: origin, wantCreds: "true"},
+		{flag: "http://a.example, " + origin, from: origin, wantOrigin: origin, wantCreds: "true"},
+		{flag: origin, from: "http://evil.example"},
+		{flag: "*", from: "http://any.example", wantOrigin: "*"},
+		{flag: "", from: origin},
+	} {
+		t.Run(tc.flag+" from "+tc.from, func(t *testing.T) {
+			handler, sio := newServer(NewMemoryStore(), corsPolicy(tc.flag), "")
+			ts := httptest.NewServer(handler)
+			defer ts.Close()
+			defer sio.Close()
+			do := func(method, path string, preflight bool) *http.Response {
+				t.Helper()
+				req, _ := http.NewRequest(method, ts.URL+path, nil)
+				req.Header.Set("Origin", tc.from)
+				if preflight {
+					req.Header.Set("Access-Control-Request-Method", "PUT")
+					req.Header.Set("Access-Control-Request-Headers", "content-type")
+				}
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				return res
+			}
+			check := func(what string, res *http.Response, status int, preflight bool) {
+				t.Helper()
+				h := res.Header
+				if tc.flag == "" {
+					status = res.StatusCode // no CORS: only the headers' absence matters
+				}
+				if res.StatusCode != status || h.Get("Access-Control-Allow-Origin") != tc.wantOrigin ||
+					h.Get("Access-Control-Allow-Credentials") != tc.wantCreds {
+					t.Errorf("%s: %d, Allow-Origin %q, Allow-Credentials %q; want %d, %q, %q", what, res.StatusCode,
+						h.Get("Access-Control-Allow-Origin"), h.Get("Access-Control-Allow-Credentials"),
+						status, tc.wantOrigin, tc.wantCreds)
+				}
+				if !preflight {
+					return
+				}
+				allowed := tc.wantOrigin != ""
+				if m := h.Get("Access-Control-Allow-Methods"); allowed != strings.Contains(m, "PUT") {
+					t.Errorf("%s: Allow-Methods %q", what, m)
+				}
+				if hd := h.Get("Access-Control-Allow-Headers"); allowed != strings.Contains(strings.ToLower(hd), "content-type") {
+					t.Errorf("%s: Allow-Headers %q", what, hd)
+				}
+			}
+			var answers []http.Header
+			for _, path := range []string{"/posts", "/posts/abc", "/socket.io/?EIO=4&transport=polling"} {
+				res := do("OPTIONS", path, true)
+				check("preflight "+path, res, http.StatusNoContent, true)
+				answers = append(answers, corsHeaders(res.Header))
+			}
+			for _, a := range answers[1:] {
+				if fmt.Sprint(a) != fmt.Sprint(answers[0]) {
+					t.Errorf("REST and Socket.IO preflights differ: %v", answers)
+				}
+			}
+			for _, path := range []string{"/posts", "/socket.io/?EIO=4&transport=polling"} {
+				check("GET "+path, do("GET", path, false), http.StatusOK, false)
+			}
+		})
 	}
-	for _, path := range []string{"/posts", "/posts/abc", "/socket.io/?EIO=4&transport=polling"} {
-		res := preflight(path, origin)
-		h := res.Header
-		if res.StatusCode != 204 || h.Get("Access-Control-Allow-Origin") != origin ||
-			h.Get("Access-Control-Allow-Credentials") != "true" ||
-			!strings.Contains(h.Get("Access-Control-Allow-Methods"), "POST") ||
-			!strings.Contains(strings.ToLower(h.Get("Access-Control-Allow-Headers")), "content-type") {
-			t.Errorf("preflight %s: %d %v", path, res.StatusCode, h)
-		}
-		if h := preflight(path, "http://evil.example").Header; h.Get("Access-Control-Allow-Origin") != "" {
-			t.Errorf("preflight %s from another origin allowed: %v", path, h)
+}
+
+// corsHeaders keeps h's Access-Control-* headers.
+func corsHeaders(h http.Header) http.Header {
+	out := http.Header{}
+	for k, v := range h {
+		if strings.HasPrefix(k, "Access-Control-") {
+			out[k] = v
 		}
 	}
-	for _, path := range []string{"/posts", "/socket.io/?EIO=4&transport=polling"} {
-		req, _ := http.NewRequest("GET", ts.URL+path, nil)
-		req.Header.Set("Origin", origin)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		if res.StatusCode != 200 || res.Header.Get("Access-Control-Allow-Origin") != origin ||
-			res.Header.Get("Access-Control-Allow-Credentials") != "true" {
-			t.Errorf("GET %s with Origin: %d %v", path, res.StatusCode, res.Header)
-		}
-	}
+	return out
 }
 
 func TestPageServed(t *testing.T) {
@@ -460,5 +506,48 @@ func TestBoltStorePersists(t *testing.T) {
 	if err != nil || total != 2 || got[0].ID != posts[0].ID || got[0].Title != "edited" ||
 		got[1].ID != posts[1].ID || !got[1].CreatedAt.Equal(posts[1].CreatedAt) {
 		t.Fatalf("after reopen: %+v, %d, %v", got, total, err)
+	}
+}
+
+// TestBoltStoreInUse checks that a second open of a database file says,
+// in well under a second, that another process has it (bbolt's lock is per
+// open file, so a second open in this process stands for another feed).
+func TestBoltStoreInUse(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "feed.db")
+	s, err := OpenBoltStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	t0 := time.Now()
+	s2, err := OpenBoltStore(path)
+	took := time.Since(t0)
+	if err == nil {
+		s2.Close()
+		t.Fatal("second open succeeded")
+	}
+	if !errors.Is(err, ErrInUse) || !strings.Contains(err.Error(), path) ||
+		!strings.Contains(err.Error(), "in use by another process") {
+		t.Errorf("second open: %v", err)
+	}
+	if took > 700*time.Millisecond {
+		t.Errorf("second open took %v", took)
+	}
+}
+
+// TestDefaultDBPath checks that the default data file depends on the user's
+// data directory, not on the working directory.
+func TestDefaultDBPath(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_DATA_HOME", dir)
+	if got, want := defaultDBPath(), filepath.Join(dir, "gosio-feed", "feed.db"); got != want {
+		t.Errorf("with XDG_DATA_HOME: %q, want %q", got, want)
+	}
+	if runtime.GOOS == "linux" {
+		t.Setenv("XDG_DATA_HOME", "")
+		t.Setenv("HOME", dir)
+		if got, want := defaultDBPath(), filepath.Join(dir, ".local", "share", "gosio-feed", "feed.db"); got != want {
+			t.Errorf("with HOME only: %q, want %q", got, want)
+		}
 	}
 }

@@ -1,9 +1,9 @@
 // Command feed is a small REST API for posts whose every change is pushed
 // live to the browsers over Socket.IO — the Express + MongoDB + socket.io
-// tutorial pattern, in Go with gosio and bbolt.
+// tutorial pattern, in Go with gosio and bbolt. See README.md next to this
+// file for the flags, the API and the cross-origin setup.
 //
-//	npm ci --prefix examples      # once: installs the browser client
-//	go run ./examples/feed -addr :4000 -db feed.db -cors-origin http://localhost:5173
+//	examples/run.sh feed -cors-origin http://localhost:5173
 //
 // REST: GET /posts?page=1&perPage=2, GET /posts/{id}, POST /posts,
 // PUT /posts/{id}, DELETE /posts/{id}. Socket.IO event "posts":
@@ -21,8 +21,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"slices"
-	"strings"
+	"path/filepath"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -35,11 +35,12 @@ import (
 var static embed.FS
 
 func main() {
-	addr := flag.String("addr", ":4000", "listen address (port 0 picks a free port)")
-	dbPath := flag.String("db", "feed.db", "bbolt database file (empty: keep posts in memory)")
-	corsOrigin := flag.String("cors-origin", "", "comma-separated origins allowed to call the API and connect cross-origin")
+	addr := flag.String("addr", "localhost:4000", "listen address; the default accepts connections from this machine only, :4000 from every network interface (port 0 picks a free port)")
+	dbPath := flag.String("db", defaultDBPath(), "bbolt database file (empty: keep posts in memory)")
+	corsOrigin := flag.String("cors-origin", "", "comma-separated origins whose pages may use the REST API and Socket.IO, with credentials; or * for any origin, without credentials")
 	clientDir := flag.String("client-dir", "", "directory holding socket.io.min.js (default: examples/node_modules/socket.io-client/dist)")
 	flag.Parse()
+	log.SetPrefix("feed: ")
 
 	dir, err := clientjs.Dir(*clientDir)
 	if err != nil {
@@ -47,18 +48,22 @@ func main() {
 	}
 	var store Store = NewMemoryStore()
 	if *dbPath != "" {
-		if store, err = OpenBoltStore(*dbPath); err != nil {
-			log.Fatalf("open %s: %v", *dbPath, err)
+		path, err := filepath.Abs(*dbPath)
+		if err == nil {
+			err = os.MkdirAll(filepath.Dir(path), 0o700)
 		}
-	}
-	var origins []string
-	for _, o := range strings.Split(*corsOrigin, ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			origins = append(origins, o)
+		if err == nil {
+			store, err = OpenBoltStore(path)
 		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		log.Printf("posts are stored in %s", path)
+	} else {
+		log.Print("posts are kept in memory (-db \"\"): they go when the feed stops")
 	}
 
-	handler, io := newServer(store, origins, dir)
+	handler, io := newServer(store, corsPolicy(*corsOrigin), dir)
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -66,40 +71,79 @@ func main() {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	fmt.Printf("LISTENING %d\n", port) // read by the e2e tests
-	log.Printf("feed: open http://localhost:%d (database %q)", port, *dbPath)
+	log.Printf("open http://localhost:%d (listening on %s)", port, ln.Addr())
 
-	srv := &http.Server{Handler: handler}
+	// Header limits set explicitly, because the zero values leave a server
+	// open to header floods: without ReadHeaderTimeout a client that trickles
+	// header bytes holds its connection (and goroutine) forever, and
+	// MaxHeaderBytes would be 1 MB; 16 KB is Node's limit. IdleTimeout ends
+	// idle keep-alive connections. No WriteTimeout: a long-polling GET waits
+	// up to pingInterval (25 s) for data. See docs/ROBUSTNESS.md, "What the
+	// application must set".
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		IdleTimeout:       60 * time.Second,
+	}
 	go func() {
 		if err := srv.Serve(ln); err != http.ErrServerClosed {
 			log.Fatal(err)
 		}
 	}()
 
-	// Graceful shutdown on Ctrl-C or SIGTERM.
+	// Graceful shutdown on Ctrl-C or SIGTERM. It takes half a second at
+	// most, so more signals meanwhile are ignored rather than cutting it short.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	<-ctx.Done()
-	log.Print("feed: shutting down")
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	log.Print("shutting down")
+	// A short deadline: the pages reconnect by themselves once the feed is
+	// back, and a process manager waits for the port to be free.
+	shutdown, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
-	io.Shutdown(shutdown)  // ends the long-polling requests first...
-	srv.Shutdown(shutdown) // ...so the HTTP server finds its connections idle
+	io.Shutdown(shutdown) // ends the long-polling requests first...
+	if srv.Shutdown(shutdown) != nil {
+		srv.Close() // ...so the HTTP server finds its connections idle, or closes them
+	}
 	if err := store.Close(); err != nil {
 		log.Print(err)
 	}
 }
 
+// defaultDBPath is where the posts are kept unless -db says otherwise: a
+// file in the user's data directory, so the feed finds its posts again
+// whichever directory it is started from.
+func defaultDBPath() string {
+	dir := os.Getenv("XDG_DATA_HOME")
+	if dir == "" {
+		switch runtime.GOOS {
+		case "darwin", "ios", "windows":
+			dir, _ = os.UserConfigDir() // Application Support, AppData: their place for app data too
+		default:
+			if home, err := os.UserHomeDir(); err == nil {
+				dir = filepath.Join(home, ".local", "share")
+			}
+		}
+	}
+	if dir == "" {
+		return "feed.db"
+	}
+	return filepath.Join(dir, "gosio-feed", "feed.db")
+}
+
 // newServer wires the REST API, Socket.IO, the page and CORS together.
-// clientDir may be empty (tests): then /socket.io.min.js is not served.
-func newServer(store Store, origins []string, clientDir string) (http.Handler, *socketio.Server) {
+// cors may be nil (same-origin pages only); clientDir may be empty (tests):
+// then /socket.io.min.js is not served.
+func newServer(store Store, cors *engineio.CORSOptions, clientDir string) (http.Handler, *socketio.Server) {
 	io := socketio.NewServer(&socketio.Options{Engine: engineio.Options{
 		AllowEIO3: true, // socket.io-client 2.x frontends can connect too
-		CORS:      &engineio.CORSOptions{AllowedOrigins: origins, AllowCredentials: true},
+		CORS:      cors,
 	}})
 	io.On("connection", func(s *socketio.Socket) {
-		log.Printf("feed: client %s connected", s.ID())
+		log.Printf("client %s connected", s.ID())
 		s.On("disconnect", func(reason socketio.DisconnectReason) {
-			log.Printf("feed: client %s disconnected (%s)", s.ID(), reason)
+			log.Printf("client %s disconnected (%s)", s.ID(), reason)
 		})
 	})
 
@@ -112,34 +156,10 @@ func newServer(store Store, origins []string, clientDir string) (http.Handler, *
 	files, _ := fs.Sub(static, "static")
 	mux.Handle("GET /{$}", http.FileServerFS(files))
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(files)))
-	return withCORS(origins, mux), io
-}
-
-// withCORS adds CORS headers for the allowed origins and answers preflight
-// requests. /socket.io/ is left alone: the engine has its own CORS options.
-func withCORS(origins []string, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/socket.io/") {
-			next.ServeHTTP(w, r)
-			return
-		}
-		h := w.Header()
-		h.Add("Vary", "Origin")
-		origin := r.Header.Get("Origin")
-		allowed := origin != "" && slices.Contains(origins, origin)
-		if allowed {
-			h.Set("Access-Control-Allow-Origin", origin)
-			h.Set("Access-Control-Allow-Credentials", "true")
-		}
-		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
-			if allowed {
-				h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
-				h.Set("Access-Control-Allow-Headers", "Content-Type, Authorization")
-				h.Set("Access-Control-Max-Age", "600")
-			}
-			w.WriteHeader(http.StatusNoContent)
-			return
-		}
-		next.ServeHTTP(w, r)
+	// The pages name their icon, but other clients still ask for
+	// /favicon.ico: answer with the icon rather than a 404.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFileFS(w, r, files, "favicon.svg")
 	})
+	return withCORS(cors, mux), io
 }

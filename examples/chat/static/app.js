@@ -2,7 +2,11 @@
 const ROOMS = ["general", "random", "go"];
 const $ = (id) => document.getElementById(id);
 
-const socket = io();
+// ?transport=polling or ?transport=websocket keeps the page on that one
+// transport, to try each (the browser tests do); by default the client
+// starts with long-polling and upgrades to a WebSocket.
+const transport = new URLSearchParams(location.search).get("transport");
+const socket = io(["polling", "websocket"].includes(transport) ? { transports: [transport] } : {});
 let name = "";
 let room = ROOMS[0];
 const typers = new Set(); // who is typing in the current room

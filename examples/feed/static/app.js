@@ -146,7 +146,11 @@ function onPosts({ action, post }) {
   }
 }
 
-const socket = io();
+// ?transport=polling or ?transport=websocket keeps the page on that one
+// transport, to try each (the browser tests do); by default the client
+// starts with long-polling and upgrades to a WebSocket.
+const transport = new URLSearchParams(location.search).get("transport");
+const socket = io(["polling", "websocket"].includes(transport) ? { transports: [transport] } : {});
 socket.on("connect", () => {
   $("status").textContent = "live";
   $("status").className = "status online";
