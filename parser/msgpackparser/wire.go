@@ -46,7 +46,9 @@ type token struct {
 	data []byte
 }
 
-func errShort() error { return fmt.Errorf("%w: msgpack: unexpected end of data", parser.ErrInvalidPayload) }
+func errShort() error {
+	return fmt.Errorf("%w: msgpack: unexpected end of data", parser.ErrInvalidPayload)
+}
 
 // readToken reads the value head at off and returns it with the offset
 // after it (after the whole value for everything but arrays and maps).
