@@ -2,6 +2,7 @@ package msgpackparser
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/gosio/gosio/internal/msgpack"
 	"github.com/gosio/gosio/parser"
@@ -69,8 +70,9 @@ func (c *Codec) Encode(dst []parser.Frame, p *parser.Packet) ([]parser.Frame, er
 	if hasID {
 		n++
 	}
-	b := make([]byte, 0, 64)
-	b = append(b, 0x80|byte(n))
+	sb := scratch.Get().(*scratchBuf)
+	defer scratch.Put(sb)
+	b := append(sb.b[:0], 0x80|byte(n))
 	if hasID && typ == parser.Ack {
 		b = msgpack.AppendUint(append(b, keyID...), p.ID)
 	}
@@ -85,8 +87,20 @@ func (c *Codec) Encode(dst []parser.Frame, p *parser.Packet) ([]parser.Frame, er
 		b = msgpack.AppendUint(append(b, keyID...), p.ID)
 	}
 	b = msgpack.AppendString(append(b, keyNsp...), nsp)
-	return append(dst, parser.Frame{Binary: true, Data: b}), nil
+	if cap(b) <= maxScratch {
+		sb.b = b
+	}
+	// The message is kept until sent: exactly its size, in one allocation.
+	return append(dst, parser.Frame{Binary: true, Data: append([]byte(nil), b...)}), nil
 }
+
+// scratchBuf is where Encode writes a packet before copying it out.
+type scratchBuf struct{ b []byte }
+
+var scratch = sync.Pool{New: func() any { return &scratchBuf{b: make([]byte, 0, 1024)} }}
+
+// maxScratch keeps a huge packet's buffer out of the pool.
+const maxScratch = 64 << 10
 
 // NewDecoder implements parser.Codec.
 func (c *Codec) NewDecoder() parser.Decoder { return &decoder{maxDepth: c.maxDepth} }

@@ -3,6 +3,7 @@ package msgpackparser
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"math"
 	"strconv"
@@ -50,11 +51,7 @@ func jsonValue(b, js []byte, i, depth int) ([]byte, int, error) {
 	case c == '[':
 		return jsonArray(b, js, i+1, depth)
 	case c == '"':
-		s, end, err := jsonString(js, i)
-		if err != nil {
-			return b, i, err
-		}
-		return msgpack.AppendString(b, s), end, nil
+		return jsonString(b, js, i)
 	case c == 't' && bytes.HasPrefix(js[i:], []byte("true")):
 		return append(b, 0xc3), i + 4, nil
 	case c == 'f' && bytes.HasPrefix(js[i:], []byte("false")):
@@ -144,11 +141,9 @@ func jsonObject(b, js []byte, i, depth int) ([]byte, int, error) {
 		if i >= len(js) || js[i] != '"' {
 			return b, i, errEncode("invalid JSON object key")
 		}
-		var key string
-		if key, i, err = jsonString(js, i); err != nil {
+		if b, i, err = jsonString(b, js, i); err != nil {
 			return b, i, err
 		}
-		b = msgpack.AppendString(b, key)
 		if i = skipWS(js, i); i >= len(js) || js[i] != ':' {
 			return b, i, errEncode("invalid JSON object")
 		}
@@ -162,8 +157,8 @@ func jsonObject(b, js []byte, i, depth int) ([]byte, int, error) {
 	return b, i + 1, nil
 }
 
-// jsonString reads the string literal at i.
-func jsonString(js []byte, i int) (string, int, error) {
+// jsonString appends the string literal at i as a str.
+func jsonString(b, js []byte, i int) ([]byte, int, error) {
 	escaped := false
 	for j := i + 1; j < len(js); j++ {
 		switch js[j] {
@@ -173,16 +168,32 @@ func jsonString(js []byte, i int) (string, int, error) {
 		case '"':
 			lit := js[i : j+1]
 			if !escaped && utf8.Valid(lit) {
-				return string(lit[1 : len(lit)-1]), j + 1, nil
+				return appendStr(b, lit[1:len(lit)-1]), j + 1, nil
 			}
 			var s string
 			if err := json.Unmarshal(lit, &s); err != nil {
-				return "", i, errEncode("invalid JSON string: %v", err)
+				return b, i, errEncode("invalid JSON string: %v", err)
 			}
-			return s, j + 1, nil
+			return msgpack.AppendString(b, s), j + 1, nil
 		}
 	}
-	return "", i, errEncode("invalid JSON: unterminated string")
+	return b, i, errEncode("invalid JSON: unterminated string")
+}
+
+// appendStr is msgpack.AppendString for bytes, without a conversion.
+func appendStr(b, s []byte) []byte {
+	n := len(s)
+	switch {
+	case n < 32:
+		b = append(b, 0xa0|byte(n))
+	case n < 1<<8:
+		b = append(b, 0xd9, byte(n))
+	case n < 1<<16:
+		b = append(b, 0xda, byte(n>>8), byte(n))
+	default:
+		b = binary.BigEndian.AppendUint32(append(b, 0xdb), uint32(n))
+	}
+	return append(b, s...)
 }
 
 func jsonNumber(b, js []byte, i int) ([]byte, int, error) {
