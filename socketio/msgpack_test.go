@@ -100,3 +100,64 @@ func TestMsgpackParserClosesAJSONClientOnly(t *testing.T) {
 	require.NoError(t, p.Data.(parser.RawValue).Unmarshal(&got))
 	assert.Equal(t, []string{"pong"}, got)
 }
+
+// TestMsgpackBadInput sends each malformed packet on its own connection:
+// the server closes that connection (its socket ends with "parse error"),
+// and a client connected before still gets its answers.
+func TestMsgpackBadInput(t *testing.T) {
+	deep := []byte("\x83\xa4type\x02\xa3nsp\xa1/\xa4data")
+	for range 70 {
+		deep = append(deep, 0x91)
+	}
+	deep = append(deep, 0xc0)
+	rows := []struct {
+		name string
+		text bool
+		msg  []byte
+	}{
+		{"text message (JSON parser)", true, []byte(`2["ping"]`)},
+		{"not a map", false, []byte{0x92, 0x02, 0xa1, '/'}},
+		{"unknown prefix", false, []byte{0xc1}},
+		{"truncated", false, []byte("\x83\xa4type\x02\xa3nsp\xa1/\xa4data\x92\xa4ping")},
+		{"trailing bytes", false, []byte("\x82\xa4type\x01\xa3nsp\xa1/\x00")},
+		{"id nil", false, []byte("\x84\xa4type\x02\xa3nsp\xa1/\xa4data\x91\xa4ping\xa2id\xc0")},
+		{"DISCONNECT data nil", false, []byte("\x83\xa4type\x01\xa3nsp\xa1/\xa4data\xc0")},
+		{"EVENT data a map", false, []byte("\x83\xa4type\x02\xa3nsp\xa1/\xa4data\x80")},
+		{"EVENT name not a string", false, []byte("\x83\xa4type\x02\xa3nsp\xa1/\xa4data\x91\x01")},
+		{"type 5", false, []byte("\x83\xa4type\x05\xa3nsp\xa1/\xa4data\x91\xa4ping")},
+		{"array count beyond the message", false, []byte("\x83\xa4type\x02\xa3nsp\xa1/\xa4data\xdd\xff\xff\xff\xff")},
+		{"nested 70 deep", false, deep},
+	}
+	codec := msgpackparser.New(nil)
+	io, hs := startServer(t, &Options{Parser: codec})
+	reasons := make(chan string, 1)
+	io.OnConnection(func(s *Socket) {
+		s.On("ping", func(ack Ack) { _ = ack("pong") })
+		s.On("disconnect", func(reason string) { reasons <- reason })
+	})
+	good := mpClient{dial(t, hs), codec}
+	good.sendPacket(&parser.Packet{Type: parser.Connect, Namespace: "/"})
+	require.Equal(t, parser.Connect, good.nextPacket().Type)
+	for i, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			bad := mpClient{dial(t, hs), codec}
+			bad.sendPacket(&parser.Packet{Type: parser.Connect, Namespace: "/"})
+			require.Equal(t, parser.Connect, bad.nextPacket().Type)
+			if row.text {
+				bad.send(string(row.msg))
+			} else {
+				bad.sendBinary(row.msg)
+			}
+			assert.Equal(t, string(ReasonParseError), receive(t, reasons))
+			select {
+			case <-bad.done:
+			case <-time.After(5 * time.Second):
+				t.Fatal("the connection stayed open")
+			}
+			good.sendPacket(&parser.Packet{Type: parser.Event, Namespace: "/", ID: uint64(i), HasID: true, Data: []any{"ping"}})
+			p := good.nextPacket()
+			assert.Equal(t, parser.Ack, p.Type)
+			assert.Equal(t, uint64(i), p.ID)
+		})
+	}
+}
