@@ -185,7 +185,7 @@ func (s *Socket) sendAck(id uint64, args *[]any) error {
 	s.outMu.Lock()
 	holding := s.holding
 	s.outMu.Unlock()
-	if !holding { // it never holds again once it has stopped
+	if _, text := s.nsp.server.opts.Parser.(parser.TextAppender); text && !holding { // it never holds again once it has stopped
 		var data any = args
 		if reflect.TypeOf(s.nsp.server.opts.Parser) != jsonCodecType {
 			data = *args // what Packet documents for an ACK, for codecs of others

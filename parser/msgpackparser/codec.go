@@ -130,7 +130,12 @@ func (d *decoder) Add(binary bool, data []byte) (*parser.Packet, error) {
 	if top.kind != kMap {
 		return nil, fmt.Errorf("%w: a packet is a map, not %s", parser.ErrInvalidPayload, top.kind)
 	}
-	p := &parser.Packet{}
+	// The packet and its data value in one allocation.
+	pv := new(struct {
+		p parser.Packet
+		v value
+	})
+	p := &pv.p
 	var hasType, hasNsp bool
 	var payload []byte
 	for range top.n {
@@ -195,7 +200,8 @@ func (d *decoder) Add(binary bool, data []byte) (*parser.Packet, error) {
 		return nil, fmt.Errorf("%w: an ACK needs an id", parser.ErrInvalidAckID)
 	}
 	if payload != nil {
-		p.Data = &value{raw: payload}
+		pv.v.raw = payload
+		p.Data = &pv.v
 	}
 	return p, nil
 }

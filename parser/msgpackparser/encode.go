@@ -176,9 +176,9 @@ func appendMap(b []byte, m map[string]any, depth int) ([]byte, error) {
 		return append(b, 0xc0), nil
 	}
 	b = appendMapHeader(b, len(m))
-	var one [1]string
-	keys := one[:0]
-	if len(m) > 1 {
+	var small [8]string
+	keys := small[:0]
+	if len(m) > len(small) {
 		keys = make([]string, 0, len(m))
 	}
 	for k := range m {
