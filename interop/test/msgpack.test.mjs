@@ -10,6 +10,7 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
+import { EventEmitter } from "node:events";
 import { createRequire } from "node:module";
 import {
   SIO_CLIENTS,
@@ -28,7 +29,32 @@ const require = createRequire(import.meta.url);
 const msgpackParser = require("socket.io-msgpack-parser");
 const { Server: NodeServer } = require("socket.io");
 
+const browserEncode = require("notepack.io/browser/encode.js");
+const browserDecode = require("notepack.io/browser/decode.js");
+
 const server = suiteServer(["-parser", "msgpack"]);
+
+/**
+ * A parser with the wire forms of socket.io-msgpack-parser in a browser:
+ * notepack.io's browser build (which bundlers pick), which writes an
+ * ArrayBuffer as bin and reads bin as an ArrayBuffer. It is handed each
+ * message as a browser's engine hands it: an ArrayBuffer of its own.
+ */
+const browserParser = {
+  protocol: 5,
+  Encoder: class {
+    encode(packet) {
+      return [browserEncode(packet)];
+    }
+  },
+  Decoder: class extends EventEmitter {
+    add(obj) {
+      const bytes = typeof obj === "string" ? Buffer.from(obj) : new Uint8Array(obj);
+      this.emit("decoded", browserDecode(bytes.slice().buffer));
+    }
+    destroy() {}
+  },
+};
 const client = SIO_CLIENTS.find((c) => c.name === "v4.8");
 
 /** socket.io-msgpack-parser with its decoder recording every frame received. */
@@ -221,6 +247,29 @@ for (const mode of SIO_MODES) {
       ]);
       assert.ok(failure, "the JSON client never connects");
       assert.deepEqual(await emitAck(good, "echo", 1, "two"), [1, "two"]);
+    });
+  });
+}
+
+for (const mode of SIO_MODES) {
+  describe(`msgpack parser, notepack.io's browser build over ${mode.name}`, () => {
+    test("ArrayBuffers travel as bin and come back as ArrayBuffers", async (t) => {
+      const srv = await server.ready;
+      const s = sioConnect(t, client, srv, mode, "/", { parser: browserParser });
+      await connected(s);
+      await waitTransport(s, mode.final);
+      const values = [
+        new Uint8Array([1, 2, 3]).buffer, { nested: [new Uint8Array(300).fill(9).buffer] },
+        2 ** 40, -5, 1.25, "é", true, null, undefined, new Date(1700000000123),
+      ];
+      assertSameForm(await emitAck(s, "echo", ...values), values, "echo");
+      assertSameForm(await emitAck(s, "raw-echo", ...values), values, "raw-echo");
+      const back = waitFor(s, "binary-back");
+      const [acked] = await emitAck(s, "binary", { file: new Uint8Array([7]).buffer });
+      assertSameForm(acked, { file: new Uint8Array([7]).buffer }, "binary ack");
+      assertSameForm((await back)[0], { file: new Uint8Array([7]).buffer }, "binary-back");
+      const got = await emitAck(s, "typed", { s: "x", n: 1, list: [], m: {}, inner: { b: false } }, 1, -1, 0.5, new Uint8Array([4]).buffer, new Date(0));
+      assertSameForm(got[4], new Uint8Array([4]).buffer, "[]byte sent by Go");
     });
   });
 }

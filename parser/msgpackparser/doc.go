@@ -36,8 +36,9 @@
 //	other number          float 64                  float64             float32, float64
 //	string                str                       string              string
 //	Buffer (Node)         bin                       []byte              []byte
+//	ArrayBuffer (browser)
 //	ArrayBuffer, typed    ext 8/16/32, type 0       ArrayBuffer         ArrayBuffer
-//	array (browser: bin)
+//	array (Node)
 //	Date                  fixext 8, type 0 (ms)     time.Time (UTC)     time.Time
 //	array                 array                     []any               slices, arrays
 //	object                map                       map[string]any      maps, structs
@@ -47,8 +48,10 @@
 // integer format, even from a float64 (2.0 arrives as 2, as a Node server
 // sends it), and any other number as float 64. Integers keep all 64 bits
 // on the Go side (12345678901234567890 is sent exactly, where JavaScript
-// rounds it). The browser build of notepack.io writes ArrayBuffers and typed
-// arrays as bin, so browsers' binary arrives as []byte.
+// rounds it). The browser build of notepack.io (what bundlers pick) writes
+// an ArrayBuffer as bin and reads bin as an ArrayBuffer, so browsers' binary
+// arrives as []byte and []byte reaches them as an ArrayBuffer; it does not
+// read ext type 0, so do not send ArrayBuffer values to browsers.
 //
 // Typed targets decode as encoding/json would from the equivalent JSON:
 // structs by their json tags (omitempty, "-", embedded structs), maps,

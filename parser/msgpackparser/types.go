@@ -1,12 +1,13 @@
 package msgpackparser
 
-// ArrayBuffer is binary data that a JavaScript client sent as an
-// ArrayBuffer or typed array (notepack.io writes those as ext type 0),
-// rather than as a Node.js Buffer (bin). Received into an `any` it keeps
-// that type so that sending it back gives the client an ArrayBuffer again,
-// as Node does; a []byte target receives either form. Sent, it arrives in
-// JavaScript as an ArrayBuffer, where a []byte arrives as a Buffer
-// (Node.js) or an ArrayBuffer view (browser).
+// ArrayBuffer is binary data that a Node.js client sent as an ArrayBuffer
+// or typed array (notepack.io writes those as ext type 0), rather than as a
+// Buffer (bin). Received into an `any` it keeps that type so that sending
+// it back gives the client an ArrayBuffer again, as Node does; a []byte
+// target receives either form. Sent, it arrives in a Node.js client as an
+// ArrayBuffer, but in a browser as [0, ArrayBuffer]: notepack.io's browser
+// build does not read ext type 0. Send []byte to browsers, where bin
+// arrives as an ArrayBuffer (and as a Buffer in Node.js).
 type ArrayBuffer []byte
 
 // Undefined is JavaScript's undefined, which notepack.io writes as its own
