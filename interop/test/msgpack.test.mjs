@@ -4,6 +4,8 @@
 // goes through and comes back in its own form; acks both ways carry binary;
 // namespaces and connect_error with data work; typed Go listeners decode
 // the values; a client using the JSON parser is closed, others are not.
+// notepack.io's browser build (ArrayBuffers as bin) is run in Node with the
+// same wire forms a browser has.
 // The frames gosio sends are compared byte for byte with those of Node's
 // socket.io 4.8 server with the same parser, for the same events.
 
