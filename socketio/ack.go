@@ -32,8 +32,9 @@ func (r Response) Decode(ptrs ...any) error {
 	return nil
 }
 
-// Values decodes every argument into a generic Go value (string, float64,
-// bool, nil, []any, map[string]any, []byte).
+// Values decodes every argument into a generic Go value (with the JSON
+// parser: string, float64, bool, nil, []any, map[string]any, []byte; the
+// msgpack parser's are in its package documentation).
 func (r Response) Values() ([]any, error) {
 	out := make([]any, len(r.Args))
 	for i, a := range r.Args {
