@@ -18,8 +18,8 @@ type RawValue interface {
 	Raw() []byte
 }
 
-// Codec is the pluggable packet codec (JSON by default; msgpack can be added
-// later without touching the layers above). A Codec is safe for concurrent use.
+// Codec is the pluggable packet codec (JSON by default; parser/msgpackparser
+// is the msgpack one). A Codec is safe for concurrent use.
 type Codec interface {
 	// Encode appends the engine messages carrying p to dst and returns it.
 	// The first is the packet itself, followed by one binary Frame per

@@ -58,6 +58,8 @@
 //   - type 4 is ERROR in v4 with a string payload, CONNECT_ERROR in v5 with
 //     {"message": ..., "data": ...}; both decode to ConnectError.
 //
-// The codec is pluggable (Codec, Decoder, RawValue) so a msgpack codec can
-// be added without changing the layers above.
+// The codec is pluggable (Codec, Decoder, RawValue): one package per other
+// codec under parser/, such as parser/msgpackparser (the format of the npm
+// package socket.io-msgpack-parser), compiled only into programs that
+// import it.
 package parser

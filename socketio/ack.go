@@ -32,8 +32,9 @@ func (r Response) Decode(ptrs ...any) error {
 	return nil
 }
 
-// Values decodes every argument into a generic Go value (string, float64,
-// bool, nil, []any, map[string]any, []byte).
+// Values decodes every argument into a generic Go value (with the JSON
+// parser: string, float64, bool, nil, []any, map[string]any, []byte; the
+// msgpack parser's are in its package documentation).
 func (r Response) Values() ([]any, error) {
 	out := make([]any, len(r.Args))
 	for i, a := range r.Args {
@@ -185,7 +186,7 @@ func (s *Socket) sendAck(id uint64, args *[]any) error {
 	s.outMu.Lock()
 	holding := s.holding
 	s.outMu.Unlock()
-	if !holding { // it never holds again once it has stopped
+	if _, text := s.nsp.server.opts.Parser.(parser.TextAppender); text && !holding { // it never holds again once it has stopped
 		var data any = args
 		if reflect.TypeOf(s.nsp.server.opts.Parser) != jsonCodecType {
 			data = *args // what Packet documents for an ACK, for codecs of others

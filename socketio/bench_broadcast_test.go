@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,6 +21,8 @@ import (
 
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
+
+	"github.com/gosio/gosio/parser/msgpackparser"
 )
 
 // BenchmarkBroadcast measures io.Emit to every socket of the default
@@ -30,17 +33,30 @@ import (
 // the number of recipients.
 func BenchmarkBroadcast(b *testing.B) {
 	for _, n := range []int{1, 100, 10000} {
-		b.Run("sockets="+strconv.Itoa(n), func(b *testing.B) { benchBroadcast(b, n) })
+		b.Run("sockets="+strconv.Itoa(n), func(b *testing.B) { benchBroadcast(b, n, "json") })
 	}
 }
 
-func benchBroadcast(b *testing.B, n int) {
-	io := NewServer(nil)
+// BenchmarkBroadcastMsgpack is BenchmarkBroadcast with the msgpack parser
+// (parser/msgpackparser) and clients speaking it: the same payload, given
+// as the same json.RawMessage, encoded once per broadcast.
+func BenchmarkBroadcastMsgpack(b *testing.B) {
+	for _, n := range []int{1, 100, 10000} {
+		b.Run("sockets="+strconv.Itoa(n), func(b *testing.B) { benchBroadcast(b, n, "msgpack") })
+	}
+}
+
+func benchBroadcast(b *testing.B, n int, codec string) {
+	var opts *Options
+	if codec == "msgpack" {
+		opts = &Options{Parser: msgpackparser.New(nil)}
+	}
+	io := NewServer(opts)
 	hs := httptest.NewServer(io)
 	url := "ws" + strings.TrimPrefix(hs.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
 
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), broadcastClientsEnv+"="+strconv.Itoa(n)+" "+url)
+	cmd.Env = append(os.Environ(), broadcastClientsEnv+"="+strconv.Itoa(n)+" "+url+" "+codec)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -92,7 +108,7 @@ func benchBroadcast(b *testing.B, n int) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/delivered")
 }
 
-// broadcastClientsEnv holds "<count> <url>" in BenchmarkBroadcast's child
+// broadcastClientsEnv holds "<count> <url> <json|msgpack>" in BenchmarkBroadcast's child
 // process, which TestMain runs as runBroadcastClients instead of the tests.
 const broadcastClientsEnv = "GOSIO_BENCH_BROADCAST_CLIENTS"
 
@@ -100,7 +116,12 @@ const broadcastClientsEnv = "GOSIO_BENCH_BROADCAST_CLIENTS"
 // once all are in the namespace, then '.' each time count more "chat"
 // events have arrived, until its stdin closes. It returns the exit code.
 func runBroadcastClients(spec string) int {
-	countText, url, _ := strings.Cut(spec, " ")
+	countText, rest, _ := strings.Cut(spec, " ")
+	url, codec, _ := strings.Cut(rest, " ")
+	msgs := jsonBenchMessages
+	if codec == "msgpack" {
+		msgs = msgpackBenchMessages
+	}
 	count, err := strconv.Atoi(countText)
 	if err != nil || count <= 0 {
 		fmt.Fprintln(os.Stderr, "bad", broadcastClientsEnv, spec)
@@ -124,7 +145,7 @@ func runBroadcastClients(spec string) int {
 		slots <- struct{}{}
 		dials.Go(func() {
 			defer func() { <-slots }()
-			c, r, err := dialClient(url)
+			c, r, err := dialClient(url, msgs)
 			if err != nil {
 				fmt.Fprintln(os.Stderr, "client", i, err)
 				failed.Store(true)
@@ -149,7 +170,7 @@ func runBroadcastClients(spec string) int {
 					return
 				}
 				switch {
-				case strings.HasPrefix(string(data), `42["chat"`):
+				case bytes.HasPrefix(data, msgs.chat):
 					if received.Add(1)%int64(count) == 0 {
 						signal('.')
 					}
@@ -168,8 +189,25 @@ func runBroadcastClients(spec string) int {
 	return 0
 }
 
+// benchMessages are what a benchmark client sends to connect and how it
+// recognises the server's answer and the broadcast, in one parser's format.
+type benchMessages struct {
+	connect         []byte
+	binary          bool // connect is a binary message
+	connected, chat []byte
+}
+
+var (
+	jsonBenchMessages = benchMessages{connect: []byte("40"), connected: []byte("40{"), chat: []byte(`42["chat"`)}
+	// {type: 0, nsp: "/"}; {type: 0, ...}; {type: 2, data: ["chat", ...
+	msgpackBenchMessages = benchMessages{
+		connect: []byte("\x82\xa4type\x00\xa3nsp\xa1/"), binary: true,
+		connected: []byte("\x83\xa4type\x00"), chat: []byte("\x83\xa4type\x02\xa4data\x92\xa4chat"),
+	}
+)
+
 // dialClient opens a WebSocket and connects to the default namespace.
-func dialClient(url string) (net.Conn, stdio.Reader, error) {
+func dialClient(url string, msgs benchMessages) (net.Conn, stdio.Reader, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, br, _, err := ws.Dial(ctx, url)
@@ -183,7 +221,11 @@ func dialClient(url string) (net.Conn, stdio.Reader, error) {
 	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
 	defer func() { _ = c.SetDeadline(time.Time{}) }()
 	rw := rw{r, c}
-	if err := wsutil.WriteClientText(c, []byte("40")); err != nil {
+	write := wsutil.WriteClientText
+	if msgs.binary {
+		write = wsutil.WriteClientBinary
+	}
+	if err := write(c, msgs.connect); err != nil {
 		c.Close()
 		return nil, nil, err
 	}
@@ -198,7 +240,7 @@ func dialClient(url string) (net.Conn, stdio.Reader, error) {
 			if s == "2" {
 				_ = wsutil.WriteClientText(c, []byte("3"))
 			}
-		case strings.HasPrefix(s, "40{"):
+		case strings.HasPrefix(s, string(msgs.connected)):
 			return c, r, nil
 		default:
 			c.Close()

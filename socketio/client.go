@@ -43,9 +43,11 @@ func (srv *Server) encode(pkt *parser.Packet, compress bool) (*encoded, error) {
 	}
 	e := &encoded{msgs: make([]*engineio.Message, len(frames))}
 	for i, f := range frames {
-		m := engineio.TextMessage(f.Data)
+		var m *engineio.Message
 		if f.Binary {
 			m = engineio.BinaryMessage(f.Data)
+		} else {
+			m = engineio.TextMessage(f.Data)
 		}
 		if !compress {
 			m.DisableCompression()

@@ -31,6 +31,8 @@
 // A json.RawMessage parameter gets the argument's JSON text without a copy:
 // it shares the received message's bytes, which stay valid after the call,
 // and must not be modified, as the event's other listeners see the same.
+// With another parser (Options.Parser) the arguments decode the same way,
+// from its format; see parser/msgpackparser for the msgpack one.
 //
 // # Concurrency and ordering
 //

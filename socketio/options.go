@@ -25,7 +25,9 @@ type Options struct {
 	// Adapter creates each namespace's adapter. Default: the in-memory
 	// adapter (see [NewMemoryAdapter]).
 	Adapter func(nsp *Namespace) Adapter
-	// Parser encodes and decodes packets. Default parser.JSON.
+	// Parser encodes and decodes packets, for every client of the server.
+	// Default parser.JSON; msgpackparser.New(nil) (package
+	// parser/msgpackparser) serves clients using socket.io-msgpack-parser.
 	Parser parser.Codec
 	// Engine holds the transport options (heartbeat, limits, CORS, ...).
 	// Its Path is ignored in favour of Path above.

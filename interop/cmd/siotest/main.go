@@ -59,6 +59,13 @@
 //	                                  "disconnecting" listener, i.e. while it is offline
 //	"dyn-broadcast" {event, data} ack → the dynamic parent emits event data to all its children
 //	"stats" ack                     → ack({engineSessions, namespaces: {name: socketCount}})
+//	"typed" obj u64 i64 f64 bytes t ack → decodes into Go types (a struct with
+//	                                  {s string, n int32, list []uint16, m map[string]float64,
+//	                                  inner {b bool}}, uint64, int64, float64, []byte,
+//	                                  time.Time) and acks them back: ack(obj, u64, i64, f64,
+//	                                  bytes, t)
+//	"raw-echo" ...args ack          → ack(...args), the arguments forwarded undecoded
+//	"raw-relay" ...args             → s.Broadcast().Emit("relayed", ...args), undecoded
 //	"app-of" name ack               → io.Of(name), as app code that emits to a namespace
 //	                                  no client has joined yet; ack({name, child}) where child
 //	                                  tells whether it is a dynamic namespace's child
@@ -69,7 +76,8 @@
 // is made with io.Of before that dynamic namespace is declared.
 //
 // Flags: -addr, -ping-interval, -ping-timeout, -recovery, -connect-timeout,
-// -v (log to stderr).
+// -parser (json or msgpack: socket.io-msgpack-parser's format), -v (log to
+// stderr).
 package main
 
 import (
@@ -90,6 +98,7 @@ import (
 	"time"
 
 	"github.com/gosio/gosio/engineio"
+	"github.com/gosio/gosio/parser/msgpackparser"
 	"github.com/gosio/gosio/socketio"
 )
 
@@ -256,6 +265,31 @@ func (a *app) setup(s *socketio.Socket) {
 	s.On("binary", func(data any, ack socketio.Ack) {
 		_ = ack(data)
 		_ = s.Emit("binary-back", data)
+	})
+	// "raw-echo" and "raw-relay": a packet middleware hands the undecoded
+	// arguments to the listener, which sends them on as they are.
+	var rawArgs []any
+	s.Use(func(ev *socketio.Event) error {
+		if ev.Name == "raw-echo" || ev.Name == "raw-relay" {
+			rawArgs = make([]any, len(ev.Args))
+			for i, a := range ev.Args {
+				rawArgs[i] = a
+			}
+		}
+		return nil
+	})
+	s.On("raw-echo", func(ack socketio.Ack) {
+		args := rawArgs
+		rawArgs = nil
+		_ = ack(args...)
+	})
+	s.On("raw-relay", func() {
+		args := rawArgs
+		rawArgs = nil
+		_ = s.Broadcast().Emit("relayed", args...)
+	})
+	s.On("typed", func(obj typedObj, u64 uint64, i64 int64, f64 float64, bin []byte, t time.Time, ack socketio.Ack) {
+		_ = ack(obj, u64, i64, f64, bin, t)
 	})
 	s.On("whoami", func(ack socketio.Ack) {
 		_ = ack(map[string]any{
@@ -465,6 +499,17 @@ func (a *app) setup(s *socketio.Socket) {
 	})
 }
 
+// typedObj is the struct the "typed" event decodes into.
+type typedObj struct {
+	S     string             `json:"s"`
+	N     int32              `json:"n"`
+	List  []uint16           `json:"list"`
+	M     map[string]float64 `json:"m"`
+	Inner struct {
+		B bool `json:"b"`
+	} `json:"inner"`
+}
+
 func sortedRooms(s *socketio.Socket) []string {
 	r := s.Rooms()
 	sort.Strings(r)
@@ -485,6 +530,7 @@ func main() {
 	recovery := flag.Bool("recovery", false, "enable connection state recovery")
 	connectTimeout := flag.Duration("connect-timeout", 0, "Socket.IO connect timeout (0: default)")
 	verbose := flag.Bool("v", false, "log to stderr")
+	parserName := flag.String("parser", "json", "packet format: json or msgpack")
 	// Short by default, so that the tests' pauses park connections and the
 	// real clients exercise parked and resumed readers throughout.
 	idleRelease := flag.Duration("idle-read-release", 5*time.Millisecond, "engine IdleReadRelease")
@@ -498,6 +544,13 @@ func main() {
 			IdleReadRelease: *idleRelease,
 		},
 		ConnectTimeout: *connectTimeout,
+	}
+	switch *parserName {
+	case "json":
+	case "msgpack":
+		opts.Parser = msgpackparser.New(nil)
+	default:
+		log.Fatalf("siotest: unknown -parser %q", *parserName)
 	}
 	if *recovery {
 		opts.ConnectionStateRecovery = &socketio.RecoveryOptions{}
