@@ -142,7 +142,7 @@ func (s *Session) writePayload(w http.ResponseWriter, r *http.Request, batch []o
 		p := &batch[i]
 		if p.msg != nil {
 			pkts = append(pkts, codec.Packet{Type: codec.Message, Binary: p.msg.binary, Data: p.msg.data})
-		} else if p.raw == nil {
+		} else if p.raw == nil && p.typ != typeWSPong {
 			pkts = append(pkts, codec.Packet{Type: p.typ, Data: p.data})
 		}
 	}
