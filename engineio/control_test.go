@@ -133,3 +133,32 @@ func TestV3PongIsEmptyButForTheUpgradeProbe(t *testing.T) {
 	require.Equal(t, "3probe", p.readText())
 	hs.h.requireNoClose(t)
 }
+
+// A large POST is checked whole before any of its packets is delivered,
+// like a small one, though its packets are not collected.
+func TestLargePostDeliversAllOrNothing(t *testing.T) {
+	hs := newHarness(t, nil)
+	o, _ := hs.handshakeV4()
+	q := "EIO=4&transport=polling&sid=" + o.SID
+	var good []string
+	for i := range 5000 {
+		good = append(good, fmt.Sprintf("4m%05d", i))
+	}
+	body := strings.Join(good, "\x1e")
+	require.Greater(t, len(body), collectMaxBody)
+	resp, b := hs.post(q, body)
+	require.Equal(t, 200, resp.StatusCode, "body %q", b)
+	for i := range 5000 {
+		require.Equal(t, good[i][1:], string(hs.h.nextMsg(t).data))
+	}
+
+	resp, b = hs.post(q, body+"\x1e9bad")
+	require.Equal(t, 400, resp.StatusCode, "body %q", b)
+	cl := hs.h.nextClose(t)
+	require.Equal(t, ReasonParseError, cl.reason)
+	select {
+	case m := <-hs.h.msgs:
+		t.Fatalf("a payload with a bad packet delivered %q", m.data)
+	default:
+	}
+}
