@@ -46,6 +46,11 @@ type Env struct {
 	Scale  Scale
 	Target *Target
 	Addr   string
+	// Base is the target's figures before the attack, with no client
+	// connected. A fresh client may be connected at any time during the
+	// attack: conditions compare with Base using <=, so that it can only
+	// delay them.
+	Base Stats
 
 	mu       sync.Mutex
 	failures []string
@@ -165,6 +170,7 @@ func Run(sc *Scenario, bin string, scale Scale, extra ...string) *Result {
 		e.Failf("stats: %v", err)
 	}
 	t.ResetPeakRSS()
+	e.Base = base
 
 	stopProbe := make(chan struct{})
 	probed := make(chan struct{})

@@ -229,7 +229,6 @@ func stuckListenerClose(e *Env) error {
 	}
 	n := 300 // beyond the 256 pending events that used to stop the reader
 	e.Input("2 clients: a stuck listener, %d events behind it, then one sends DISCONNECT and the other closes TCP", n)
-	base := e.Stats()
 	for _, c := range conns {
 		if _, err := stuckThenSink(c, n, "z"); err != nil && !isTimeout(err) {
 			return err
@@ -241,7 +240,7 @@ func stuckListenerClose(e *Env) error {
 	conns[1].Close()
 	_, took, ok := e.WaitFor("both leavings seen within 1 s", time.Second, func(st Stats) bool {
 		// The one that sent DISCONNECT keeps its Engine.IO session.
-		return st.Sessions <= base.Sessions-1 && st.Rooms <= base.Rooms-2
+		return st.Sessions <= e.Base.Sessions+1 && st.Rooms <= e.Base.Rooms
 	})
 	if ok {
 		e.Notef("leavings seen in %v", took.Round(time.Millisecond))
@@ -254,7 +253,6 @@ func stuckListenerClose(e *Env) error {
 func disconnectDuringConnect(e *Env) error {
 	n := e.Pick(50, 200)
 	e.Input("%d connections sending CONNECT then DISCONNECT back to back", n)
-	base := e.Stats()
 	for range n {
 		c, err := DialWS(e.Addr, 4)
 		if err != nil {
@@ -271,7 +269,7 @@ func disconnectDuringConnect(e *Env) error {
 		}
 	}
 	_, took, ok := e.WaitFor("no socket left within 1 s", time.Second, func(st Stats) bool {
-		return st.Sockets <= base.Sockets && st.Rooms <= base.Rooms && st.Disconnects == st.Connections
+		return st.Sockets <= e.Base.Sockets && st.Rooms <= e.Base.Rooms && st.Disconnects == st.Connections
 	})
 	if ok {
 		e.Notef("no socket left after %v", took.Round(time.Millisecond))

@@ -65,17 +65,17 @@ func main() {
 	plainHTTP := flag.Bool("plain-http-server", false, "serve with net/http's zero values, as http.ListenAndServe does")
 	flag.Parse()
 
-	logger := slog.New(slog.DiscardHandler)
+	logger, errorLog := slog.New(slog.DiscardHandler), io.Discard
 	if *verbose {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+		logger, errorLog = slog.New(slog.NewTextHandler(os.Stderr, nil)), os.Stderr
 	}
-	io := socketio.NewServer(&socketio.Options{
+	sio := socketio.NewServer(&socketio.Options{
 		Engine: engineio.Options{AllowEIO3: true},
 		Logger: logger,
 	})
 	var c counters
 	never := make(chan struct{}) // "stuck" listeners wait on it for good
-	io.On("connection", func(s *socketio.Socket) {
+	sio.On("connection", func(s *socketio.Socket) {
 		c.connections.Add(1)
 		s.On("disconnect", func(string) { c.disconnects.Add(1) })
 		s.On("echo", func(v any, ack socketio.Ack) { _ = ack(v) })
@@ -110,24 +110,24 @@ func main() {
 	// The README's minimal server, with the header timeout a flag so that
 	// a short run need not wait 10 s for the server to drop a header flood.
 	srv := &http.Server{
-		Handler:           io,
+		Handler:           sio,
 		ReadHeaderTimeout: *headerTimeout,
 		MaxHeaderBytes:    16 << 10,
 		IdleTimeout:       60 * time.Second,
-		ErrorLog:          log.New(io2discard(*verbose), "", 0),
+		ErrorLog:          log.New(errorLog, "", 0),
 	}
 	if *plainHTTP {
 		// http.ListenAndServe's server, to measure what the fields save.
-		srv = &http.Server{Handler: io, ErrorLog: srv.ErrorLog}
+		srv = &http.Server{Handler: sio, ErrorLog: srv.ErrorLog}
 	}
 	go func() { _ = srv.Serve(ln) }()
-	go func() { _ = http.Serve(sln, statsHandler(io, &c)) }()
+	go func() { _ = http.Serve(sln, statsHandler(sio, &c)) }()
 	fmt.Printf("LISTENING %d\nSTATS %d\n", ln.Addr().(*net.TCPAddr).Port, sln.Addr().(*net.TCPAddr).Port)
 
 	// The runner ends the process with a signal, or by going away.
 	gone := make(chan struct{})
 	go func() {
-		_, _ = io2copy(os.Stdin)
+		_, _ = io.Copy(io.Discard, os.Stdin)
 		close(gone)
 	}()
 	sig := make(chan os.Signal, 1)
@@ -140,7 +140,7 @@ func main() {
 	os.Exit(0)
 }
 
-func statsHandler(io *socketio.Server, c *counters) http.Handler {
+func statsHandler(sio *socketio.Server, c *counters) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("free") != "" {
 			debug.FreeOSMemory()
@@ -149,12 +149,12 @@ func statsHandler(io *socketio.Server, c *counters) http.Handler {
 		}
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		nsp := io.Of("/")
+		nsp := sio.Of("/")
 		rooms, _ := nsp.Adapter().AllRooms(context.Background())
 		st := hostile.Stats{
 			Heap:        ms.HeapAlloc,
 			Goroutines:  runtime.NumGoroutine(),
-			Sessions:    io.Engine().SessionCount(),
+			Sessions:    sio.Engine().SessionCount(),
 			Sockets:     len(nsp.Sockets()),
 			Rooms:       len(rooms),
 			Connections: c.connections.Load(),
@@ -168,12 +168,3 @@ func statsHandler(io *socketio.Server, c *counters) http.Handler {
 		_ = json.NewEncoder(w).Encode(st)
 	})
 }
-
-func io2discard(verbose bool) io.Writer {
-	if verbose {
-		return os.Stderr
-	}
-	return io.Discard
-}
-
-func io2copy(r io.Reader) (int64, error) { return io.Copy(io.Discard, r) }
