@@ -54,6 +54,7 @@ type Env struct {
 
 	mu       sync.Mutex
 	failures []string
+	failed   int // failures, also those not listed
 	notes    []string
 	input    string
 	leave    []func()
@@ -70,11 +71,18 @@ func (e *Env) Pick(small, full int) int {
 // Input describes what the attack sent, for the report.
 func (e *Env) Input(format string, args ...any) { e.input = fmt.Sprintf(format, args...) }
 
+// maxFailures is how many failures a scenario lists; a server that dies
+// would otherwise fail every client of it.
+const maxFailures = 10
+
 // Failf records a failed assertion; the scenario goes on.
 func (e *Env) Failf(format string, args ...any) {
 	e.mu.Lock()
-	e.failures = append(e.failures, fmt.Sprintf(format, args...))
-	e.mu.Unlock()
+	defer e.mu.Unlock()
+	e.failed++
+	if len(e.failures) < maxFailures {
+		e.failures = append(e.failures, fmt.Sprintf(format, args...))
+	}
 }
 
 // Notef records a figure for the report.
@@ -222,6 +230,9 @@ func Run(sc *Scenario, bin string, scale Scale, extra ...string) *Result {
 	res.Base, res.Input = base, e.input
 	e.mu.Lock()
 	res.Failures = append(res.Failures, e.failures...)
+	if e.failed > len(e.failures) {
+		res.Failures = append(res.Failures, fmt.Sprintf("and %d more failures", e.failed-len(e.failures)))
+	}
 	res.Notes = e.notes
 	e.mu.Unlock()
 	return res

@@ -14,6 +14,11 @@
 // lists them, -target uses a target binary built already, -target-args
 // passes arguments to it (-plain-http-server serves with net/http's zero
 // values, as http.ListenAndServe does: the header-flood "before").
+//
+// Node's socket.io answers the same inputs with
+//
+//	(cd bench/node && npm ci)
+//	go run ./interop/cmd/hostile -scale full -target bench/node/hostile-target.sh
 package main
 
 import (
