@@ -296,6 +296,7 @@ func headerFlood(e *Env) error {
 	e.Input("%d connections sending 1 MB of unfinished header lines, and %d that stall after the request line", n, n/4)
 	line := []byte("X-Hostile: " + strings.Repeat("h", 1000) + "\r\n")
 	var wg sync.WaitGroup
+	defer wg.Wait() // also when a dial fails half-way: each ends by its deadline
 	var refused, stalledClosed atomic.Int64
 	var closedAfter atomic.Int64 // the longest time the server took to drop a stalled one, in ms
 	for i := range n + n/4 {
