@@ -5,7 +5,9 @@
 #                 the cluster interop (Node and Go servers on one Redis) and
 #                 the examples' browser end-to-end tests
 #   make vet      go vet over the library and the examples
-#   make gotest   go test -race -count=1 (fuzz seed corpora run as tests)
+#   make gotest   go test -race -count=1 (fuzz seed corpora run as tests, and
+#                 the small-scale hostile-client run, TestHostile)
+#   make hostile  the full-scale hostile-client run (docs/ROBUSTNESS.md)
 #   make interop  only the interop suites (Go test servers vs the official JS clients)
 #   make cluster  only the cross-runtime Redis cluster interop
 #   make e2e      only the examples' browser tests (installs Chromium if missing)
@@ -22,7 +24,7 @@ GO ?= go
 FUZZTIME ?= 30s
 export GO FUZZTIME
 
-.PHONY: run test vet gotest interop cluster e2e fuzz redis
+.PHONY: run test vet gotest interop cluster e2e fuzz redis hostile
 
 # Steps run in order (also under make -j: Redis must answer before the Go
 # tests); every step runs even after a failure, and the target fails at the
@@ -69,3 +71,10 @@ interop:
 
 fuzz:
 	bash scripts/fuzz.sh
+
+# Every scenario of internal/hostile at full scale against a target server
+# process; prints the table of docs/ROBUSTNESS.md. HOSTILE_RUN selects
+# scenarios by name (a regular expression).
+HOSTILE_RUN ?=
+hostile:
+	$(GO) run ./interop/cmd/hostile -scale full -run '$(HOSTILE_RUN)'

@@ -6,7 +6,10 @@
 // Socket.IO: a [Handler] receives each session's messages.
 //
 // A [Server] is an [net/http.Handler]; mount it at Options.Path
-// ("/engine.io/" by default).
+// ("/engine.io/" by default), and serve it with an [net/http.Server] whose
+// ReadHeaderTimeout, MaxHeaderBytes (16 KB, as Node) and IdleTimeout are
+// set: with net/http's zero values a client holds a connection forever by
+// never finishing up to 1 MB of headers, which the engine never sees.
 //
 // # Sessions and the write path
 //

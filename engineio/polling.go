@@ -103,6 +103,14 @@ func (s *Session) recycleBatch(batch []outPacket) {
 	s.mu.Unlock()
 }
 
+// collectMaxBody is the largest POST body whose packets are collected in
+// one pass; a larger one is decoded twice (see servePost).
+const collectMaxBody = 16 << 10
+
+// maxPooledPackets keeps a slice grown by a payload of many packets out of
+// the pool.
+const maxPooledPackets = 1024
+
 // packetPool recycles the codec packet slices used to build and read payloads.
 var packetPool = sync.Pool{New: func() any { s := make([]codec.Packet, 0, 16); return &s }}
 
@@ -142,7 +150,7 @@ func (s *Session) writePayload(w http.ResponseWriter, r *http.Request, batch []o
 		p := &batch[i]
 		if p.msg != nil {
 			pkts = append(pkts, codec.Packet{Type: codec.Message, Binary: p.msg.binary, Data: p.msg.data})
-		} else if p.raw == nil {
+		} else if p.raw == nil && p.typ != typeWSPong {
 			pkts = append(pkts, codec.Packet{Type: p.typ, Data: p.data})
 		}
 	}
@@ -223,21 +231,30 @@ func (s *Session) servePost(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	// The packets are collected before any is delivered, so a payload with
-	// a bad packet delivers nothing.
-	pp := packetPool.Get().(*[]codec.Packet)
-	pkts := (*pp)[:0]
-	collect := func(p codec.Packet) error { pkts = append(pkts, p); return nil }
+	// A payload with a bad packet delivers nothing, so it is checked whole
+	// before any packet is delivered. The usual small payload's packets are
+	// collected as they are checked; a large one is decoded twice instead,
+	// as its packets can take ten times its size (a 1 MB body of 3-byte
+	// packets would make 333,333 of them).
+	decode := codec.DecodePayloadV4
 	if s.protocol == 3 {
-		err = codec.DecodePayloadV3(body, collect)
-	} else {
-		err = codec.DecodePayloadV4(body, collect)
+		decode = codec.DecodePayloadV3
 	}
-	defer func() {
-		clear(pkts) // their data belongs to the handler now
-		*pp = pkts[:0]
-		packetPool.Put(pp)
-	}()
+	var pkts []codec.Packet
+	if len(body) <= collectMaxBody {
+		pp := packetPool.Get().(*[]codec.Packet)
+		pkts = (*pp)[:0]
+		err = decode(body, func(p codec.Packet) error { pkts = append(pkts, p); return nil })
+		defer func() {
+			clear(pkts) // their data belongs to the handler now
+			if cap(pkts) <= maxPooledPackets {
+				*pp = pkts[:0]
+				packetPool.Put(pp)
+			}
+		}()
+	} else {
+		err = decode(body, func(codec.Packet) error { return nil })
+	}
 	if err != nil {
 		writeError(w, ErrBadRequest)
 		s.finish(ReasonParseError, err)
@@ -253,8 +270,12 @@ func (s *Session) servePost(w http.ResponseWriter, r *http.Request) {
 	// only after this one is answered, so packets of consecutive POSTs are
 	// delivered in order and never overlap, and a handler that cannot keep
 	// up slows the client down instead of piling up its messages.
-	for _, p := range pkts {
-		s.onPacket(p)
+	if len(body) <= collectMaxBody {
+		for _, p := range pkts {
+			s.onPacket(p)
+		}
+	} else {
+		_ = decode(body, func(p codec.Packet) error { s.onPacket(p); return nil })
 	}
 	// No Content-Length: net/http computes it for a body this small
 	// without allocating, and one header fewer is one fewer to copy and

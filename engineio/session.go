@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gobwas/ws"
+
 	"github.com/gosio/gosio/engineio/internal/codec"
 	"github.com/gosio/gosio/engineio/internal/wsconn"
 )
@@ -31,6 +33,10 @@ type Session struct {
 	pollActive bool // a long-polling GET is waiting
 	postActive bool // a POST is being read
 	writing    bool // a writer (flusher, drain, SendNow caller) holds the queue
+	// pongs says which answers to the client's pings are queued and not
+	// yet taken by a writer: one of each kind is enough, so a client that
+	// pings without reading costs a bounded queue (see queuePongLocked).
+	pongs pongKinds
 
 	spare    []outPacket    // the previous batch's array, reused
 	probe    *wsConn        // a WebSocket being probed for an upgrade
@@ -345,6 +351,63 @@ func (s *Session) enqueueLocked(p outPacket) {
 	s.wakeLocked()
 }
 
+// pongKinds is a set of the pong kinds a session has queued.
+type pongKinds uint8
+
+const (
+	pongEngine pongKinds = 1 << iota // a protocol 3 pong packet "3"
+	pongFrame                        // a WebSocket pong frame (typeWSPong)
+)
+
+// typeWSPong marks the queue entry of a WebSocket pong frame. Its bytes are
+// made when a writer takes the queue, from the latest ping's payload: RFC
+// 6455 (5.5.3) lets a pong answer only the most recent of the pings not yet
+// answered.
+const typeWSPong codec.PacketType = 0xff
+
+// queuePongLocked queues the pong packet answering a protocol 3 ping,
+// unless one is queued already. Pongs are not counted against
+// MaxQueuedMessages and MaxQueuedBytes, since they never queue more than
+// one: a client that pings without reading holds one pong, not one per
+// ping. Its payload is empty, as Node's: echoing the ping's data would let
+// a client make the server queue whatever it sends. s.mu must be held.
+func (s *Session) queuePongLocked() {
+	if s.state == stateClosed || s.pongs&pongEngine != 0 {
+		return
+	}
+	s.pongs |= pongEngine
+	s.enqueueLocked(outPacket{typ: codec.Pong})
+}
+
+// queueFramePongLocked queues the pong frame answering a WebSocket ping
+// frame carrying payload on c, the session's WebSocket, or, if one is
+// queued already, makes that one carry payload instead. s.mu must be held.
+func (s *Session) queueFramePongLocked(c *wsConn, payload []byte) {
+	if c.pong == nil {
+		c.pong = new([]byte)
+	}
+	*c.pong = append((*c.pong)[:0], payload...)
+	if s.pongs&pongFrame != 0 {
+		return
+	}
+	s.pongs |= pongFrame
+	s.enqueueLocked(outPacket{typ: typeWSPong})
+}
+
+// tookQueueLocked is called when a writer has taken batch from the queue:
+// the pongs in it are no longer pending, and a WebSocket pong gets its
+// bytes. s.mu must be held.
+func (s *Session) tookQueueLocked(batch []outPacket) {
+	if s.pongs&pongFrame != 0 && s.ws != nil && s.ws.pong != nil {
+		for i := range batch {
+			if batch[i].typ == typeWSPong && batch[i].raw == nil {
+				batch[i].raw = wsconn.AppendControlFrame(nil, ws.OpPong, *s.ws.pong)
+			}
+		}
+	}
+	s.pongs = 0
+}
+
 // wakeLocked tells the active transport that the queue has data: the waiting
 // GET is signalled, or the WebSocket writer is started. s.mu must be held.
 func (s *Session) wakeLocked() {
@@ -401,6 +464,9 @@ func (s *Session) takeOwnedQueueLocked() []outPacket {
 	batch := s.queue
 	s.queue = nil
 	s.queueBytes = 0
+	if s.pongs != 0 {
+		s.tookQueueLocked(batch)
+	}
 	return batch
 }
 
@@ -413,6 +479,9 @@ func (s *Session) takeQueueLocked() []outPacket {
 	s.queue = s.spare[:0]
 	s.spare = batch
 	s.queueBytes = 0
+	if s.pongs != 0 {
+		s.tookQueueLocked(batch)
+	}
 	return batch
 }
 
@@ -492,6 +561,7 @@ func (s *Session) finish(reason CloseReason, err error) {
 	}
 	s.state = stateClosed
 	s.queue, s.spare = nil, nil
+	s.pongs = 0
 	s.stopHeartbeatLocked()
 	if s.closing != nil {
 		s.closing.timer.Stop()
@@ -545,9 +615,7 @@ func (s *Session) onPacket(p codec.Packet) {
 		}
 		s.heartbeatReceived()
 		s.mu.Lock()
-		if s.state != stateClosed {
-			s.enqueueLocked(outPacket{typ: codec.Pong, data: p.Data})
-		}
+		s.queuePongLocked()
 		s.mu.Unlock()
 	case codec.Pong:
 		if s.protocol == 3 {

@@ -56,7 +56,10 @@ type wsConn struct {
 	in     wsInput // what reader reads
 	reader wsconn.Reader
 	// sess is the session the connection carries, for answering pings.
-	sess      atomic.Pointer[Session]
+	sess atomic.Pointer[Session]
+	// pong holds the payload of the latest ping frame, for the pong frame
+	// queued to answer it; guarded by the session's mu.
+	pong      *[]byte
 	closeOnce sync.Once
 	pollToken uint64 // the poller's key while parked; guarded by the poller
 
@@ -70,6 +73,7 @@ type wsConn struct {
 // Frames of control packets; the same bytes serve every session.
 var (
 	framePing   = wsconn.AppendFrame(nil, true, []byte("2"))
+	framePong   = wsconn.AppendFrame(nil, true, []byte("3"))
 	frameProbe  = wsconn.AppendFrame(nil, true, []byte("3probe"))
 	frameNoop   = wsconn.AppendFrame(nil, true, []byte("6"))
 	frameClose  = wsconn.AppendFrame(nil, true, []byte("1"))
@@ -255,7 +259,9 @@ func (c *wsConn) resume() {
 }
 
 // OnPing queues the pong answering a WebSocket ping frame. Browsers do not
-// send pings, but other clients and proxies may.
+// send pings, but other clients and proxies may. One pong at most waits in
+// the queue, answering the latest ping, so pings from a client that does
+// not read cost nothing more.
 func (c *wsConn) OnPing(payload []byte) {
 	s := c.sess.Load()
 	if s == nil {
@@ -263,7 +269,7 @@ func (c *wsConn) OnPing(payload []byte) {
 	}
 	s.mu.Lock()
 	if s.state != stateClosed && s.ws == c {
-		s.enqueueLocked(outPacket{raw: wsconn.AppendControlFrame(nil, ws.OpPong, payload)})
+		s.queueFramePongLocked(c, payload)
 	}
 	s.mu.Unlock()
 }
@@ -362,6 +368,8 @@ func (c *wsConn) appendFrames(bufs net.Buffers, s *Session, p *outPacket) net.Bu
 		return append(bufs, p.raw)
 	case p.typ == codec.Ping:
 		return append(bufs, framePing)
+	case p.typ == codec.Pong && len(p.data) == 0:
+		return append(bufs, framePong)
 	case p.typ == codec.Noop:
 		return append(bufs, frameNoop)
 	case p.typ == codec.Close:

@@ -14,6 +14,20 @@
 //		s.On("echo", func(v any, ack socketio.Ack) { ack(v) })
 //	})
 //	http.Handle("/socket.io/", io)
+//	srv := &http.Server{
+//		Addr:              ":3000",
+//		ReadHeaderTimeout: 10 * time.Second,
+//		MaxHeaderBytes:    16 << 10,
+//		IdleTimeout:       60 * time.Second,
+//	}
+//	log.Fatal(srv.ListenAndServe())
+//
+// Serve it with an [net/http.Server] that bounds headers as above rather
+// than with [net/http.ListenAndServe]: with net/http's zero values a client
+// holds a connection forever by never finishing its headers, up to 1 MB of
+// them. Node caps headers at 16 KB and times them out; so do these fields.
+// A WriteTimeout, if set, must exceed the ping interval (25 s by default),
+// which a long-polling GET may wait.
 //
 // Emitting works from any goroutine, for example from a REST handler:
 //

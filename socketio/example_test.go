@@ -29,7 +29,16 @@ func Example() {
 		s.On("echo", func(v any, ack socketio.Ack) { _ = ack(v) })
 	})
 	http.Handle("/socket.io/", io)
-	// log.Fatal(http.ListenAndServe(":3000", nil))
+	// Not http.ListenAndServe: its zero values let a client hold a
+	// connection forever with up to 1 MB of unfinished headers. These bound
+	// them as Node does (16 KB, timed out).
+	srv := &http.Server{
+		Addr:              ":3000",
+		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		IdleTimeout:       60 * time.Second,
+	}
+	_ = srv // log.Fatal(srv.ListenAndServe())
 }
 
 // A REST handler saves a post, then tells every connected page.
@@ -105,7 +114,14 @@ func ExampleServer_Shutdown() {
 	io := socketio.NewServer(&socketio.Options{
 		Engine: engineio.Options{AllowEIO3: true}, // socket.io-client 2.x too
 	})
-	srv := &http.Server{Addr: ":3000", Handler: io}
+	srv := &http.Server{
+		Addr:    ":3000",
+		Handler: io,
+		// Bounded headers, as in Example.
+		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		IdleTimeout:       60 * time.Second,
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	go func() {

@@ -24,7 +24,9 @@ import {
   encodePayloadV3,
   stopHeartbeat,
   delay,
+  within,
 } from "./helpers.mjs";
+import WebSocket from "ws";
 
 const ERR_UNKNOWN_TRANSPORT = { code: 0, message: "Transport unknown" };
 const ERR_UNKNOWN_SID = { code: 1, message: "Session ID unknown" };
@@ -412,6 +414,44 @@ describe("raw HTTP (Engine.IO protocol)", () => {
     assert.equal(open.pingInterval, 25000);
     assert.equal(open.pingTimeout, 20000);
     assert.equal(open.maxPayload, 1000000);
+  });
+
+  test("protocol 3: pings POSTed by a client that does not GET queue one empty pong", async (t) => {
+    const srv = await startServer(t, ["-eio3"]);
+    const { sid } = await rawHandshake(srv, 3);
+    const url = srv.eioURL({ EIO: 3, transport: "polling", sid });
+    // 1,000 pings, with data, in each of three POSTs: Node answers each
+    // ping with an empty pong; one pending pong answers them all.
+    const pings = encodePayloadV3(Array.from({ length: 1000 }, (_, i) => `2ping${i}`));
+    for (let i = 0; i < 3; i++) {
+      const r = await fetchText(url, { method: "POST", body: pings });
+      assert.equal(r.status, 200, `POST ${i}: ${r.status} ${JSON.stringify(r.text)}`);
+    }
+    const g = await fetchText(url);
+    assert.equal(g.status, 200);
+    assert.deepEqual(decodePayloadV3(g.text), [{ type: "pong", data: "" }], `GET after the pings: ${JSON.stringify(g.text.slice(0, 80))}`);
+  });
+
+  test("protocol 3: a pong is empty but the upgrade probe's", async (t) => {
+    const srv = await startServer(t, ["-eio3"]);
+    const { sid } = await rawHandshake(srv, 3);
+    const wsURL = srv.eioURL({ EIO: 3, transport: "websocket", sid }).replace(/^http/, "ws");
+    const ws = new WebSocket(wsURL);
+    t.after(() => ws.close());
+    const next = () => new Promise((resolve, reject) => {
+      ws.once("message", (d) => resolve(String(d)));
+      ws.once("error", reject);
+    });
+    await new Promise((resolve, reject) => { ws.once("open", resolve); ws.once("error", reject); });
+    let reply = next();
+    ws.send("2probe");
+    assert.equal(await within(5000, "probe answer", reply), "3probe");
+    ws.send("5");
+    for (const ping of ["2hello", "2probe", "2"]) {
+      reply = next();
+      ws.send(ping);
+      assert.equal(await within(5000, `answer to ${ping}`, reply), "3", `after the upgrade, ${ping}`);
+    }
   });
 
   test("v3 OPEN packet has no maxPayload", async (t) => {
