@@ -24,6 +24,22 @@ var (
 	ErrServerClosed = errors.New("socketio: server closed")
 )
 
+// ShutdownError is returned by [Server.Shutdown] when its context ended
+// while listeners were still running: Shutdown returned without waiting for
+// them. It matches the context's error with errors.Is.
+type ShutdownError struct {
+	// Running is how many listeners were still running.
+	Running int
+	// Err is the context's error.
+	Err error
+}
+
+func (e *ShutdownError) Error() string {
+	return fmt.Sprintf("socketio: shutdown: %d listeners still running: %v", e.Running, e.Err)
+}
+
+func (e *ShutdownError) Unwrap() error { return e.Err }
+
 // ConnectError rejects a connection from middleware: the client receives a
 // connect_error whose message is Message and whose data is Data. Any other
 // error returned by middleware is sent with its Error() text as message.

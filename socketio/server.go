@@ -34,6 +34,9 @@ type Server struct {
 	closed atomic.Bool
 
 	stalls stallWatch // handlers running long on their reader (inline.go)
+	// listenersRunning counts the listeners running now, for Shutdown's
+	// report of what is left.
+	listenersRunning atomic.Int64
 }
 
 // NewServer returns a server with the given options; nil means Node's
@@ -242,21 +245,29 @@ func (srv *Server) Close() error {
 
 // Shutdown refuses new connections, disconnects every socket with reason
 // "server shutting down" after the packets already queued for it are sent,
-// and waits for the server's goroutines, or for ctx to end (then the rest is
-// closed at once and ctx's error returned).
+// and waits for the server's goroutines, or for ctx to end. Then the rest is
+// closed at once and Shutdown returns by ctx's deadline, even while
+// listeners are still running (they cannot be stopped): the error is a
+// [*ShutdownError] that says how many, and matches ctx's error with
+// errors.Is. Their goroutines end when they return.
 func (srv *Server) Shutdown(ctx context.Context) error {
 	if !srv.closed.CompareAndSwap(false, true) {
 		return ErrServerClosed
 	}
 	err := srv.engine.Shutdown(ctx)
 	done := make(chan struct{})
-	go func() { srv.wg.Wait(); close(done) }()
+	go func() { srv.wg.Wait(); close(done) }() // ends with the last inbox
 	select {
 	case <-done:
 	case <-ctx.Done():
-		<-done // inboxes end once their handlers return; sockets are closed
-		if err == nil {
-			err = ctx.Err()
+	}
+	// Past the deadline, only running listeners may be waited for no
+	// longer: an inbox with none ends within its linger.
+	if ctx.Err() != nil {
+		if n := srv.listenersRunning.Load(); n > 0 {
+			err = &ShutdownError{Running: int(n), Err: ctx.Err()}
+		} else {
+			<-done
 		}
 	}
 	srv.closeAdapters()

@@ -189,7 +189,10 @@ func (s *Socket) reportError(err error) {
 // guard runs f, turning a panic into a logged error and a disconnection, so
 // one faulty handler cannot take the server down.
 func (s *Socket) guard(f func()) {
+	running := &s.nsp.server.listenersRunning
+	running.Add(1)
 	defer func() {
+		running.Add(-1)
 		if r := recover(); r != nil {
 			s.nsp.server.opts.Logger.Error("socketio: handler panic",
 				"nsp", s.nsp.name, "socket", s.id, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
