@@ -10,7 +10,9 @@ import (
 // RateLimit is a token bucket: Burst events at once, refilled at PerSecond.
 type RateLimit struct {
 	PerSecond float64
-	Burst     int
+	// Burst is how many events may come at once. Default: one second's
+	// worth, PerSecond rounded up (at least 1).
+	Burst int
 }
 
 // ErrTooManyRequests answers handshakes refused by MaxConnectionsPerIP or

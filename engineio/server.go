@@ -224,7 +224,7 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, protocol in
 	}
 	if ck := srv.opts.Cookie; ck != nil {
 		http.SetCookie(w, &http.Cookie{
-			Name: ck.Name, Value: id, Path: ck.Path, HttpOnly: ck.HTTPOnly,
+			Name: ck.Name, Value: id, Path: ck.Path, HttpOnly: !ck.ScriptReadable,
 			SameSite: ck.SameSite, Secure: ck.Secure,
 		})
 	}

@@ -32,7 +32,10 @@ type client struct {
 
 // encoded is a packet encoded once into engine messages, ready to be queued
 // on any number of connections.
-type encoded struct{ msgs []*engineio.Message }
+type encoded struct {
+	msgs  []*engineio.Message
+	event string // the event's name, for a drop's report
+}
 
 // encode encodes pkt with the server's codec.
 func (srv *Server) encode(pkt *parser.Packet, compress bool) (*encoded, error) {
@@ -41,7 +44,7 @@ func (srv *Server) encode(pkt *parser.Packet, compress bool) (*encoded, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &encoded{msgs: make([]*engineio.Message, len(frames))}
+	e := &encoded{msgs: make([]*engineio.Message, len(frames)), event: eventName(pkt)}
 	for i, f := range frames {
 		m := engineio.TextMessage(f.Data)
 		if f.Binary {
@@ -55,12 +58,15 @@ func (srv *Server) encode(pkt *parser.Packet, compress bool) (*encoded, error) {
 	return e, nil
 }
 
-// sendEncoded queues an encoded packet; it reports whether it was queued.
-func (c *client) sendEncoded(e *encoded, volatile bool) bool {
+// sendEncoded queues an encoded packet; an error says why it was not.
+func (c *client) sendEncoded(e *encoded, volatile bool) error {
 	if volatile {
-		return c.sess.SendVolatile(e.msgs...)
+		if !c.sess.SendVolatile(e.msgs...) {
+			return errVolatileDropped
+		}
+		return nil
 	}
-	return c.sess.Send(e.msgs...) == nil
+	return c.sess.Send(e.msgs...)
 }
 
 func (c *client) sendPacket(pkt *parser.Packet, volatile bool) error {
@@ -78,7 +84,9 @@ func (c *client) sendPacketFlags(pkt *parser.Packet, volatile, compress bool) er
 		return err
 	}
 	if volatile {
-		c.sess.SendVolatile(e.msgs...)
+		if !c.sess.SendVolatile(e.msgs...) {
+			return errVolatileDropped
+		}
 		return nil
 	}
 	if pkt.Type == parser.Ack && len(e.msgs) == 1 {

@@ -25,7 +25,8 @@
 // decoded from JSON: structs, maps, slices, strings, numbers, []byte for
 // binary attachments, or any for a generic value; optionally a final [Ack]
 // to answer the client; returning nothing or an error. The signature is
-// inspected once, at registration: a func that cannot work panics there.
+// inspected once, at registration: a func that cannot work panics there
+// with a [*ListenerError], which is never turned into a disconnection.
 // Arguments that do not decode do not reach the listener: the socket's
 // "error" listeners get a [*DecodeError] and the connection stays up.
 // A json.RawMessage parameter gets the argument's JSON text without a copy:
@@ -64,7 +65,15 @@
 //     a listener that holds up the socket's next events meanwhile, so call it
 //     from a goroutine of your own when they must not wait.
 //   - A listener that panics is recovered: the panic is logged through
-//     Options.Logger and the socket is disconnected; the server goes on.
+//     Options.Logger (slog.Default() unless set) and the socket is
+//     disconnected; the server goes on.
+//
+// # Failures are visible
+//
+// Diagnostics go to Options.Logger, which is slog.Default() unless set.
+// Packets the server drops — a broadcast that finds a slow client's queue
+// full, a volatile packet, an event over the rate limit — are counted
+// ([Server.Drops]) and reported one by one to Options.OnDrop.
 //
 // # Disconnection
 //

@@ -37,6 +37,8 @@ type Server struct {
 	// listenersRunning counts the listeners running now, for Shutdown's
 	// report of what is left.
 	listenersRunning atomic.Int64
+
+	drops dropCounters // see Drops
 }
 
 // NewServer returns a server with the given options; nil means Node's

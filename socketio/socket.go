@@ -90,7 +90,14 @@ func (s *Socket) send(pkt *parser.Packet, volatile, compress bool) error {
 		return nil
 	}
 	s.outMu.Unlock()
-	return s.client.sendPacketFlags(pkt, volatile, compress)
+	err := s.client.sendPacketFlags(pkt, volatile, compress)
+	if err != nil {
+		s.noteSendError(err, eventName(pkt))
+		if err == errVolatileDropped {
+			err = nil // volatile: dropping is what was asked for
+		}
+	}
+	return err
 }
 
 // sendEncoded queues a broadcast packet encoded once for many sockets; it
@@ -103,7 +110,11 @@ func (s *Socket) sendEncoded(e *encoded, volatile bool) bool {
 		return true
 	}
 	s.outMu.Unlock()
-	return s.client.sendEncoded(e, volatile)
+	if err := s.client.sendEncoded(e, volatile); err != nil {
+		s.noteSendError(err, e.event)
+		return false
+	}
+	return true
 }
 
 func (s *Socket) hold() {
@@ -152,7 +163,9 @@ func (s *Socket) sendConnect() {
 		}
 		msgs = append(msgs, he.msgs...)
 	}
-	_ = s.client.sess.Send(msgs...)
+	if err := s.client.sess.Send(msgs...); err != nil {
+		s.noteSendError(err, "")
+	}
 }
 
 type listener struct {
@@ -294,8 +307,12 @@ func (s *Socket) Leave(rooms ...string) {
 // [DisconnectReason]; "error" receives an error (a failed middleware, a
 // *DecodeError, or an error a listener returned).
 //
-// On panics if fn's signature cannot work, as http.HandleFunc does for a bad
-// pattern.
+// On panics with a [*ListenerError] if fn cannot work (a nil func, a
+// result other than error, a parameter no JSON decodes into, such as a
+// channel, a non-empty interface or a *Socket), as http.HandleFunc does for
+// a bad pattern. That panic is not recovered when On runs in a connection
+// handler: it stops the program on the first connection rather than
+// disconnecting every client.
 func (s *Socket) On(event string, fn any) {
 	s.addListener(listener{event: event, h: mustHandler(event, fn)})
 }

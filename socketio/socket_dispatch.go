@@ -59,6 +59,7 @@ func (s *Socket) allowEvent(name string) bool {
 		return true
 	case RateDrop:
 		log.Debug("socketio: event dropped by rate limit", "nsp", s.nsp.name, "socket", id, "event", name)
+		s.nsp.server.noteDrop(DropRateLimited, s, name)
 		return false
 	default:
 		log.Warn("socketio: event rate exceeded, disconnecting", "nsp", s.nsp.name, "socket", id)
@@ -194,6 +195,9 @@ func (s *Socket) guard(f func()) {
 	defer func() {
 		running.Add(-1)
 		if r := recover(); r != nil {
+			if le, ok := r.(*ListenerError); ok {
+				panic(le) // a registration that cannot work stops the program: see ListenerError
+			}
 			s.nsp.server.opts.Logger.Error("socketio: handler panic",
 				"nsp", s.nsp.name, "socket", s.id, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			if s.connected.Load() {

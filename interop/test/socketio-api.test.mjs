@@ -6,7 +6,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, fetchJSON } from "./helpers.mjs";
-import { SIO_CLIENTS, SIO_MODES, sioConnect, emitAck, waitFor } from "./sio-helpers.mjs";
+import { SIO_CLIENTS, SIO_MODES, sioConnect, emitAck, waitFor, recorder } from "./sio-helpers.mjs";
 
 const client = SIO_CLIENTS.find((c) => c.name === "v4.8");
 
@@ -35,5 +35,57 @@ for (const mode of SIO_MODES) {
       assert.equal(body.running, 1, `error ${body.error}`);
       await closed; // the client was disconnected nonetheless
     });
+
+    test("with no logger set, a listener's panic is logged through slog.Default()", async (t) => {
+      const srv = await apiServer(t);
+      const s = await connect(t, srv, mode);
+      const gone = waitFor(s, "disconnect", { label: "disconnect" });
+      s.emit("panic");
+      await gone;
+      assert.match(srv.stderr, /handler panic.*listener bug/);
+    });
+
+    test("a listener whose signature cannot work stops the server where it is registered, with the reason", async (t) => {
+      const srv = await apiServer(t, ["-bad-listener"]);
+      const s = sioConnect(t, client, srv, mode);
+      const exit = await srv.exited;
+      assert.notEqual(exit.code, 0, "the server went on");
+      assert.match(srv.stderr, /socketio: On\("bad"\): handler func\(string\) int may only return error/);
+      void s;
+    });
+
+    test("broadcasts dropped on a full queue are counted and reported to OnDrop", async (t) => {
+      const srv = await apiServer(t, ["-max-queued", "16"]);
+      const s = await connect(t, srv, mode);
+      for (const volatile of [false, true]) {
+        assert.deepEqual(await emitAck(s, "flood", { n: 5000, volatile }), ["flooding"]);
+        const { body: d } = await fetchJSON(`${srv.base}/ctl/flood-result`, {}, 12000);
+        const [count, hooked] = volatile ? [d.volatile, d.hookVolatile] : [d.queueFull, d.hookQueueFull];
+        assert.ok(count > 0, `no drop counted: ${JSON.stringify(d)}`);
+        assert.equal(hooked, count, `OnDrop saw ${hooked} of ${count}`);
+      }
+    });
+
+    test("an event rate limit without Burst or Policy admits a burst and drops the excess", async (t) => {
+      const srv = await apiServer(t, ["-event-rate", "5"]);
+      const s = await connect(t, srv, mode);
+      const ticked = recorder(s, "ticked");
+      const dropped = recorder(s, "dropped");
+      const n = 40;
+      for (let i = 0; i < n; i++) s.emit("tick");
+      await waitUntil(() => ticked.length + dropped.length >= n, () => `${ticked.length} ticked, ${dropped.length} dropped`);
+      assert.ok(ticked.length >= 5, `only ${ticked.length} of ${n} delivered: the zero Burst refused the burst`);
+      assert.ok(dropped.length >= n - 15, `${dropped.length} of ${n} dropped: the default policy let the excess through`);
+      assert.deepEqual(dropped[0], ["tick"]);
+    });
   });
+}
+
+/** Resolves once cond() holds, re-checked on every event loop turn; fails after timeout ms. */
+async function waitUntil(cond, describe, timeout = 5000) {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > timeout) throw new Error(`timed out: ${describe()}`);
+    await new Promise((r) => setImmediate(r));
+  }
 }

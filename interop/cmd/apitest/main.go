@@ -13,6 +13,16 @@
 //
 //	"stuck" ack                  → ack("stuck"), then blocks until GET /ctl/release
 //	"ping" ack                   → ack("pong")
+//	"panic"                      → the listener panics
+//	"tick"                       → emit "ticked"
+//	"flood" {n, volatile} ack    → ack("flooding"), then n broadcasts "flood" i to the
+//	                               socket's own room (volatile or not); GET
+//	                               /ctl/flood-result then answers {queueFull, volatile,
+//	                               hookQueueFull, hookVolatile}: Server.Drops and the
+//	                               Options.OnDrop calls so far
+//
+// An event dropped by the rate limit (-event-rate) makes the server emit
+// "dropped" event to its socket, from Options.OnDrop.
 //
 // HTTP control endpoints:
 //
@@ -20,7 +30,10 @@
 //	                         answers {elapsedMs, error, running, deadline}
 //	GET /ctl/release       → releases the "stuck" listeners
 //
-// Flags: -addr.
+// Flags: -addr, -bad-listener (the connection handler registers a listener
+// for "bad" whose signature cannot work), -max-queued (engine
+// MaxQueuedMessages), -event-rate (Limits.EventRate.PerSecond, Burst and
+// Policy left zero).
 package main
 
 import (
@@ -36,21 +49,50 @@ import (
 	"os/signal"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/gosio/gosio/engineio"
 	"github.com/gosio/gosio/socketio"
 )
 
 type app struct {
-	io *socketio.Server
+	io          *socketio.Server
+	badListener bool
+	hooked      map[socketio.DropReason]*atomic.Uint64 // OnDrop calls by reason
+	floods      chan map[string]any                    // the counts after each "flood"
 
 	releaseOnce sync.Once
 	release     chan struct{}
 }
 
 func (a *app) setup(s *socketio.Socket) {
+	if a.badListener {
+		s.On("bad", func(string) int { return 0 }) // cannot work: a listener returns nothing or an error
+	}
 	s.On("ping", func(ack socketio.Ack) { _ = ack("pong") })
+	s.On("panic", func() { panic("listener bug") })
+	s.On("tick", func() { _ = s.Emit("ticked") })
+	s.On("flood", func(req struct {
+		N        int  `json:"n"`
+		Volatile bool `json:"volatile"`
+	}, ack socketio.Ack) {
+		_ = ack("flooding") // before: the flood fills the queue
+		op := a.io.To(s.ID())
+		if req.Volatile {
+			op = op.Volatile()
+		}
+		for i := range req.N {
+			_ = op.Emit("flood", i)
+		}
+		d := a.io.Drops()
+		a.floods <- map[string]any{
+			"queueFull": d.QueueFull, "volatile": d.Volatile,
+			"hookQueueFull": a.hooked[socketio.DropQueueFull].Load(),
+			"hookVolatile":  a.hooked[socketio.DropVolatile].Load(),
+		}
+	})
 	s.On("stuck", func(ack socketio.Ack) {
 		_ = ack("stuck")
 		select {
@@ -85,15 +127,43 @@ func (a *app) shutdown(w http.ResponseWriter, r *http.Request) {
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
+	badListener := flag.Bool("bad-listener", false, `the connection handler registers a listener for "bad" that cannot work`)
+	maxQueued := flag.Int("max-queued", 0, "engine MaxQueuedMessages (0: default)")
+	eventRate := flag.Float64("event-rate", 0, "Limits.EventRate.PerSecond, with the zero Burst and Policy (0: no limit)")
 	flag.Parse()
 
-	io := socketio.NewServer(nil)
-	a := &app{io: io, release: make(chan struct{})}
+	a := &app{
+		badListener: *badListener, release: make(chan struct{}),
+		hooked: map[socketio.DropReason]*atomic.Uint64{}, floods: make(chan map[string]any, 16),
+	}
+	for _, r := range []socketio.DropReason{socketio.DropQueueFull, socketio.DropVolatile, socketio.DropRateLimited} {
+		a.hooked[r] = new(atomic.Uint64)
+	}
+	opts := &socketio.Options{Engine: engineio.Options{MaxQueuedMessages: *maxQueued}}
+	if *eventRate > 0 {
+		opts.Limits.EventRate = &socketio.EventRateLimit{PerSecond: *eventRate}
+	}
+	opts.OnDrop = func(d socketio.Drop) {
+		a.hooked[d.Reason].Add(1)
+		if d.Reason == socketio.DropRateLimited {
+			_ = a.io.Of(d.Namespace).To(d.SocketID).Emit("dropped", d.Event)
+		}
+	}
+	io := socketio.NewServer(opts)
+	a.io = io
 	io.OnConnection(a.setup)
 
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", io)
 	mux.HandleFunc("/ctl/shutdown", a.shutdown)
+	mux.HandleFunc("/ctl/flood-result", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case res := <-a.floods:
+			writeJSON(w, res)
+		case <-time.After(10 * time.Second):
+			writeJSON(w, nil)
+		}
+	})
 	mux.HandleFunc("/ctl/release", func(w http.ResponseWriter, r *http.Request) {
 		a.releaseOnce.Do(func() { close(a.release) })
 		writeJSON(w, "ok")
