@@ -77,8 +77,6 @@ func rawValues(args []any) ([]parser.RawValue, error) {
 	return raw, nil
 }
 
-var errAlreadyAcked = errors.New("socketio: already acknowledged")
-
 // ackTable holds a socket's callbacks waiting for acknowledgements.
 type ackTable struct {
 	mu      sync.Mutex
@@ -162,7 +160,7 @@ type ackReply struct {
 
 func (a *ackReply) send(args ...any) error {
 	if !a.done.CompareAndSwap(false, true) {
-		return errAlreadyAcked
+		return ErrAlreadyAcked
 	}
 	if args == nil {
 		args = []any{}

@@ -108,7 +108,7 @@ func (b *BroadcastOperator) EmitContext(ctx context.Context, event string, args 
 // EmitWithAck sends an event to the selected sockets and returns their
 // answers once every socket has answered. When ctx ends (or the Timeout
 // elapses) first, it returns the answers received so far and an error that
-// matches ErrAckTimeout.
+// matches ErrAckTimeout (or context.Canceled when ctx was cancelled).
 func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args ...any) ([]Response, error) {
 	ctx, cancel := b.withTimeout(ctx)
 	defer cancel()
@@ -122,7 +122,8 @@ func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args 
 // EmitWithAckSeq is EmitWithAck that yields each answer as it arrives, so a
 // caller can act on the first answers without waiting for the slowest
 // client. The sequence ends when every socket has answered; if ctx ends
-// first, it yields a final error matching ErrAckTimeout.
+// first, it yields a final error matching ErrAckTimeout (or
+// context.Canceled when ctx was cancelled).
 func (b *BroadcastOperator) EmitWithAckSeq(ctx context.Context, event string, args ...any) iter.Seq2[Response, error] {
 	return func(yield func(Response, error) bool) {
 		ctx, cancel := b.withTimeout(ctx)
@@ -270,7 +271,7 @@ func (c *ackCollector) each(ctx context.Context, yield func(Response, error) boo
 		select {
 		case <-c.notify:
 		case <-ctx.Done():
-			yield(Response{}, ackTimeoutError{ctx.Err()})
+			yield(Response{}, ackWaitError(ctx))
 			return
 		}
 	}

@@ -363,16 +363,22 @@ func (c *client) authOf(pkt *parser.Packet) (map[string]any, error) {
 // sendConnectError refuses a namespace connection with Node's payload
 // shapes: {message, data} for protocol 5, a plain value for protocol 4.
 func (c *client) sendConnectError(nsp string, err error) {
+	var ce *ConnectError
+	if !errors.As(err, &ce) {
+		// Only a ConnectError is meant for the client: another error's text
+		// may tell it what it must not know.
+		c.srv.opts.Logger.Warn("socketio: connection refused by middleware", "nsp", nsp, "err", err)
+		ce = &ConnectError{Message: "Internal server error"}
+	}
 	var data any
-	ce, isCE := err.(*ConnectError)
 	if c.sess.Protocol() == 3 {
-		data = err.Error()
-		if isCE && ce.Data != nil {
+		data = ce.Message
+		if ce.Data != nil {
 			data = ce.Data
 		}
 	} else {
-		m := map[string]any{"message": err.Error()}
-		if isCE && ce.Data != nil {
+		m := map[string]any{"message": ce.Message}
+		if ce.Data != nil {
 			m["data"] = ce.Data
 		}
 		data = m

@@ -13,7 +13,9 @@ import (
 
 // Middleware runs when a socket connects to a namespace, before the
 // connection handlers. A non-nil error refuses the connection: the client
-// gets a connect_error (see [ConnectError] to send data with it).
+// gets a connect_error. Return a [*ConnectError] (possibly wrapped) to choose
+// its message and data; any other error is logged and the client gets
+// "Internal server error".
 type Middleware func(s *Socket) error
 
 // Namespace is a communication channel that splits an application's logic

@@ -26,7 +26,7 @@ func TestTypedHandlersAndAck(t *testing.T) {
 		s.On("chat", func(m chatMsg, extra string, ack Ack) {
 			got <- fmt.Sprintf("%s/%d/%s", m.Text, m.N, extra)
 			require.NoError(t, ack("ok", m.N*2))
-			assert.ErrorIs(t, ack("again"), errAlreadyAcked)
+			assert.ErrorIs(t, ack("again"), ErrAlreadyAcked)
 		})
 		s.On("many", func(first int, rest ...string) { got <- fmt.Sprint(first, rest) })
 	})

@@ -78,6 +78,36 @@ for (const mode of SIO_MODES) {
       assert.ok(dropped.length >= n - 15, `${dropped.length} of ${n} dropped: the default policy let the excess through`);
       assert.deepEqual(dropped[0], ["tick"]);
     });
+
+    test("a wrapped ConnectError reaches the client with its message and data", async (t) => {
+      const srv = await apiServer(t);
+      const s = sioConnect(t, client, srv, mode, "/wrapped");
+      const [err] = await waitFor(s, "connect_error", { failOn: ["connect"] });
+      assert.equal(err.message, "unauthorized");
+      assert.deepEqual(err.data, { code: 401 });
+    });
+
+    test("another middleware error gives the client a generic message and is logged", async (t) => {
+      const srv = await apiServer(t);
+      const s = sioConnect(t, client, srv, mode, "/internal");
+      const [err] = await waitFor(s, "connect_error", { failOn: ["connect"] });
+      assert.equal(err.message, "Internal server error");
+      assert.doesNotMatch(JSON.stringify({ m: err.message, d: err.data }), /10\.1\.2\.3/);
+      await waitUntil(() => /10\.1\.2\.3:5432/.test(srv.stderr), () => `stderr: ${srv.stderr}`);
+    });
+
+    test("an ack wait ended by a cancelled context is not a timeout; one past its deadline is", async (t) => {
+      const srv = await apiServer(t);
+      const s = await connect(t, srv, mode);
+      const [cancelled] = await emitAck(s, "ask-ended", { cancel: true });
+      for (const k of ["socket", "broadcast"]) {
+        assert.deepEqual(cancelled[k], { timeout: false, deadline: false, canceled: true }, k);
+      }
+      const [timedOut] = await emitAck(s, "ask-ended", { cancel: false });
+      for (const k of ["socket", "broadcast"]) {
+        assert.deepEqual(timedOut[k], { timeout: true, deadline: true, canceled: false }, k);
+      }
+    });
   });
 }
 

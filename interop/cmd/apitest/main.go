@@ -21,6 +21,16 @@
 //	                               hookQueueFull, hookVolatile}: Server.Drops and the
 //	                               Options.OnDrop calls so far
 //
+//	"ask-ended" {cancel} ack     → EmitWithAck "question" (never answered) to the
+//	                               socket, then to its room, each with a context
+//	                               cancelled after 100 ms (cancel) or with a 100 ms
+//	                               deadline; ack({socket, broadcast}), each
+//	                               {timeout, deadline, canceled}: what the error matches
+//
+// Namespaces "/wrapped" (a middleware refuses with a wrapped ConnectError
+// "unauthorized", data {code: 401}) and "/internal" (a middleware fails with
+// a plain error naming an internal address).
+//
 // An event dropped by the rate limit (-event-rate) makes the server emit
 // "dropped" event to its socket, from Options.OnDrop.
 //
@@ -74,6 +84,36 @@ func (a *app) setup(s *socketio.Socket) {
 	s.On("ping", func(ack socketio.Ack) { _ = ack("pong") })
 	s.On("panic", func() { panic("listener bug") })
 	s.On("tick", func() { _ = s.Emit("ticked") })
+	s.On("ask-ended", func(req struct {
+		Cancel bool `json:"cancel"`
+	}, ack socketio.Ack) {
+		// The client never answers "question": the wait ends with ctx,
+		// cancelled or past its deadline.
+		kind := func(err error) map[string]any {
+			return map[string]any{
+				"timeout":  errors.Is(err, socketio.ErrAckTimeout),
+				"deadline": errors.Is(err, context.DeadlineExceeded),
+				"canceled": errors.Is(err, context.Canceled),
+			}
+		}
+		ended := func() (context.Context, context.CancelFunc) {
+			if req.Cancel {
+				ctx, cancel := context.WithCancel(context.Background())
+				time.AfterFunc(100*time.Millisecond, cancel)
+				return ctx, cancel
+			}
+			return context.WithTimeout(context.Background(), 100*time.Millisecond)
+		}
+		go func() {
+			ctx, cancel := ended()
+			_, err1 := s.EmitWithAck(ctx, "question")
+			cancel()
+			ctx, cancel = ended()
+			_, err2 := a.io.To(s.ID()).EmitWithAck(ctx, "question")
+			cancel()
+			_ = ack(map[string]any{"socket": kind(err1), "broadcast": kind(err2)})
+		}()
+	})
 	s.On("flood", func(req struct {
 		N        int  `json:"n"`
 		Volatile bool `json:"volatile"`
@@ -152,6 +192,12 @@ func main() {
 	io := socketio.NewServer(opts)
 	a.io = io
 	io.OnConnection(a.setup)
+	io.Of("/wrapped").Use(func(s *socketio.Socket) error {
+		return fmt.Errorf("checking the token: %w", &socketio.ConnectError{Message: "unauthorized", Data: map[string]any{"code": 401}})
+	})
+	io.Of("/internal").Use(func(s *socketio.Socket) error {
+		return errors.New("dial tcp 10.1.2.3:5432: connect: connection refused")
+	})
 
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", io)
