@@ -107,6 +107,11 @@ func (l *ipLimiter) sweepLocked(now time.Time) {
 	}
 }
 
+// ClientIP returns the client address of request r as the server sees it:
+// Options.ClientIP's answer when set, else the host of r.RemoteAddr. The
+// per-IP limits count it.
+func (srv *Server) ClientIP(r *http.Request) string { return srv.clientIP(r) }
+
 // clientIP is the address limits apply to.
 func (srv *Server) clientIP(r *http.Request) string {
 	if srv.opts.ClientIP != nil {

@@ -108,6 +108,16 @@ for (const mode of SIO_MODES) {
         assert.deepEqual(timedOut[k], { timeout: true, deadline: true, canceled: false }, k);
       }
     });
+
+    test("the HTTP middleware's identity reaches connect middleware, and Address honours ClientIP", async (t) => {
+      const srv = await apiServer(t);
+      const s = await connect(t, srv, mode, "/ident", { extraHeaders: { "x-user": "ada", "x-real-ip": "203.0.113.7" } });
+      const [me] = await emitAck(s, "whoami");
+      assert.deepEqual(me, { user: "ada", address: "203.0.113.7" });
+      const anon = sioConnect(t, client, srv, mode, "/ident");
+      const [err] = await waitFor(anon, "connect_error", { failOn: ["connect"] });
+      assert.equal(err.message, "no identity in the handshake's context");
+    });
   });
 }
 

@@ -27,6 +27,11 @@
 //	                               deadline; ack({socket, broadcast}), each
 //	                               {timeout, deadline, canceled}: what the error matches
 //
+// Requests go through an HTTP middleware that puts the X-User header's user
+// in the request's context; engineio.Options.ClientIP reads X-Real-IP.
+// Namespace "/ident" refuses a socket whose handshake context has no user,
+// and answers "whoami" ack → ack({user, address}) (Handshake.Address).
+//
 // Namespaces "/wrapped" (a middleware refuses with a wrapped ConnectError
 // "unauthorized", data {code: 401}) and "/internal" (a middleware fails with
 // a plain error naming an internal address).
@@ -142,6 +147,20 @@ func (a *app) setup(s *socketio.Socket) {
 	})
 }
 
+// userKey is the context key of the user identify found.
+type userKey struct{}
+
+// identify is an application's HTTP authentication middleware: the user
+// named by the X-User header is put in the request's context.
+func identify(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u := r.Header.Get("X-User"); u != "" {
+			r = r.WithContext(context.WithValue(r.Context(), userKey{}, u))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(v)
@@ -179,7 +198,17 @@ func main() {
 	for _, r := range []socketio.DropReason{socketio.DropQueueFull, socketio.DropVolatile, socketio.DropRateLimited} {
 		a.hooked[r] = new(atomic.Uint64)
 	}
-	opts := &socketio.Options{Engine: engineio.Options{MaxQueuedMessages: *maxQueued}}
+	opts := &socketio.Options{Engine: engineio.Options{
+		MaxQueuedMessages: *maxQueued,
+		// Behind a proxy: the client's address is in X-Real-IP.
+		ClientIP: func(r *http.Request) string {
+			if ip := r.Header.Get("X-Real-IP"); ip != "" {
+				return ip
+			}
+			host, _, _ := net.SplitHostPort(r.RemoteAddr)
+			return host
+		},
+	}}
 	if *eventRate > 0 {
 		opts.Limits.EventRate = &socketio.EventRateLimit{PerSecond: *eventRate}
 	}
@@ -192,6 +221,20 @@ func main() {
 	io := socketio.NewServer(opts)
 	a.io = io
 	io.OnConnection(a.setup)
+	ident := io.Of("/ident")
+	ident.Use(func(s *socketio.Socket) error {
+		// The identity the HTTP middleware established (identify, below).
+		if _, ok := s.Handshake().Context().Value(userKey{}).(string); !ok {
+			return &socketio.ConnectError{Message: "no identity in the handshake's context"}
+		}
+		return nil
+	})
+	ident.OnConnection(func(s *socketio.Socket) {
+		s.On("whoami", func(ack socketio.Ack) {
+			user, _ := s.Handshake().Context().Value(userKey{}).(string)
+			_ = ack(map[string]any{"user": user, "address": s.Handshake().Address})
+		})
+	})
 	io.Of("/wrapped").Use(func(s *socketio.Socket) error {
 		return fmt.Errorf("checking the token: %w", &socketio.ConnectError{Message: "unauthorized", Data: map[string]any{"code": 401}})
 	})
@@ -200,7 +243,7 @@ func main() {
 	})
 
 	mux := http.NewServeMux()
-	mux.Handle("/socket.io/", io)
+	mux.Handle("/socket.io/", identify(io))
 	mux.HandleFunc("/ctl/shutdown", a.shutdown)
 	mux.HandleFunc("/ctl/flood-result", func(w http.ResponseWriter, r *http.Request) {
 		select {
