@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/url"
@@ -48,7 +49,9 @@ func (srv *Server) encode(pkt *parser.Packet, compress bool) (*encoded, error) {
 	for i, f := range frames {
 		m := engineio.TextMessage(f.Data)
 		if f.Binary {
-			m = engineio.BinaryMessage(f.Data)
+			// An attachment is the caller's []byte itself: copied, so that
+			// the caller owns it again once Emit returns.
+			m = engineio.BinaryMessage(bytes.Clone(f.Data))
 		}
 		if !compress {
 			m.DisableCompression()

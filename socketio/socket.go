@@ -74,20 +74,32 @@ func (s *Socket) hooksLocked() *socketHooks {
 	return s.hooks
 }
 
-// heldPacket is a packet to encode, or an already encoded broadcast.
+// heldPacket is an encoded packet held until CONNECT is sent. It is held
+// encoded, not as the caller's values: once Emit has returned, the caller
+// may change what it passed.
 type heldPacket struct {
-	pkt                *parser.Packet
-	enc                *encoded
-	volatile, compress bool
+	enc      *encoded
+	volatile bool
 }
 
-// send queues a packet of this socket for its client.
+// send queues a packet of this socket for its client. It encodes pkt (or
+// writes it) before returning, so that the caller owns pkt's data again.
 func (s *Socket) send(pkt *parser.Packet, volatile, compress bool) error {
 	s.outMu.Lock()
 	if s.holding {
-		*s.held = append(*s.held, heldPacket{pkt: pkt, volatile: volatile, compress: compress})
 		s.outMu.Unlock()
-		return nil
+		e, err := s.nsp.server.encode(pkt, compress)
+		if err != nil {
+			return err
+		}
+		s.outMu.Lock()
+		if s.holding { // still: CONNECT has not gone out meanwhile
+			*s.held = append(*s.held, heldPacket{enc: e, volatile: volatile})
+			s.outMu.Unlock()
+			return nil
+		}
+		s.outMu.Unlock()
+		return s.sendHeldLater(e, volatile, eventName(pkt))
 	}
 	s.outMu.Unlock()
 	err := s.client.sendPacketFlags(pkt, volatile, compress)
@@ -98,6 +110,20 @@ func (s *Socket) send(pkt *parser.Packet, volatile, compress bool) error {
 		}
 	}
 	return err
+}
+
+// sendHeldLater queues e, encoded for a held packet, when the socket
+// stopped holding while it was encoded.
+func (s *Socket) sendHeldLater(e *encoded, volatile bool, event string) error {
+	err := s.client.sendEncoded(e, volatile)
+	if err != nil {
+		s.noteSendError(err, event)
+		if err == errVolatileDropped {
+			return nil
+		}
+		return sendError(err)
+	}
+	return nil
 }
 
 // sendEncoded queues a broadcast packet encoded once for many sockets; it
@@ -154,14 +180,7 @@ func (s *Socket) sendConnect() {
 	}
 	msgs := e.msgs
 	for _, h := range held {
-		he := h.enc
-		if he == nil {
-			if he, err = s.nsp.server.encode(h.pkt, h.compress); err != nil {
-				s.nsp.server.opts.Logger.Error("socketio: encoding", "err", err)
-				continue
-			}
-		}
-		msgs = append(msgs, he.msgs...)
+		msgs = append(msgs, h.enc.msgs...)
 	}
 	if err := s.client.sess.Send(msgs...); err != nil {
 		s.noteSendError(err, "")

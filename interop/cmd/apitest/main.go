@@ -32,6 +32,11 @@
 // Namespace "/ident" refuses a socket whose handshake context has no user,
 // and answers "whoami" ack → ack({user, address}) (Handshake.Address).
 //
+// Namespace "/own": the connection handler emits "owned", volatile
+// "owned-volatile" and broadcasts to the socket's room "owned-broadcast",
+// each with ({v: "before"}, bytes "before"), then changes the map and the
+// bytes it passed to "after" and "AFTER!".
+//
 // Namespaces "/wrapped" (a middleware refuses with a wrapped ConnectError
 // "unauthorized", data {code: 401}) and "/internal" (a middleware fails with
 // a plain error naming an internal address).
@@ -234,6 +239,17 @@ func main() {
 			user, _ := s.Handshake().Context().Value(userKey{}).(string)
 			_ = ack(map[string]any{"user": user, "address": s.Handshake().Address})
 		})
+	})
+	// "/own": the connection handler emits, then changes what it passed;
+	// the client must get what was passed.
+	io.Of("/own").OnConnection(func(s *socketio.Socket) {
+		m := map[string]any{"v": "before"}
+		b := []byte("before")
+		_ = s.Emit("owned", m, b)
+		_ = s.Volatile().Emit("owned-volatile", m, b)
+		_ = a.io.Of("/own").To(s.ID()).Emit("owned-broadcast", m, b)
+		m["v"] = "after"
+		copy(b, "AFTER!")
 	})
 	io.Of("/wrapped").Use(func(s *socketio.Socket) error {
 		return fmt.Errorf("checking the token: %w", &socketio.ConnectError{Message: "unauthorized", Data: map[string]any{"code": 401}})
