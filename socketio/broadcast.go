@@ -80,7 +80,8 @@ func (b *BroadcastOperator) options() *BroadcastOptions {
 }
 
 // Emit sends an event to the selected sockets. The packet is encoded once
-// per namespace, whatever the number of recipients.
+// per namespace, whatever the number of recipients, before Emit returns:
+// the caller may change or reuse args afterwards.
 func (b *BroadcastOperator) Emit(event string, args ...any) error {
 	return b.EmitContext(context.Background(), event, args...)
 }

@@ -56,7 +56,8 @@
 //   - Emit, broadcasting, Join/Leave and every other method are safe for
 //     concurrent use. Emit queues the packet and returns: it never waits for
 //     the network. Packets emitted by one goroutine reach a client in the
-//     order they were emitted.
+//     order they were emitted. Emit encodes before it returns (copying
+//     []byte attachments): the caller owns its arguments again at once.
 //   - A broadcast is encoded once and the same bytes are queued for every
 //     recipient; each connection has a single writer that sends all its
 //     queued frames in one vectored write.

@@ -428,7 +428,9 @@ func (s *Socket) Use(fn func(ev *Event) error) {
 
 // Emit sends an event to the client. []byte values anywhere in args travel as
 // binary attachments. It queues the packet and returns without waiting for
-// the network.
+// the network. The packet is encoded (and attachments copied) before Emit
+// returns, so the caller may change or reuse args afterwards: the client
+// gets what they held at the call.
 func (s *Socket) Emit(event string, args ...any) error {
 	return Emitter{s: s}.Emit(event, args...)
 }
