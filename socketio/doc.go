@@ -29,6 +29,13 @@
 // with a [*ListenerError], which is never turned into a disconnection.
 // Arguments that do not decode do not reach the listener: the socket's
 // "error" listeners get a [*DecodeError] and the connection stays up.
+//
+// [OnRequest] registers a typed request/response listener,
+// func(*Socket, Req) (Resp, error), whose return answers the client's
+// acknowledgement as {"data": resp} or, on any failure (an undecodable
+// request, an error, a panic), {"error": {"code", "message", "data"}}
+// ([RequestError]), so the client never waits for its own timeout.
+//
 // A json.RawMessage parameter gets the argument's JSON text without a copy:
 // it shares the received message's bytes, which stay valid after the call,
 // and must not be modified, as the event's other listeners see the same.

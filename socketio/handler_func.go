@@ -55,6 +55,9 @@ func newHandlerFunc(fn any) (handlerFunc, error) {
 	if fn == nil {
 		return handlerFunc{}, errors.New("handler is nil")
 	}
+	if f, ok := fn.(rawListener); ok && f != nil {
+		return handlerFunc{fn: fn, sig: rawSig}, nil
+	}
 	t := reflect.TypeOf(fn)
 	if v := reflect.ValueOf(fn); v.Kind() == reflect.Func && v.IsNil() {
 		return handlerFunc{}, fmt.Errorf("handler is a nil %s", t)
@@ -157,6 +160,8 @@ func decodable(p reflect.Type) error {
 // commonest signatures; handled is false for the others.
 func callFast(fn any, args []parser.RawValue, ack Ack) (handled bool, err error) {
 	switch f := fn.(type) {
+	case rawListener:
+		return true, f(args, ack)
 	case func():
 		f()
 	case func(Ack):

@@ -130,6 +130,24 @@ for (const mode of SIO_MODES) {
         assert.equal(asBuffer(b).toString(), "before");
       }
     });
+
+    test("a request listener's return answers the ack, and so does every failure, in one error shape", async (t) => {
+      const srv = await apiServer(t);
+      const s = await connect(t, srv, mode);
+      const ask = (...args) => s.timeout(3000).emitWithAck("add", ...args);
+      assert.deepEqual(await ask({ a: 2, b: 3 }), { data: { sum: 5 } });
+      assert.deepEqual(await ask({ a: -1, b: 3 }), {
+        error: { code: "negative", message: "a must not be negative", data: { a: -1 } },
+      });
+      assert.deepEqual(await ask({ a: 13, b: 0 }), { error: { code: "internal", message: "Internal server error" } });
+      await waitUntil(() => /10\.1\.2\.3:5432/.test(srv.stderr), () => `the detail is not logged: ${srv.stderr}`);
+      const bad = await ask("not an object");
+      assert.equal(bad.error.code, "bad_request", JSON.stringify(bad));
+      assert.deepEqual(await ask({ a: 1, b: 1 }), { data: { sum: 2 } }, "the socket is still connected");
+      const gone = waitFor(s, "disconnect", { label: "disconnect" });
+      assert.deepEqual(await ask({ a: 666, b: 0 }), { error: { code: "internal", message: "Internal server error" } });
+      await gone; // a panic still disconnects, after the answer
+    });
   });
 }
 

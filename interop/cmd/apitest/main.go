@@ -21,6 +21,10 @@
 //	                               hookQueueFull, hookVolatile}: Server.Drops and the
 //	                               Options.OnDrop calls so far
 //
+//	"add" {a, b} ack             → a request listener (socketio.OnRequest): answers
+//	                               {data: {sum}}; a < 0: a RequestError "negative"
+//	                               (wrapped); a == 13: a plain error naming an internal
+//	                               address; a == 666: a panic
 //	"ask-ended" {cancel} ack     → EmitWithAck "question" (never answered) to the
 //	                               socket, then to its room, each with a context
 //	                               cancelled after 100 ms (cancel) or with a 100 ms
@@ -94,6 +98,17 @@ func (a *app) setup(s *socketio.Socket) {
 	s.On("ping", func(ack socketio.Ack) { _ = ack("pong") })
 	s.On("panic", func() { panic("listener bug") })
 	s.On("tick", func() { _ = s.Emit("ticked") })
+	socketio.OnRequest(s, "add", func(s *socketio.Socket, req addRequest) (addResponse, error) {
+		switch {
+		case req.A < 0:
+			return addResponse{}, fmt.Errorf("checking a: %w", &socketio.RequestError{Code: "negative", Message: "a must not be negative", Data: map[string]any{"a": req.A}})
+		case req.A == 13:
+			return addResponse{}, errors.New("dial tcp 10.1.2.3:5432: connect: connection refused")
+		case req.A == 666:
+			panic("listener bug")
+		}
+		return addResponse{Sum: req.A + req.B}, nil
+	})
 	s.On("ask-ended", func(req struct {
 		Cancel bool `json:"cancel"`
 	}, ack socketio.Ack) {
@@ -150,6 +165,15 @@ func (a *app) setup(s *socketio.Socket) {
 		case <-time.After(10 * time.Second):
 		}
 	})
+}
+
+type addRequest struct {
+	A int `json:"a"`
+	B int `json:"b"`
+}
+
+type addResponse struct {
+	Sum int `json:"sum"`
 }
 
 // userKey is the context key of the user identify found.
