@@ -183,25 +183,28 @@ func (b *BroadcastOperator) FetchSockets(ctx context.Context) ([]*RemoteSocket, 
 	return out, nil
 }
 
-// SocketsJoin makes the selected sockets join rooms.
-func (b *BroadcastOperator) SocketsJoin(rooms ...string) error {
+// SocketsJoin makes the selected sockets join rooms, cluster-wide. ctx
+// bounds what a cluster adapter sends over the network.
+func (b *BroadcastOperator) SocketsJoin(ctx context.Context, rooms ...string) error {
 	return b.each(func(n *Namespace) error {
-		return n.adapter.AddSockets(context.Background(), b.options(), rooms)
+		return n.adapter.AddSockets(ctx, b.options(), rooms)
 	})
 }
 
-// SocketsLeave makes the selected sockets leave rooms.
-func (b *BroadcastOperator) SocketsLeave(rooms ...string) error {
+// SocketsLeave makes the selected sockets leave rooms, cluster-wide. ctx
+// bounds what a cluster adapter sends over the network.
+func (b *BroadcastOperator) SocketsLeave(ctx context.Context, rooms ...string) error {
 	return b.each(func(n *Namespace) error {
-		return n.adapter.DelSockets(context.Background(), b.options(), rooms)
+		return n.adapter.DelSockets(ctx, b.options(), rooms)
 	})
 }
 
-// DisconnectSockets disconnects the selected sockets; with close, their
-// whole connections are closed.
-func (b *BroadcastOperator) DisconnectSockets(close bool) error {
+// DisconnectSockets disconnects the selected sockets, cluster-wide; with
+// close, their whole connections are closed. ctx bounds what a cluster
+// adapter sends over the network.
+func (b *BroadcastOperator) DisconnectSockets(ctx context.Context, close bool) error {
 	return b.each(func(n *Namespace) error {
-		return n.adapter.DisconnectSockets(context.Background(), b.options(), close)
+		return n.adapter.DisconnectSockets(ctx, b.options(), close)
 	})
 }
 

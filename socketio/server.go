@@ -200,19 +200,23 @@ func (srv *Server) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
 }
 
 // SocketsJoin makes every socket of the main namespace join rooms.
-func (srv *Server) SocketsJoin(rooms ...string) error { return srv.Of("/").SocketsJoin(rooms...) }
+func (srv *Server) SocketsJoin(ctx context.Context, rooms ...string) error {
+	return srv.Of("/").SocketsJoin(ctx, rooms...)
+}
 
 // SocketsLeave makes every socket of the main namespace leave rooms.
-func (srv *Server) SocketsLeave(rooms ...string) error { return srv.Of("/").SocketsLeave(rooms...) }
+func (srv *Server) SocketsLeave(ctx context.Context, rooms ...string) error {
+	return srv.Of("/").SocketsLeave(ctx, rooms...)
+}
 
 // DisconnectSockets disconnects every socket of the main namespace.
-func (srv *Server) DisconnectSockets(close bool) error {
-	return srv.Of("/").DisconnectSockets(close)
+func (srv *Server) DisconnectSockets(ctx context.Context, close bool) error {
+	return srv.Of("/").DisconnectSockets(ctx, close)
 }
 
 // ServerSideEmit sends an event to the other servers of the cluster.
-func (srv *Server) ServerSideEmit(event string, args ...any) error {
-	return srv.Of("/").ServerSideEmit(event, args...)
+func (srv *Server) ServerSideEmit(ctx context.Context, event string, args ...any) error {
+	return srv.Of("/").ServerSideEmit(ctx, event, args...)
 }
 
 // ServerSideEmitWithAck sends an event to the other servers and collects

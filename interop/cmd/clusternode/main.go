@@ -182,13 +182,13 @@ func setup(io *socketio.Server, em *redisemitter.Emitter) {
 				}
 				switch t.Op {
 				case "emit":
-					err = r.Emit(t.Event, t.Data)
+					err = r.Emit(ctx, t.Event, t.Data)
 				case "join":
-					err = r.Join(t.Room)
+					err = r.Join(ctx, t.Room)
 				case "leave":
-					err = r.Leave(t.Room)
+					err = r.Leave(ctx, t.Room)
 				case "disconnect":
-					err = r.Disconnect(false)
+					err = r.Disconnect(ctx, false)
 				}
 				if err != nil {
 					_ = ack(err.Error())
@@ -200,19 +200,19 @@ func setup(io *socketio.Server, em *redisemitter.Emitter) {
 			_ = ack("not found")
 		})
 		s.On("sockets-join", func(t target, ack socketio.Ack) {
-			_ = io.In(t.Rooms...).SocketsJoin(t.Room)
+			_ = io.In(t.Rooms...).SocketsJoin(ctx, t.Room)
 			_ = ack("ok")
 		})
 		s.On("sockets-leave", func(t target, ack socketio.Ack) {
-			_ = io.In(t.Rooms...).SocketsLeave(t.Room)
+			_ = io.In(t.Rooms...).SocketsLeave(ctx, t.Room)
 			_ = ack("ok")
 		})
 		s.On("disconnect-sockets", func(t target, ack socketio.Ack) {
-			_ = io.In(t.Rooms...).DisconnectSockets(false)
+			_ = io.In(t.Rooms...).DisconnectSockets(ctx, false)
 			_ = ack("ok")
 		})
 		s.On("sse", func(t target, ack socketio.Ack) {
-			_ = io.ServerSideEmit(t.Event, t.Data)
+			_ = io.ServerSideEmit(ctx, t.Event, t.Data)
 			_ = ack("ok")
 		})
 		s.On("sse-ack", func(t target, ack socketio.Ack) {
