@@ -56,7 +56,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	srv.engine.ServeHTTP(w, r)
 }
 
-// Logger returns the server's logger (Options.Logger, or a silent one).
+// Logger returns the server's logger (Options.Logger, or slog.Default()).
 func (srv *Server) Logger() *slog.Logger { return srv.opts.Logger }
 
 // Engine returns the underlying Engine.IO server.
