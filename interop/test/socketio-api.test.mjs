@@ -6,7 +6,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, fetchJSON } from "./helpers.mjs";
-import { SIO_CLIENTS, SIO_MODES, sioConnect, emitAck, waitFor, recorder, asBuffer } from "./sio-helpers.mjs";
+import { SIO_CLIENTS, SIO_MODES, sioConnect, emitAck, waitFor, recorder, asBuffer, waitTransport } from "./sio-helpers.mjs";
 
 const client = SIO_CLIENTS.find((c) => c.name === "v4.8");
 
@@ -153,6 +153,22 @@ for (const mode of SIO_MODES) {
       const gone = waitFor(s, "disconnect", { label: "disconnect" });
       assert.deepEqual(await ask({ a: 666, b: 0 }), { error: { code: "internal", message: "Internal server error" } });
       await gone; // a panic still disconnects, after the answer
+    });
+
+    test("the recovery log keeps what was emitted, not what the caller changed afterwards", async (t) => {
+      const srv = await apiServer(t, ["-recovery"]);
+      const s = await connect(t, srv, mode, "/", { reconnection: true, reconnectionDelay: 50, randomizationFactor: 0 });
+      if (mode.final === "websocket") await waitTransport(s, "websocket");
+      // The client recovers once it has an event's offset: "armed" has one.
+      const armed = waitFor(s, "armed");
+      assert.deepEqual(await emitAck(s, "emit-while-offline"), ["ok"]);
+      await armed;
+      const missed = waitFor(s, "missed", { label: "missed, replayed" });
+      s.io.engine.close(); // drop the connection, as a network failure would
+      const [m, b] = await missed;
+      assert.equal(s.recovered, true);
+      assert.deepEqual(m, { v: "before" });
+      assert.equal(asBuffer(b).toString(), "before");
     });
   });
 }

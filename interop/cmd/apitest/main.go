@@ -14,6 +14,10 @@
 //	"stuck" ack                  → ack("stuck"), then blocks until GET /ctl/release
 //	"ping" ack                   → ack("pong")
 //	"panic"                      → the listener panics
+//	"emit-while-offline" ack     → ack("ok"), emit "armed"; when the socket disconnects, its
+//	                               "disconnecting" listener broadcasts "missed"
+//	                               ({v: "before"}, bytes "before") to its room, then
+//	                               changes both (to replay with -recovery)
 //	"tick"                       → emit "ticked"
 //	"flood" {n, volatile} ack    → ack("flooding"), then n broadcasts "flood" i to the
 //	                               socket's own room (volatile or not); GET
@@ -54,7 +58,7 @@
 //	                         answers {elapsedMs, error, running, deadline}
 //	GET /ctl/release       → releases the "stuck" listeners
 //
-// Flags: -addr, -bad-listener (the connection handler registers a listener
+// Flags: -addr, -recovery (connection state recovery), -bad-listener (the connection handler registers a listener
 // for "bad" whose signature cannot work), -max-queued (engine
 // MaxQueuedMessages), -event-rate (Limits.EventRate.PerSecond, Burst and
 // Policy left zero).
@@ -96,6 +100,24 @@ func (a *app) setup(s *socketio.Socket) {
 		s.On("bad", func(string) int { return 0 }) // cannot work: a listener returns nothing or an error
 	}
 	s.On("ping", func(ack socketio.Ack) { _ = ack("pong") })
+	var offline atomic.Bool
+	s.On("emit-while-offline", func(ack socketio.Ack) {
+		offline.Store(true)
+		_ = ack("ok")
+		_ = s.Emit("armed") // an event with an offset: the client can now recover
+	})
+	s.On("disconnecting", func() {
+		if !offline.Load() {
+			return
+		}
+		// Logged for connection state recovery, replayed on reconnection:
+		// the log must not keep what the caller changes afterwards.
+		m := map[string]any{"v": "before"}
+		b := []byte("before")
+		_ = a.io.To(s.ID()).Emit("missed", m, b)
+		m["v"] = "after"
+		copy(b, "AFTER!")
+	})
 	s.On("panic", func() { panic("listener bug") })
 	s.On("tick", func() { _ = s.Emit("ticked") })
 	socketio.OnRequest(s, "add", func(s *socketio.Socket, req addRequest) (addResponse, error) {
@@ -217,6 +239,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
 	badListener := flag.Bool("bad-listener", false, `the connection handler registers a listener for "bad" that cannot work`)
 	maxQueued := flag.Int("max-queued", 0, "engine MaxQueuedMessages (0: default)")
+	recovery := flag.Bool("recovery", false, "enable connection state recovery")
 	eventRate := flag.Float64("event-rate", 0, "Limits.EventRate.PerSecond, with the zero Burst and Policy (0: no limit)")
 	flag.Parse()
 
@@ -238,6 +261,9 @@ func main() {
 			return host
 		},
 	}}
+	if *recovery {
+		opts.ConnectionStateRecovery = &socketio.RecoveryOptions{}
+	}
 	if *eventRate > 0 {
 		opts.Limits.EventRate = &socketio.EventRateLimit{PerSecond: *eventRate}
 	}
