@@ -5,6 +5,7 @@
 #                 the cluster interop (Node and Go servers on one Redis) and
 #                 the examples' browser end-to-end tests
 #   make vet      go vet over the library and the examples
+#   make lint     staticcheck (pinned; installed into .tools/ when missing)
 #   make gotest   go test -race -count=1 (fuzz seed corpora run as tests, and
 #                 the small-scale hostile-client run, TestHostile)
 #   make hostile  the full-scale hostile-client run (docs/ROBUSTNESS.md)
@@ -24,12 +25,12 @@ GO ?= go
 FUZZTIME ?= 30s
 export GO FUZZTIME
 
-.PHONY: run test vet gotest interop cluster e2e fuzz redis hostile
+.PHONY: run test vet lint gotest interop cluster e2e fuzz redis hostile
 
 # Steps run in order (also under make -j: Redis must answer before the Go
 # tests); every step runs even after a failure, and the target fails at the
 # end if any step failed.
-TEST_STEPS := vet redis gotest interop cluster e2e
+TEST_STEPS := vet lint redis gotest interop cluster e2e
 
 test:
 	@failed=""; \
@@ -44,6 +45,19 @@ test:
 # does not reach.
 vet:
 	$(GO) vet ./... ./examples/...
+
+# staticcheck at a pinned version, installed on first use: the findings do
+# not change under our feet when a new release adds checks.
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := $(CURDIR)/.tools/staticcheck-$(STATICCHECK_VERSION)
+
+$(STATICCHECK):
+	mkdir -p $(CURDIR)/.tools/bin
+	GOWORK=off GOBIN=$(CURDIR)/.tools/bin $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	mv $(CURDIR)/.tools/bin/staticcheck $@
+
+lint: $(STATICCHECK)
+	$(STATICCHECK) ./... ./examples/...
 
 gotest:
 	$(GO) test -race -count=1 ./... ./examples/...

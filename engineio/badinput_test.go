@@ -686,6 +686,7 @@ func (c *badWS) write(t *testing.T, op ws.OpCode, p []byte) {
 func (c *badWS) observe(t *testing.T) string {
 	require.NoError(t, c.conn.SetReadDeadline(time.Now().Add(5*time.Second)))
 	for {
+		//lint:ignore SA1019 a test reading frames from the server under test, whose sizes it controls
 		f, err := ws.ReadFrame(c.rw)
 		if err != nil {
 			var ne net.Error

@@ -1,10 +1,12 @@
 package engineio
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 )
@@ -26,10 +28,30 @@ type handshakeRequest struct {
 	text                   string
 	tls                    *tls.ConnectionState
 	protoMajor, protoMinor uint8
+
+	// ctx is the request's context without its cancellation: what HTTP
+	// middleware attached to it (an authenticated identity) stays
+	// reachable for the session's life.
+	ctx context.Context
 }
+
+// bareCancelCtx is the type of the context net/http gives a request. A
+// request whose context is still of that type went through no HTTP
+// middleware that added values (WithValue wraps it), so there is nothing
+// to keep, and not keeping it saves its chain of contexts, some 350 bytes
+// per session. A middleware that adds values and then a bare cancel on top
+// would lose them: wrap with WithValue last.
+var bareCancelCtx = func() reflect.Type {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	return reflect.TypeOf(ctx)
+}()
 
 func newHandshakeRequest(r *http.Request) *handshakeRequest {
 	h := &handshakeRequest{tls: r.TLS, protoMajor: uint8(r.ProtoMajor), protoMinor: uint8(r.ProtoMinor)}
+	if ctx := r.Context(); reflect.TypeOf(ctx) != bareCancelCtx {
+		h.ctx = context.WithoutCancel(ctx)
+	}
 	uri := r.RequestURI
 	if uri == "" && r.URL != nil {
 		uri = r.URL.RequestURI() // a request built by hand
@@ -87,12 +109,15 @@ func (h *handshakeRequest) request() *http.Request {
 			}
 		}
 		major, minor := int(h.protoMajor), int(h.protoMinor)
-		// No context: Context returns context.Background, never cancelled.
-		h.req = &http.Request{
+		req := &http.Request{
 			Method: method, URL: u, Proto: fmt.Sprintf("HTTP/%d.%d", major, minor), ProtoMajor: major, ProtoMinor: minor,
 			Header: header, Body: http.NoBody, Host: host, RemoteAddr: remoteAddr,
 			RequestURI: uri, TLS: h.tls,
 		}
+		if h.ctx != nil {
+			req = req.WithContext(h.ctx)
+		}
+		h.req = req
 		h.text, h.tls = "", nil
 	})
 	return h.req

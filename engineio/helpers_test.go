@@ -15,8 +15,6 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
 	"github.com/stretchr/testify/require"
-
-	"github.com/gosio/gosio/engineio/internal/codec"
 )
 
 // waitTimeout bounds every wait for an event; generous so a loaded CI machine
@@ -230,18 +228,6 @@ func requireProtocolError(t testing.TB, resp *http.Response, body []byte, status
 	require.NotEmpty(t, e.Message)
 }
 
-// decodeV4 splits a v4 polling payload into packets.
-func decodeV4(t testing.TB, body []byte) []codec.Packet {
-	t.Helper()
-	var out []codec.Packet
-	require.NoError(t, codec.DecodePayloadV4(body, func(p codec.Packet) error {
-		p.Data = append([]byte(nil), p.Data...)
-		out = append(out, p)
-		return nil
-	}), "payload %q", body)
-	return out
-}
-
 // waitPollActive waits until the session holds a waiting polling GET. It
 // inspects engine state instead of sleeping, so the test knows the GET has
 // really reached the server.
@@ -347,6 +333,7 @@ func (c *wsClient) writeText(s string) { c.t.Helper(); c.write(ws.OpText, []byte
 func (c *wsClient) readFrame() ws.Frame {
 	c.t.Helper()
 	require.NoError(c.t, c.conn.SetReadDeadline(time.Now().Add(waitTimeout)))
+	//lint:ignore SA1019 a test reading frames from the server under test, whose sizes it controls
 	f, err := ws.ReadFrame(c.rw)
 	require.NoError(c.t, err)
 	return f

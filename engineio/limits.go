@@ -10,7 +10,9 @@ import (
 // RateLimit is a token bucket: Burst events at once, refilled at PerSecond.
 type RateLimit struct {
 	PerSecond float64
-	Burst     int
+	// Burst is how many events may come at once. Default: one second's
+	// worth, PerSecond rounded up (at least 1).
+	Burst int
 }
 
 // ErrTooManyRequests answers handshakes refused by MaxConnectionsPerIP or
@@ -104,6 +106,11 @@ func (l *ipLimiter) sweepLocked(now time.Time) {
 		delete(l.peers, ip)
 	}
 }
+
+// ClientIP returns the client address of request r as the server sees it:
+// Options.ClientIP's answer when set, else the host of r.RemoteAddr. The
+// per-IP limits count it.
+func (srv *Server) ClientIP(r *http.Request) string { return srv.clientIP(r) }
 
 // clientIP is the address limits apply to.
 func (srv *Server) clientIP(r *http.Request) string {

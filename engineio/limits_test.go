@@ -79,6 +79,21 @@ func TestHandshakeRatePerIP(t *testing.T) {
 	assert.Equal(t, 200, get("b"), "another client is not affected")
 }
 
+// TestHandshakeRateZeroBurst: a RateLimit without Burst allows one second's
+// worth of handshakes at once, not none.
+func TestHandshakeRateZeroBurst(t *testing.T) {
+	srv := NewServer(nopHandler{}, &Options{HandshakeRate: &RateLimit{PerSecond: 3}})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	defer srv.Close()
+	for i := range 3 {
+		code, _ := handshakeStatus(t, hs.URL)
+		require.Equal(t, http.StatusOK, code, "handshake %d", i)
+	}
+	code, _ := handshakeStatus(t, hs.URL)
+	assert.Equal(t, http.StatusTooManyRequests, code, "the fourth within the same second")
+}
+
 func TestIPLimiterSweepsIdlePeers(t *testing.T) {
 	l := newIPLimiter(&Options{HandshakeRate: &RateLimit{PerSecond: 1000, Burst: 1}})
 	now := time.Now()

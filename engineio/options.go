@@ -2,6 +2,7 @@ package engineio
 
 import (
 	"log/slog"
+	"math"
 	"net/http"
 	"time"
 )
@@ -101,13 +102,15 @@ type Options struct {
 	// Default 0: no limit. Handshakes over it get HTTP 429.
 	MaxConnectionsPerIP int
 	// HandshakeRate limits how fast one client IP may open sessions.
-	// Default nil: no limit. Handshakes over it get HTTP 429.
+	// Default nil: no limit. Handshakes over it get HTTP 429. A zero Burst
+	// allows one second's worth at once (PerSecond rounded up, at least 1).
 	HandshakeRate *RateLimit
 	// ClientIP returns the address the per-IP limits count. Default: the
 	// host of Request.RemoteAddr. Behind a trusted proxy, read its header.
 	ClientIP func(r *http.Request) string
 
-	// Logger receives diagnostics. Default nil: silent.
+	// Logger receives diagnostics. Default nil: slog.Default() as it is
+	// when NewServer runs. For silence, give slog.New(slog.DiscardHandler).
 	Logger *slog.Logger
 }
 
@@ -148,9 +151,9 @@ type CookieOptions struct {
 	Name string
 	// Path of the cookie. Default "/".
 	Path string
-	// HTTPOnly hides the cookie from scripts. Default false; Node's default
-	// (true) is had by setting it.
-	HTTPOnly bool
+	// ScriptReadable lets page scripts read the cookie: it is sent without
+	// the HttpOnly attribute. Default false: HttpOnly, as Node.
+	ScriptReadable bool
 	// SameSite policy. Default http.SameSiteLaxMode.
 	SameSite http.SameSite
 	// Secure restricts the cookie to HTTPS.
@@ -234,7 +237,12 @@ func (o *Options) withDefaults() Options {
 	}
 	c.HTTPCompression = &comp
 	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
+		c.Logger = slog.Default()
+	}
+	if r := c.HandshakeRate; r != nil && r.Burst <= 0 {
+		rc := *r
+		rc.Burst = max(1, int(math.Ceil(rc.PerSecond)))
+		c.HandshakeRate = &rc
 	}
 	return c
 }

@@ -224,7 +224,7 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, protocol in
 	}
 	if ck := srv.opts.Cookie; ck != nil {
 		http.SetCookie(w, &http.Cookie{
-			Name: ck.Name, Value: id, Path: ck.Path, HttpOnly: ck.HTTPOnly,
+			Name: ck.Name, Value: id, Path: ck.Path, HttpOnly: !ck.ScriptReadable,
 			SameSite: ck.SameSite, Secure: ck.Secure,
 		})
 	}
@@ -430,10 +430,25 @@ func (srv *Server) drain(ctx context.Context, sessions []*Session) {
 	}
 }
 
+// waitGoroutines waits for the server's goroutines until ctx ends; it
+// reports whether they all returned.
+func (srv *Server) waitGoroutines(ctx context.Context) bool {
+	done := make(chan struct{})
+	go func() { srv.wg.Wait(); close(done) }() // ends with the last of them
+	select {
+	case <-done:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
 // Shutdown refuses new handshakes, sends every session a close packet behind
 // what is already queued, and waits until all sessions have ended and the
 // server's goroutines have returned, or ctx is done. When ctx ends first, the
-// remaining sessions are closed at once and ctx's error is returned.
+// remaining sessions are closed at once and ctx's error is returned, without
+// waiting for a handler still running on a connection's reader (its
+// goroutine ends when the handler returns; Close waits for it).
 func (srv *Server) Shutdown(ctx context.Context) error {
 	if !srv.closed.CompareAndSwap(false, true) {
 		return ErrServerClosed
@@ -445,14 +460,18 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	select {
 	case <-srv.emptied:
 		srv.stopBackground()
-		srv.wg.Wait()
-		return nil
+		if srv.waitGoroutines(ctx) {
+			return nil
+		}
+		return ctx.Err()
 	case <-ctx.Done():
 		for _, s := range srv.snapshot() {
 			s.finish(ReasonServerShutdown, ctx.Err())
 		}
 		srv.stopBackground()
-		srv.wg.Wait()
+		// A handler that does not return would hold Shutdown past its
+		// deadline: the sessions are finished, so the readers exit as soon
+		// as their handlers return.
 		return ctx.Err()
 	}
 }

@@ -155,7 +155,8 @@ func TestHandshakeDuplicateGeneratedID(t *testing.T) {
 }
 
 func TestHandshakeCookie(t *testing.T) {
-	hs := newHarness(t, &Options{Cookie: &CookieOptions{HTTPOnly: true}})
+	// The zero CookieOptions is Node's cookie: HttpOnly.
+	hs := newHarness(t, &Options{Cookie: &CookieOptions{}})
 	resp, body := hs.get("EIO=4&transport=polling")
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	o := parseOpen(t, body[1:])
@@ -170,6 +171,12 @@ func TestHandshakeCookie(t *testing.T) {
 	require.Equal(t, "/", found.Path)
 	require.True(t, found.HttpOnly)
 	require.Equal(t, http.SameSiteLaxMode, found.SameSite)
+
+	// ScriptReadable leaves HttpOnly out.
+	hs1 := newHarness(t, &Options{Cookie: &CookieOptions{ScriptReadable: true}})
+	resp, _ = hs1.get("EIO=4&transport=polling")
+	require.Len(t, resp.Cookies(), 1)
+	require.False(t, resp.Cookies()[0].HttpOnly)
 
 	// Without the option there is no cookie.
 	hs2 := newHarness(t, nil)

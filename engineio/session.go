@@ -100,8 +100,9 @@ func (s *Session) Transport() string {
 }
 
 // Request returns the handshake request: its method, URL, protocol, header,
-// host, remote address, request URI and TLS state. Other fields are zero:
-// the body is empty and the context is never cancelled. It is rebuilt from a
+// host, remote address, request URI, TLS state and context, whose values
+// (what HTTP middleware attached) are kept but which is never cancelled.
+// Other fields are zero: the body is empty. It is rebuilt from a
 // compact copy on the first call, and the same request is returned after
 // that; treat it as read-only.
 func (s *Session) Request() *http.Request { return s.req.request() }

@@ -15,7 +15,7 @@ import (
 func TestReleaseReaderDeliversWhileHandlerBlocks(t *testing.T) {
 	h := newRecHandler()
 	unblocked := make(chan struct{})
-	type check struct{ canBefore, released, again, canAfter bool }
+	type check struct{ canBefore, released, again bool }
 	checks := make(chan check, 1)
 	h.onMessage = func(s *Session, _ bool, data []byte) {
 		switch string(data) {

@@ -259,6 +259,7 @@ func TestServerCloseDuringWebSocketOnOpen(t *testing.T) {
 	close(release)
 
 	require.NoError(t, c.conn.SetReadDeadline(timeNowPlus()))
+	//lint:ignore SA1019 a test reading frames from the server under test, whose sizes it controls
 	_, err := ws.ReadFrame(c.rw)
 	var ne net.Error
 	require.False(t, errors.As(err, &ne) && ne.Timeout(), "the server never closed the connection")

@@ -86,6 +86,7 @@ func TestUpgradeBadProbeKeepsPolling(t *testing.T) {
 	c.writeText("4not a probe")
 	// The probe socket is dropped, the session lives on over polling.
 	require.NoError(t, c.conn.SetReadDeadline(timeNowPlus()))
+	//lint:ignore SA1019 a test reading frames from the server under test, whose sizes it controls
 	_, err := ws.ReadFrame(c.rw)
 	require.Error(t, err)
 	require.NoError(t, s.Send(TextMessage([]byte("still polling"))))
@@ -106,6 +107,7 @@ func TestUpgradeTimeoutClosesProbe(t *testing.T) {
 	require.Equal(t, "3probe", c.readText())
 	// Never send "5": the probe is closed and polling resumes normally.
 	require.NoError(t, c.conn.SetReadDeadline(timeNowPlus()))
+	//lint:ignore SA1019 a test reading frames from the server under test, whose sizes it controls
 	_, err := ws.ReadFrame(c.rw)
 	require.Error(t, err)
 	require.Eventually(t, func() bool {

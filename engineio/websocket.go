@@ -72,13 +72,12 @@ type wsConn struct {
 
 // Frames of control packets; the same bytes serve every session.
 var (
-	framePing   = wsconn.AppendFrame(nil, true, []byte("2"))
-	framePong   = wsconn.AppendFrame(nil, true, []byte("3"))
-	frameProbe  = wsconn.AppendFrame(nil, true, []byte("3probe"))
-	frameNoop   = wsconn.AppendFrame(nil, true, []byte("6"))
-	frameClose  = wsconn.AppendFrame(nil, true, []byte("1"))
-	frameWSBye  = wsconn.CloseFrame(1000, "")
-	errBadProbe = errors.New("engineio: unexpected packet during upgrade")
+	framePing  = wsconn.AppendFrame(nil, true, []byte("2"))
+	framePong  = wsconn.AppendFrame(nil, true, []byte("3"))
+	frameProbe = wsconn.AppendFrame(nil, true, []byte("3probe"))
+	frameNoop  = wsconn.AppendFrame(nil, true, []byte("6"))
+	frameClose = wsconn.AppendFrame(nil, true, []byte("1"))
+	frameWSBye = wsconn.CloseFrame(1000, "")
 )
 
 func isWebSocketRequest(r *http.Request) bool {

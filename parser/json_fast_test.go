@@ -25,7 +25,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 	values := []any{
 		nil, true, false, "", "plain", "quote\" back\\slash", "ctl \x00\x01\x1f\b\f\n\r\t",
 		"<html> & co", "héllo €😀", "bad \xff\xfe utf8 \xe2\x82", "\u2028 and \u2029", "\x7f",
-		0.0, -0.0, 1.0, -1.5, 3.14159, 1e20, 1e21, 1e-6, 1e-7, 123456789012345678.0, 1e-300, 5e-324,
+		0.0, math.Copysign(0, -1), 1.0, -1.5, 3.14159, 1e20, 1e21, 1e-6, 1e-7, 123456789012345678.0, 1e-300, 5e-324,
 		math.MaxFloat64, 42, int64(-7), []any{}, []any{1.0, "a", nil, []any{true}},
 		map[string]any{}, map[string]any{"b": 1.0, "a": []any{"x"}, "é": map[string]any{"z": nil}},
 		json.RawMessage(`{ "a" : [1, 2 ,"x y"] }`), json.RawMessage(`"s \" \\ "`),

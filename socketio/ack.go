@@ -78,8 +78,6 @@ func rawValues(args []any) ([]parser.RawValue, error) {
 	return raw, nil
 }
 
-var errAlreadyAcked = errors.New("socketio: already acknowledged")
-
 // ackTable holds a socket's callbacks waiting for acknowledgements.
 type ackTable struct {
 	mu      sync.Mutex
@@ -163,7 +161,7 @@ type ackReply struct {
 
 func (a *ackReply) send(args ...any) error {
 	if !a.done.CompareAndSwap(false, true) {
-		return errAlreadyAcked
+		return ErrAlreadyAcked
 	}
 	if args == nil {
 		args = []any{}

@@ -82,7 +82,8 @@ func (b *BroadcastOperator) options() *BroadcastOptions {
 }
 
 // Emit sends an event to the selected sockets. The packet is encoded once
-// per namespace, whatever the number of recipients.
+// per namespace, whatever the number of recipients, before Emit returns:
+// the caller may change or reuse args afterwards.
 func (b *BroadcastOperator) Emit(event string, args ...any) error {
 	return b.EmitContext(context.Background(), event, args...)
 }
@@ -110,7 +111,7 @@ func (b *BroadcastOperator) EmitContext(ctx context.Context, event string, args 
 // EmitWithAck sends an event to the selected sockets and returns their
 // answers once every socket has answered. When ctx ends (or the Timeout
 // elapses) first, it returns the answers received so far and an error that
-// matches ErrAckTimeout.
+// matches ErrAckTimeout (or context.Canceled when ctx was cancelled).
 func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args ...any) ([]Response, error) {
 	ctx, cancel := b.withTimeout(ctx)
 	defer cancel()
@@ -124,7 +125,8 @@ func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args 
 // EmitWithAckSeq is EmitWithAck that yields each answer as it arrives, so a
 // caller can act on the first answers without waiting for the slowest
 // client. The sequence ends when every socket has answered; if ctx ends
-// first, it yields a final error matching ErrAckTimeout.
+// first, it yields a final error matching ErrAckTimeout (or
+// context.Canceled when ctx was cancelled).
 func (b *BroadcastOperator) EmitWithAckSeq(ctx context.Context, event string, args ...any) iter.Seq2[Response, error] {
 	return func(yield func(Response, error) bool) {
 		ctx, cancel := b.withTimeout(ctx)
@@ -183,25 +185,28 @@ func (b *BroadcastOperator) FetchSockets(ctx context.Context) ([]*RemoteSocket, 
 	return out, nil
 }
 
-// SocketsJoin makes the selected sockets join rooms.
-func (b *BroadcastOperator) SocketsJoin(rooms ...string) error {
+// SocketsJoin makes the selected sockets join rooms, cluster-wide. ctx
+// bounds what a cluster adapter sends over the network.
+func (b *BroadcastOperator) SocketsJoin(ctx context.Context, rooms ...string) error {
 	return b.each(func(n *Namespace) error {
-		return n.adapter.AddSockets(context.Background(), b.options(), rooms)
+		return n.adapter.AddSockets(ctx, b.options(), rooms)
 	})
 }
 
-// SocketsLeave makes the selected sockets leave rooms.
-func (b *BroadcastOperator) SocketsLeave(rooms ...string) error {
+// SocketsLeave makes the selected sockets leave rooms, cluster-wide. ctx
+// bounds what a cluster adapter sends over the network.
+func (b *BroadcastOperator) SocketsLeave(ctx context.Context, rooms ...string) error {
 	return b.each(func(n *Namespace) error {
-		return n.adapter.DelSockets(context.Background(), b.options(), rooms)
+		return n.adapter.DelSockets(ctx, b.options(), rooms)
 	})
 }
 
-// DisconnectSockets disconnects the selected sockets; with close, their
-// whole connections are closed.
-func (b *BroadcastOperator) DisconnectSockets(close bool) error {
+// DisconnectSockets disconnects the selected sockets, cluster-wide; with
+// close, their whole connections are closed. ctx bounds what a cluster
+// adapter sends over the network.
+func (b *BroadcastOperator) DisconnectSockets(ctx context.Context, close bool) error {
 	return b.each(func(n *Namespace) error {
-		return n.adapter.DisconnectSockets(context.Background(), b.options(), close)
+		return n.adapter.DisconnectSockets(ctx, b.options(), close)
 	})
 }
 
@@ -272,7 +277,7 @@ func (c *ackCollector) each(ctx context.Context, yield func(Response, error) boo
 		select {
 		case <-c.notify:
 		case <-ctx.Done():
-			yield(Response{}, ackTimeoutError{ctx.Err()})
+			yield(Response{}, ackWaitError(ctx))
 			return
 		}
 	}

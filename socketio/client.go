@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/url"
@@ -32,7 +33,10 @@ type client struct {
 
 // encoded is a packet encoded once into engine messages, ready to be queued
 // on any number of connections.
-type encoded struct{ msgs []*engineio.Message }
+type encoded struct {
+	msgs  []*engineio.Message
+	event string // the event's name, for a drop's report
+}
 
 // encode encodes pkt with the server's codec.
 func (srv *Server) encode(pkt *parser.Packet, compress bool) (*encoded, error) {
@@ -41,11 +45,13 @@ func (srv *Server) encode(pkt *parser.Packet, compress bool) (*encoded, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &encoded{msgs: make([]*engineio.Message, len(frames))}
+	e := &encoded{msgs: make([]*engineio.Message, len(frames)), event: eventName(pkt)}
 	for i, f := range frames {
 		var m *engineio.Message
 		if f.Binary {
-			m = engineio.BinaryMessage(f.Data)
+			// A JSON attachment is the caller's []byte itself: copied, so
+			// that the caller owns it again once Emit returns.
+			m = engineio.BinaryMessage(bytes.Clone(f.Data))
 		} else {
 			m = engineio.TextMessage(f.Data)
 		}
@@ -57,12 +63,15 @@ func (srv *Server) encode(pkt *parser.Packet, compress bool) (*encoded, error) {
 	return e, nil
 }
 
-// sendEncoded queues an encoded packet; it reports whether it was queued.
-func (c *client) sendEncoded(e *encoded, volatile bool) bool {
+// sendEncoded queues an encoded packet; an error says why it was not.
+func (c *client) sendEncoded(e *encoded, volatile bool) error {
 	if volatile {
-		return c.sess.SendVolatile(e.msgs...)
+		if !c.sess.SendVolatile(e.msgs...) {
+			return errVolatileDropped
+		}
+		return nil
 	}
-	return c.sess.Send(e.msgs...) == nil
+	return c.sess.Send(e.msgs...)
 }
 
 func (c *client) sendPacket(pkt *parser.Packet, volatile bool) error {
@@ -80,7 +89,9 @@ func (c *client) sendPacketFlags(pkt *parser.Packet, volatile, compress bool) er
 		return err
 	}
 	if volatile {
-		c.sess.SendVolatile(e.msgs...)
+		if !c.sess.SendVolatile(e.msgs...) {
+			return errVolatileDropped
+		}
 		return nil
 	}
 	if pkt.Type == parser.Ack && len(e.msgs) == 1 {
@@ -357,16 +368,22 @@ func (c *client) authOf(pkt *parser.Packet) (map[string]any, error) {
 // sendConnectError refuses a namespace connection with Node's payload
 // shapes: {message, data} for protocol 5, a plain value for protocol 4.
 func (c *client) sendConnectError(nsp string, err error) {
+	var ce *ConnectError
+	if !errors.As(err, &ce) {
+		// Only a ConnectError is meant for the client: another error's text
+		// may tell it what it must not know.
+		c.srv.opts.Logger.Warn("socketio: connection refused by middleware", "nsp", nsp, "err", err)
+		ce = &ConnectError{Message: "Internal server error"}
+	}
 	var data any
-	ce, isCE := err.(*ConnectError)
 	if c.sess.Protocol() == 3 {
-		data = err.Error()
-		if isCE && ce.Data != nil {
+		data = ce.Message
+		if ce.Data != nil {
 			data = ce.Data
 		}
 	} else {
-		m := map[string]any{"message": err.Error()}
-		if isCE && ce.Data != nil {
+		m := map[string]any{"message": ce.Message}
+		if ce.Data != nil {
 			m["data"] = ce.Data
 		}
 		data = m

@@ -39,9 +39,17 @@
 // decoded from JSON: structs, maps, slices, strings, numbers, []byte for
 // binary attachments, or any for a generic value; optionally a final [Ack]
 // to answer the client; returning nothing or an error. The signature is
-// inspected once, at registration: a func that cannot work panics there.
+// inspected once, at registration: a func that cannot work panics there
+// with a [*ListenerError], which is never turned into a disconnection.
 // Arguments that do not decode do not reach the listener: the socket's
 // "error" listeners get a [*DecodeError] and the connection stays up.
+//
+// [OnRequest] registers a typed request/response listener,
+// func(*Socket, Req) (Resp, error), whose return answers the client's
+// acknowledgement as {"data": resp} or, on any failure (an undecodable
+// request, an error, a panic), {"error": {"code", "message", "data"}}
+// ([RequestError]), so the client never waits for its own timeout.
+//
 // A json.RawMessage parameter gets the argument's JSON text without a copy:
 // it shares the received message's bytes, which stay valid after the call,
 // and must not be modified, as the event's other listeners see the same.
@@ -71,7 +79,8 @@
 //   - Emit, broadcasting, Join/Leave and every other method are safe for
 //     concurrent use. Emit queues the packet and returns: it never waits for
 //     the network. Packets emitted by one goroutine reach a client in the
-//     order they were emitted.
+//     order they were emitted. Emit encodes before it returns (copying
+//     []byte attachments): the caller owns its arguments again at once.
 //   - A broadcast is encoded once and the same bytes are queued for every
 //     recipient; each connection has a single writer that sends all its
 //     queued frames in one vectored write.
@@ -80,7 +89,15 @@
 //     a listener that holds up the socket's next events meanwhile, so call it
 //     from a goroutine of your own when they must not wait.
 //   - A listener that panics is recovered: the panic is logged through
-//     Options.Logger and the socket is disconnected; the server goes on.
+//     Options.Logger (slog.Default() unless set) and the socket is
+//     disconnected; the server goes on.
+//
+// # Failures are visible
+//
+// Diagnostics go to Options.Logger, which is slog.Default() unless set.
+// Packets the server drops — a broadcast that finds a slow client's queue
+// full, a volatile packet, an event over the rate limit — are counted
+// ([Server.Drops]) and reported one by one to Options.OnDrop.
 //
 // # Disconnection
 //

@@ -74,7 +74,7 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Re
 		return Response{SocketID: s.id, Args: a}, nil
 	case <-ctx.Done():
 		s.cancelAck(pkt.ID)
-		return Response{}, ackTimeoutError{ctx.Err()}
+		return Response{}, ackWaitError(ctx)
 	case <-s.acks.done():
 		select {
 		case a := <-answer: // it came in just before the disconnection

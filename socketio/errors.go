@@ -1,8 +1,11 @@
 package socketio
 
 import (
+	"context"
 	"errors"
 	"fmt"
+
+	"github.com/gosio/gosio/engineio"
 )
 
 // Errors returned by emitting and acknowledging.
@@ -13,8 +16,17 @@ var (
 	// ErrNotConnected is returned when emitting on a disconnected socket.
 	ErrNotConnected = errors.New("socketio: socket is not connected")
 	// ErrAckTimeout is returned when an acknowledgement did not arrive in
-	// time. It wraps context.DeadlineExceeded when a deadline caused it.
+	// time: a Timeout elapsed or the context's deadline passed (the error
+	// then matches context.DeadlineExceeded too). A context cancelled
+	// otherwise gives context.Canceled, not ErrAckTimeout.
 	ErrAckTimeout = errors.New("socketio: operation has timed out")
+	// ErrAlreadyAcked is returned by an [Ack] called a second time.
+	ErrAlreadyAcked = errors.New("socketio: already acknowledged")
+	// ErrQueueFull is returned by Emit when the client's outbound queue is
+	// full (engineio.Options.MaxQueuedMessages, MaxQueuedBytes): the
+	// client is too slow; the packet was not queued. It is
+	// engineio.ErrQueueFull.
+	ErrQueueFull = engineio.ErrQueueFull
 	// ErrTooManyRooms is returned by Join beyond Limits.MaxRooms.
 	ErrTooManyRooms = errors.New("socketio: too many rooms for one socket")
 	// ErrTooManyPendingAcks is returned by EmitWithAck beyond
@@ -24,9 +36,28 @@ var (
 	ErrServerClosed = errors.New("socketio: server closed")
 )
 
+// ShutdownError is returned by [Server.Shutdown] when its context ended
+// while listeners were still running: Shutdown returned without waiting for
+// them. It matches the context's error with errors.Is.
+type ShutdownError struct {
+	// Running is how many listeners were still running.
+	Running int
+	// Err is the context's error.
+	Err error
+}
+
+func (e *ShutdownError) Error() string {
+	return fmt.Sprintf("socketio: shutdown: %d listeners still running: %v", e.Running, e.Err)
+}
+
+func (e *ShutdownError) Unwrap() error { return e.Err }
+
 // ConnectError rejects a connection from middleware: the client receives a
-// connect_error whose message is Message and whose data is Data. Any other
-// error returned by middleware is sent with its Error() text as message.
+// connect_error whose message is Message and whose data is Data. It may be
+// wrapped (fmt.Errorf("...: %w", ce)): it is found with errors.As. Any other
+// error returned by middleware is logged, and the client gets the generic
+// message "Internal server error", so that no internal detail (an address,
+// a query) reaches it.
 type ConnectError struct {
 	Message string
 	Data    any
@@ -48,6 +79,15 @@ func (e *DecodeError) Error() string {
 }
 
 func (e *DecodeError) Unwrap() error { return e.Err }
+
+// ackWaitError is the error of an acknowledgement wait that ctx ended: a
+// timeout if its deadline passed, else the context's own error.
+func ackWaitError(ctx context.Context) error {
+	if err := ctx.Err(); !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return ackTimeoutError{ctx.Err()}
+}
 
 // ackTimeoutError wraps the context's error so errors.Is works for both.
 type ackTimeoutError struct{ cause error }

@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,6 +41,10 @@ type handlerSig struct {
 	variadic reflect.Type   // element type of a variadic parameter, or nil
 	hasAck   bool
 	retErr   bool
+	// undecodable says why a parameter cannot receive a client's argument:
+	// such a func can listen to the events the server raises itself
+	// ("error", "disconnect") only.
+	undecodable error
 }
 
 // sigCache maps a func type to its *handlerSig, so registering a listener
@@ -50,7 +55,13 @@ func newHandlerFunc(fn any) (handlerFunc, error) {
 	if fn == nil {
 		return handlerFunc{}, errors.New("handler is nil")
 	}
+	if f, ok := fn.(rawListener); ok && f != nil {
+		return handlerFunc{fn: fn, sig: rawSig}, nil
+	}
 	t := reflect.TypeOf(fn)
+	if v := reflect.ValueOf(fn); v.Kind() == reflect.Func && v.IsNil() {
+		return handlerFunc{}, fmt.Errorf("handler is a nil %s", t)
+	}
 	if sig, ok := sigCache.Load(t); ok {
 		return handlerFunc{fn: fn, sig: sig.(*handlerSig)}, nil
 	}
@@ -96,18 +107,61 @@ func analyze(t reflect.Type) (*handlerSig, error) {
 			h.variadic = p.Elem()
 			break
 		}
-		if p.Kind() == reflect.Func || p.Kind() == reflect.Chan {
-			return nil, fmt.Errorf("handler %s: parameter %d of type %s cannot be decoded", t, i, p)
+		if err := decodable(p); err != nil && h.undecodable == nil {
+			h.undecodable = fmt.Errorf("handler %s: parameter %d: %v", t, i, err)
 		}
 		h.params = append(h.params, p)
 	}
 	return h, nil
 }
 
+var (
+	socketType          = reflect.TypeFor[*Socket]()
+	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
+	jsonUnmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+)
+
+// decodable reports why an argument received from a client can never be
+// decoded into a parameter of type p, or nil. It is checked at registration,
+// so that such a listener fails where it is registered rather than on each
+// event.
+func decodable(p reflect.Type) error {
+	if p == socketType || p == socketType.Elem() {
+		return fmt.Errorf("type %s: the socket is the one On was called on, not an argument", p)
+	}
+	if p.Implements(jsonUnmarshalerType) || reflect.PointerTo(p).Implements(jsonUnmarshalerType) {
+		return nil
+	}
+	for p.Kind() == reflect.Pointer {
+		p = p.Elem()
+	}
+	switch p.Kind() {
+	case reflect.Func, reflect.Chan, reflect.UnsafePointer, reflect.Complex64, reflect.Complex128:
+		return fmt.Errorf("type %s cannot be decoded from JSON", p)
+	case reflect.Interface:
+		if p.NumMethod() > 0 {
+			return fmt.Errorf("interface type %s cannot be decoded from JSON (use any or a concrete type)", p)
+		}
+	case reflect.Map:
+		k := p.Key()
+		switch k.Kind() {
+		case reflect.String, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		default:
+			if !reflect.PointerTo(k).Implements(textUnmarshalerType) {
+				return fmt.Errorf("map key type %s cannot be decoded from JSON", k)
+			}
+		}
+	}
+	return nil
+}
+
 // callFast calls fn directly, without reflect.Call, when it has one of the
 // commonest signatures; handled is false for the others.
 func callFast(fn any, args []parser.RawValue, ack Ack) (handled bool, err error) {
 	switch f := fn.(type) {
+	case rawListener:
+		return true, f(args, ack)
 	case func():
 		f()
 	case func(Ack):
@@ -272,13 +326,36 @@ func (h *handlerSig) result(out []reflect.Value) error {
 	return nil
 }
 
-// mustHandler inspects fn for registration, panicking with a clear message on
-// a signature that cannot work, as net/http does for a bad pattern: it is a
-// programming error, found on the first run.
+// ListenerError is the panic value of a listener registration (On, Once)
+// whose func cannot work. It is a programming error, as a bad pattern given
+// to http.HandleFunc: the panic is not recovered as a listener's would be,
+// even when On is called from a connection handler, so the program stops at
+// the first registration rather than disconnecting every client.
+type ListenerError struct {
+	// Event is the event the listener was registered for.
+	Event string
+	// Err says what is wrong with the func.
+	Err error
+}
+
+func (e *ListenerError) Error() string {
+	return fmt.Sprintf("socketio: On(%q): %v", e.Event, e.Err)
+}
+
+func (e *ListenerError) Unwrap() error { return e.Err }
+
+// mustHandler inspects fn for registration, panicking with a *ListenerError
+// on a signature that cannot work.
 func mustHandler(event string, fn any) handlerFunc {
 	h, err := newHandlerFunc(fn)
+	if err == nil && !localEvents[event] {
+		err = h.sig.undecodable
+	}
 	if err != nil {
-		panic(fmt.Sprintf("socketio: On(%q): %v", event, err))
+		panic(&ListenerError{Event: event, Err: err})
 	}
 	return h
 }
+
+// localEvents are the events the server raises itself, with Go values.
+var localEvents = map[string]bool{"error": true, "disconnecting": true, "disconnect": true}

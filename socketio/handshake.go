@@ -1,7 +1,7 @@
 package socketio
 
 import (
-	"net"
+	"context"
 	"net/http"
 	"net/url"
 	"time"
@@ -19,7 +19,9 @@ type Handshake struct {
 	// Auth is the payload the client sent when connecting to the namespace
 	// (socket.io-client's auth option), or nil.
 	Auth map[string]any
-	// Address is the client's IP address.
+	// Address is the client's IP address: engineio.Options.ClientIP's
+	// answer when that is set (behind a proxy), else the host of the
+	// request's RemoteAddr.
 	Address string
 	// Secure reports whether the connection uses TLS.
 	Secure bool
@@ -30,6 +32,23 @@ type Handshake struct {
 	URL string
 	// Time is when the connection was made.
 	Time time.Time
+
+	ctx context.Context
+}
+
+// Context returns the handshake request's context, without its
+// cancellation: the values HTTP middleware put there (an authenticated
+// user, a request id) reach the connect middlewares and listeners, so that
+// what the HTTP stack established need not be established again. Add
+// values with context.WithValue as the middleware's last wrap: a request
+// whose context is net/http's bare one is not kept (that saves memory per
+// connection), and Context is then context.Background(), as it is for a
+// socket on another server (FetchSockets with a cluster adapter).
+func (h *Handshake) Context() context.Context {
+	if h.ctx == nil {
+		return context.Background()
+	}
+	return h.ctx
 }
 
 // Issued returns Time in milliseconds since the epoch, as Node's
@@ -43,10 +62,6 @@ func (h *Handshake) Issued() int64 { return h.Time.UnixMilli() }
 // query (except with protocol 4's rare connect query, which is not kept).
 func (s *Socket) buildHandshake(nspQuery string) *Handshake {
 	r := s.client.sess.Request()
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
 	query := r.URL.Query()
 	if nspQuery != "" {
 		if q, err := parseQuery(nspQuery); err == nil {
@@ -69,10 +84,11 @@ func (s *Socket) buildHandshake(nspQuery string) *Handshake {
 		Headers: headers,
 		Query:   query,
 		Auth:    auth,
-		Address: host,
+		Address: s.nsp.server.engine.ClientIP(r),
 		Secure:  r.TLS != nil,
 		XDomain: r.Header.Get("Origin") != "",
 		URL:     r.RequestURI,
 		Time:    time.Unix(0, s.issued),
+		ctx:     r.Context(),
 	}
 }

@@ -13,7 +13,9 @@ import (
 
 // Middleware runs when a socket connects to a namespace, before the
 // connection handlers. A non-nil error refuses the connection: the client
-// gets a connect_error (see [ConnectError] to send data with it).
+// gets a connect_error. Return a [*ConnectError] (possibly wrapped) to choose
+// its message and data; any other error is logged and the client gets
+// "Internal server error".
 type Middleware func(s *Socket) error
 
 // Namespace is a communication channel that splits an application's logic
@@ -437,23 +439,28 @@ func (n *Namespace) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
 }
 
 // SocketsJoin makes every socket join rooms.
-func (n *Namespace) SocketsJoin(rooms ...string) error { return n.operator().SocketsJoin(rooms...) }
-
-// SocketsLeave makes every socket leave rooms.
-func (n *Namespace) SocketsLeave(rooms ...string) error { return n.operator().SocketsLeave(rooms...) }
-
-// DisconnectSockets disconnects every socket.
-func (n *Namespace) DisconnectSockets(close bool) error {
-	return n.operator().DisconnectSockets(close)
+func (n *Namespace) SocketsJoin(ctx context.Context, rooms ...string) error {
+	return n.operator().SocketsJoin(ctx, rooms...)
 }
 
-// ServerSideEmit sends an event to the other servers of the cluster. With the
-// in-memory adapter there are none, so nothing happens, as in Node.
-func (n *Namespace) ServerSideEmit(event string, args ...any) error {
+// SocketsLeave makes every socket leave rooms.
+func (n *Namespace) SocketsLeave(ctx context.Context, rooms ...string) error {
+	return n.operator().SocketsLeave(ctx, rooms...)
+}
+
+// DisconnectSockets disconnects every socket.
+func (n *Namespace) DisconnectSockets(ctx context.Context, close bool) error {
+	return n.operator().DisconnectSockets(ctx, close)
+}
+
+// ServerSideEmit sends an event to the other servers of the cluster; ctx
+// bounds the publication. With the in-memory adapter there are none, so
+// nothing happens, as in Node.
+func (n *Namespace) ServerSideEmit(ctx context.Context, event string, args ...any) error {
 	if reservedEvents[event] {
 		return ErrReservedEvent
 	}
-	return n.adapter.ServerSideEmit(context.Background(), append([]any{event}, args...), nil, nil)
+	return n.adapter.ServerSideEmit(ctx, append([]any{event}, args...), nil, nil)
 }
 
 // ServerSideEmitWithAck sends an event to the other servers and collects

@@ -85,12 +85,12 @@ func TestServerSideEmitIsLocalNoOp(t *testing.T) {
 	defer io.Close()
 	called := false
 	io.On("hello", func(string) { called = true })
-	require.NoError(t, io.ServerSideEmit("hello", "x"))
+	require.NoError(t, io.ServerSideEmit(context.Background(), "hello", "x"))
 	answers, err := io.ServerSideEmitWithAck(context.Background(), "hello", "x")
 	require.NoError(t, err)
 	assert.Empty(t, answers)
 	assert.False(t, called, "a lone server does not receive its own server-side emits")
-	assert.ErrorIs(t, io.ServerSideEmit("disconnect"), ErrReservedEvent)
+	assert.ErrorIs(t, io.ServerSideEmit(context.Background(), "disconnect"), ErrReservedEvent)
 
 	// What a cluster adapter delivers reaches the listeners, typed, with an ack.
 	got := make(chan string, 1)

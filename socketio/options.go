@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/gosio/gosio/engineio"
@@ -35,9 +36,14 @@ type Options struct {
 	// Limits bound what one client may make the server hold. The zero
 	// value gives the defaults documented on each field.
 	Limits Limits
-	// Logger receives diagnostics (handler panics, decode errors). Default
-	// nil: silent.
+	// Logger receives diagnostics (listener panics, refused connections,
+	// undecodable events). Default nil: slog.Default() as it is when
+	// NewServer runs. For silence, give slog.New(slog.DiscardHandler).
 	Logger *slog.Logger
+	// OnDrop, if set, is called for each packet the server drops (see
+	// [Drop]; [Server.Drops] counts them in any case). It runs on the
+	// goroutine that emitted or received the packet and must not block.
+	OnDrop func(Drop)
 }
 
 // Limits bound what one client may make the server hold, so that no client
@@ -69,10 +75,12 @@ type Limits struct {
 
 // EventRateLimit is a per-socket token bucket on incoming events.
 type EventRateLimit struct {
-	// PerSecond is the sustained rate; Burst the events allowed at once.
+	// PerSecond is the sustained rate.
 	PerSecond float64
-	Burst     int
-	// Policy says what happens to events over the limit.
+	// Burst is how many events may come at once. Default: one second's
+	// worth, PerSecond rounded up (at least 1).
+	Burst int
+	// Policy says what happens to events over the limit. Default RateDrop.
 	Policy RatePolicy
 }
 
@@ -81,10 +89,13 @@ type RatePolicy int
 
 // Rate policies.
 const (
-	// RateWarn logs the excess and still delivers the event.
-	RateWarn RatePolicy = iota
-	// RateDrop drops the event (logged at debug level).
-	RateDrop
+	// RateDrop drops the event: it is counted in [Server.Drops], reported
+	// to Options.OnDrop and logged at debug level; an acknowledgement it
+	// asked for is not answered. The default.
+	RateDrop RatePolicy = iota
+	// RateWarn logs the excess (at warning level) and still delivers the
+	// event.
+	RateWarn
 	// RateDisconnect disconnects the socket ("server namespace disconnect").
 	RateDisconnect
 )
@@ -117,7 +128,7 @@ func (o *Options) withDefaults() Options {
 		c.Adapter = func(n *Namespace) Adapter { return NewMemoryAdapter(n) }
 	}
 	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
+		c.Logger = slog.Default()
 	}
 	if r := c.ConnectionStateRecovery; r != nil {
 		rc := *r
@@ -138,6 +149,11 @@ func (o *Options) withDefaults() Options {
 	}
 	if l.MaxPendingEvents <= 0 {
 		l.MaxPendingEvents = 256
+	}
+	if r := l.EventRate; r != nil && r.Burst <= 0 {
+		rc := *r
+		rc.Burst = max(1, int(math.Ceil(rc.PerSecond)))
+		l.EventRate = &rc
 	}
 	c.Engine.Path = c.Path
 	if c.Engine.Logger == nil {

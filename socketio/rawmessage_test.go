@@ -241,7 +241,7 @@ func TestAckDataForOtherCodecs(t *testing.T) {
 	io.On("connection", func(s *Socket) {
 		s.On("ask", func(ack Ack) {
 			assert.NoError(t, ack("yes", 2))
-			assert.ErrorIs(t, ack("again"), errAlreadyAcked)
+			assert.ErrorIs(t, ack("again"), ErrAlreadyAcked)
 		})
 	})
 	c := dial(t, hs)

@@ -37,8 +37,10 @@ type loggedPacket struct {
 	nsp    string
 	rooms  []string
 	except []string
-	data   []any
-	at     time.Time
+	// enc is the event encoded when it was emitted: the log must not keep
+	// the caller's values, which are the caller's again once Emit returns.
+	enc *encoded
+	at  time.Time
 }
 
 // recoverable lists the reasons after which Node keeps a session.
@@ -73,9 +75,13 @@ func (r *recoveryStore) record(n *Namespace, opts *BroadcastOptions, data []any)
 	r.seq++
 	offset := r.epoch + "-" + strconv.FormatUint(r.seq, 36)
 	data = append(data, offset)
+	enc, err := n.server.encode(&parser.Packet{Type: parser.Event, Namespace: n.name, Data: data}, true)
+	if err != nil {
+		return data // the emit itself reports the error
+	}
 	r.log = append(r.log, loggedPacket{
 		offset: offset, nsp: n.name, rooms: slices.Clone(opts.Rooms), except: slices.Clone(opts.Except),
-		data: data, at: now,
+		enc: enc, at: now,
 	})
 	r.pruneLocked(now)
 	return data
@@ -140,10 +146,10 @@ func (r *recoveryStore) take(s *Socket, pid, offset string) bool {
 		return false
 	}
 	delete(r.sessions, pid)
-	var missed [][]any
+	var missed []*encoded
 	for _, p := range r.log[idx+1:] {
 		if p.nsp == saved.nsp && includes(saved.rooms, p.rooms, p.except) {
-			missed = append(missed, p.data)
+			missed = append(missed, p.enc)
 		}
 	}
 	s.id, s.recovered = saved.id, true
@@ -190,7 +196,7 @@ func (sr *socketRecovery) privateID() string {
 // data, kept until the connection sequence has used it.
 type restoredState struct {
 	rooms  []string
-	missed [][]any
+	missed []*encoded
 }
 
 func (r *recoveryStore) rooms(s *Socket) []string {
@@ -205,8 +211,8 @@ func (r *recoveryStore) replay(s *Socket) {
 	if s.rec == nil || s.rec.restored == nil {
 		return
 	}
-	for _, data := range s.rec.restored.missed {
-		_ = s.send(&parser.Packet{Type: parser.Event, Namespace: s.nsp.name, Data: data}, false, true)
+	for _, e := range s.rec.restored.missed {
+		s.sendEncoded(e, false)
 	}
 	s.rec.restored = nil
 }

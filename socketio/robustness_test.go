@@ -359,6 +359,7 @@ func rbDial(t testing.TB, baseURL string, setup func(net.Conn)) *rbClient {
 func (c *rbClient) readLoop(r *bufio.Reader) {
 	defer close(c.done)
 	for {
+		//lint:ignore SA1019 a test reading frames from the server under test, whose sizes it controls
 		f, err := ws.ReadFrame(r)
 		if err != nil {
 			c.end <- "closed"
@@ -672,6 +673,7 @@ func minSeen(rs []*slowReceiver) int64 {
 func slowConnect(t testing.TB, conn net.Conn, br *bufio.Reader, auth string) string {
 	require.NoError(t, wsutil.WriteClientText(conn, []byte("40"+auth)))
 	for {
+		//lint:ignore SA1019 a test reading frames from the server under test, whose sizes it controls
 		f, err := ws.ReadFrame(br)
 		require.NoError(t, err)
 		if f.Header.OpCode == ws.OpText && strings.HasPrefix(string(f.Payload), "40") {
@@ -709,6 +711,7 @@ func rbWSConnect(t testing.TB, baseURL string, setup func(net.Conn)) (conn net.C
 func rbWSDial(t testing.TB, baseURL string, setup func(net.Conn)) (net.Conn, *bufio.Reader) {
 	conn, r := rbWSConnect(t, baseURL, setup)
 	bufr := bufio.NewReaderSize(r, 16<<10)
+	//lint:ignore SA1019 a test reading frames from the server under test, whose sizes it controls
 	f, err := ws.ReadFrame(bufr)
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(string(f.Payload), "0{"), "%q", f.Payload)

@@ -34,6 +34,11 @@ type Server struct {
 	closed atomic.Bool
 
 	stalls stallWatch // handlers running long on their reader (inline.go)
+	// listenersRunning counts the listeners running now, for Shutdown's
+	// report of what is left.
+	listenersRunning atomic.Int64
+
+	drops dropCounters // see Drops
 }
 
 // NewServer returns a server with the given options; nil means Node's
@@ -51,7 +56,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	srv.engine.ServeHTTP(w, r)
 }
 
-// Logger returns the server's logger (Options.Logger, or a silent one).
+// Logger returns the server's logger (Options.Logger, or slog.Default()).
 func (srv *Server) Logger() *slog.Logger { return srv.opts.Logger }
 
 // Engine returns the underlying Engine.IO server.
@@ -260,19 +265,23 @@ func (srv *Server) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
 }
 
 // SocketsJoin makes every socket of the main namespace join rooms.
-func (srv *Server) SocketsJoin(rooms ...string) error { return srv.Of("/").SocketsJoin(rooms...) }
+func (srv *Server) SocketsJoin(ctx context.Context, rooms ...string) error {
+	return srv.Of("/").SocketsJoin(ctx, rooms...)
+}
 
 // SocketsLeave makes every socket of the main namespace leave rooms.
-func (srv *Server) SocketsLeave(rooms ...string) error { return srv.Of("/").SocketsLeave(rooms...) }
+func (srv *Server) SocketsLeave(ctx context.Context, rooms ...string) error {
+	return srv.Of("/").SocketsLeave(ctx, rooms...)
+}
 
 // DisconnectSockets disconnects every socket of the main namespace.
-func (srv *Server) DisconnectSockets(close bool) error {
-	return srv.Of("/").DisconnectSockets(close)
+func (srv *Server) DisconnectSockets(ctx context.Context, close bool) error {
+	return srv.Of("/").DisconnectSockets(ctx, close)
 }
 
 // ServerSideEmit sends an event to the other servers of the cluster.
-func (srv *Server) ServerSideEmit(event string, args ...any) error {
-	return srv.Of("/").ServerSideEmit(event, args...)
+func (srv *Server) ServerSideEmit(ctx context.Context, event string, args ...any) error {
+	return srv.Of("/").ServerSideEmit(ctx, event, args...)
 }
 
 // ServerSideEmitWithAck sends an event to the other servers and collects
@@ -307,21 +316,29 @@ func (srv *Server) Close() error {
 
 // Shutdown refuses new connections, disconnects every socket with reason
 // "server shutting down" after the packets already queued for it are sent,
-// and waits for the server's goroutines, or for ctx to end (then the rest is
-// closed at once and ctx's error returned).
+// and waits for the server's goroutines, or for ctx to end. Then the rest is
+// closed at once and Shutdown returns by ctx's deadline, even while
+// listeners are still running (they cannot be stopped): the error is a
+// [*ShutdownError] that says how many, and matches ctx's error with
+// errors.Is. Their goroutines end when they return.
 func (srv *Server) Shutdown(ctx context.Context) error {
 	if !srv.closed.CompareAndSwap(false, true) {
 		return ErrServerClosed
 	}
 	err := srv.engine.Shutdown(ctx)
 	done := make(chan struct{})
-	go func() { srv.wg.Wait(); close(done) }()
+	go func() { srv.wg.Wait(); close(done) }() // ends with the last inbox
 	select {
 	case <-done:
 	case <-ctx.Done():
-		<-done // inboxes end once their handlers return; sockets are closed
-		if err == nil {
-			err = ctx.Err()
+	}
+	// Past the deadline, only running listeners may be waited for no
+	// longer: an inbox with none ends within its linger.
+	if ctx.Err() != nil {
+		if n := srv.listenersRunning.Load(); n > 0 {
+			err = &ShutdownError{Running: int(n), Err: ctx.Err()}
+		} else {
+			<-done
 		}
 	}
 	srv.closeAdapters()

@@ -74,23 +74,56 @@ func (s *Socket) hooksLocked() *socketHooks {
 	return s.hooks
 }
 
-// heldPacket is a packet to encode, or an already encoded broadcast.
+// heldPacket is an encoded packet held until CONNECT is sent. It is held
+// encoded, not as the caller's values: once Emit has returned, the caller
+// may change what it passed.
 type heldPacket struct {
-	pkt                *parser.Packet
-	enc                *encoded
-	volatile, compress bool
+	enc      *encoded
+	volatile bool
 }
 
-// send queues a packet of this socket for its client.
+// send queues a packet of this socket for its client. It encodes pkt (or
+// writes it) before returning, so that the caller owns pkt's data again.
 func (s *Socket) send(pkt *parser.Packet, volatile, compress bool) error {
 	s.outMu.Lock()
 	if s.holding {
-		*s.held = append(*s.held, heldPacket{pkt: pkt, volatile: volatile, compress: compress})
 		s.outMu.Unlock()
-		return nil
+		e, err := s.nsp.server.encode(pkt, compress)
+		if err != nil {
+			return err
+		}
+		s.outMu.Lock()
+		if s.holding { // still: CONNECT has not gone out meanwhile
+			*s.held = append(*s.held, heldPacket{enc: e, volatile: volatile})
+			s.outMu.Unlock()
+			return nil
+		}
+		s.outMu.Unlock()
+		return s.sendHeldLater(e, volatile, eventName(pkt))
 	}
 	s.outMu.Unlock()
-	return s.client.sendPacketFlags(pkt, volatile, compress)
+	err := s.client.sendPacketFlags(pkt, volatile, compress)
+	if err != nil {
+		s.noteSendError(err, eventName(pkt))
+		if err == errVolatileDropped {
+			err = nil // volatile: dropping is what was asked for
+		}
+	}
+	return err
+}
+
+// sendHeldLater queues e, encoded for a held packet, when the socket
+// stopped holding while it was encoded.
+func (s *Socket) sendHeldLater(e *encoded, volatile bool, event string) error {
+	err := s.client.sendEncoded(e, volatile)
+	if err != nil {
+		s.noteSendError(err, event)
+		if err == errVolatileDropped {
+			return nil
+		}
+		return sendError(err)
+	}
+	return nil
 }
 
 // sendEncoded queues a broadcast packet encoded once for many sockets; it
@@ -103,7 +136,11 @@ func (s *Socket) sendEncoded(e *encoded, volatile bool) bool {
 		return true
 	}
 	s.outMu.Unlock()
-	return s.client.sendEncoded(e, volatile)
+	if err := s.client.sendEncoded(e, volatile); err != nil {
+		s.noteSendError(err, e.event)
+		return false
+	}
+	return true
 }
 
 func (s *Socket) hold() {
@@ -143,16 +180,11 @@ func (s *Socket) sendConnect() {
 	}
 	msgs := e.msgs
 	for _, h := range held {
-		he := h.enc
-		if he == nil {
-			if he, err = s.nsp.server.encode(h.pkt, h.compress); err != nil {
-				s.nsp.server.opts.Logger.Error("socketio: encoding", "err", err)
-				continue
-			}
-		}
-		msgs = append(msgs, he.msgs...)
+		msgs = append(msgs, h.enc.msgs...)
 	}
-	_ = s.client.sess.Send(msgs...)
+	if err := s.client.sess.Send(msgs...); err != nil {
+		s.noteSendError(err, "")
+	}
 }
 
 type listener struct {
@@ -294,8 +326,12 @@ func (s *Socket) Leave(rooms ...string) {
 // [DisconnectReason]; "error" receives an error (a failed middleware, a
 // *DecodeError, or an error a listener returned).
 //
-// On panics if fn's signature cannot work, as http.HandleFunc does for a bad
-// pattern.
+// On panics with a [*ListenerError] if fn cannot work (a nil func, a
+// result other than error, a parameter no JSON decodes into, such as a
+// channel, a non-empty interface or a *Socket), as http.HandleFunc does for
+// a bad pattern. That panic is not recovered when On runs in a connection
+// handler: it stops the program on the first connection rather than
+// disconnecting every client.
 func (s *Socket) On(event string, fn any) {
 	s.addListener(listener{event: event, h: mustHandler(event, fn)})
 }
@@ -392,7 +428,9 @@ func (s *Socket) Use(fn func(ev *Event) error) {
 
 // Emit sends an event to the client. []byte values anywhere in args travel as
 // binary attachments. It queues the packet and returns without waiting for
-// the network.
+// the network. The packet is encoded (and attachments copied) before Emit
+// returns, so the caller may change or reuse args afterwards: the client
+// gets what they held at the call.
 func (s *Socket) Emit(event string, args ...any) error {
 	return Emitter{s: s}.Emit(event, args...)
 }

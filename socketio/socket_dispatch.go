@@ -59,6 +59,7 @@ func (s *Socket) allowEvent(name string) bool {
 		return true
 	case RateDrop:
 		log.Debug("socketio: event dropped by rate limit", "nsp", s.nsp.name, "socket", id, "event", name)
+		s.nsp.server.noteDrop(DropRateLimited, s, name)
 		return false
 	default:
 		log.Warn("socketio: event rate exceeded, disconnecting", "nsp", s.nsp.name, "socket", id)
@@ -189,8 +190,14 @@ func (s *Socket) reportError(err error) {
 // guard runs f, turning a panic into a logged error and a disconnection, so
 // one faulty handler cannot take the server down.
 func (s *Socket) guard(f func()) {
+	running := &s.nsp.server.listenersRunning
+	running.Add(1)
 	defer func() {
+		running.Add(-1)
 		if r := recover(); r != nil {
+			if le, ok := r.(*ListenerError); ok {
+				panic(le) // a registration that cannot work stops the program: see ListenerError
+			}
 			s.nsp.server.opts.Logger.Error("socketio: handler panic",
 				"nsp", s.nsp.name, "socket", s.id, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			if s.connected.Load() {

@@ -26,7 +26,7 @@ func TestTypedHandlersAndAck(t *testing.T) {
 		s.On("chat", func(m chatMsg, extra string, ack Ack) {
 			got <- fmt.Sprintf("%s/%d/%s", m.Text, m.N, extra)
 			require.NoError(t, ack("ok", m.N*2))
-			assert.ErrorIs(t, ack("again"), errAlreadyAcked)
+			assert.ErrorIs(t, ack("again"), ErrAlreadyAcked)
 		})
 		s.On("many", func(first int, rest ...string) { got <- fmt.Sprint(first, rest) })
 	})
@@ -191,11 +191,11 @@ func TestRoomsBroadcastExcept(t *testing.T) {
 	socks, err := io.In("red").FetchSockets(context.Background())
 	require.NoError(t, err)
 	assert.Len(t, socks, 2)
-	require.NoError(t, io.In("red").SocketsJoin("green"))
+	require.NoError(t, io.In("red").SocketsJoin(context.Background(), "green"))
 	require.NoError(t, io.To("green").Emit("g"))
 	assert.Equal(t, `2["g"]`, a.next())
 	assert.Equal(t, `2["g"]`, b.next())
-	require.NoError(t, io.In("blue").DisconnectSockets(false))
+	require.NoError(t, io.In("blue").DisconnectSockets(context.Background(), false))
 	assert.Equal(t, `1`, c.next())
 }
 

@@ -132,6 +132,7 @@ type payload struct {
 	Inner struct {
 		N int `json:"n"`
 	} `json:"inner"`
+	//lint:ignore U1000 never set: it is here to show that Normalize leaves unexported fields out
 	skip int
 }
 

@@ -192,19 +192,19 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 		if mode == DynamicPrivate {
 			settle(t, nodes, map[string]int{remote.ID: 1})
 		}
-		require.NoError(t, remote.Join("joined"))
+		require.NoError(t, remote.Join(bg(), "joined"))
 		require.Eventually(t, func() bool {
 			got, err := nodes[1].io.In("joined").FetchSockets(bg())
 			return err == nil && len(got) == 1 && got[0].ID == remote.ID
 		}, 3*time.Second, 20*time.Millisecond)
-		require.NoError(t, remote.Emit("private", 1))
+		require.NoError(t, remote.Emit(bg(), "private", 1))
 		assert.Equal(t, []any{float64(1)}, cs[2][1].expectEvent("private"))
-		require.NoError(t, remote.Leave("joined"))
+		require.NoError(t, remote.Leave(bg(), "joined"))
 		require.Eventually(t, func() bool {
 			got, err := nodes[1].io.In("joined").FetchSockets(bg())
 			return err == nil && len(got) == 0
 		}, 3*time.Second, 20*time.Millisecond)
-		require.NoError(t, remote.Disconnect(false))
+		require.NoError(t, remote.Disconnect(bg(), false))
 		assert.Equal(t, "1", cs[2][1].next())
 	})
 
@@ -216,7 +216,7 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 			}
 			return ""
 		})
-		require.NoError(t, nodes[0].io.In("src").SocketsJoin("dst"))
+		require.NoError(t, nodes[0].io.In("src").SocketsJoin(bg(), "dst"))
 		require.Eventually(t, func() bool {
 			got, err := nodes[2].io.In("dst").FetchSockets(bg())
 			return err == nil && len(got) == 3
@@ -227,12 +227,12 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 			cs[i][0].expectEvent("in-dst")
 			cs[i][1].expectNothing(50 * time.Millisecond)
 		}
-		require.NoError(t, nodes[1].io.In("src").SocketsLeave("dst"))
+		require.NoError(t, nodes[1].io.In("src").SocketsLeave(bg(), "dst"))
 		require.Eventually(t, func() bool {
 			got, err := nodes[2].io.In("dst").FetchSockets(bg())
 			return err == nil && len(got) == 0
 		}, 3*time.Second, 20*time.Millisecond)
-		require.NoError(t, nodes[2].io.In("src").DisconnectSockets(true))
+		require.NoError(t, nodes[2].io.In("src").DisconnectSockets(bg(), true))
 		for i := range nodes {
 			assert.Equal(t, "1", cs[i][0].next())
 		}
@@ -253,7 +253,7 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 			io.Of("/").On("note", func(s string) { got <- "note:" + s + "@" + string(rune('0'+i)) })
 		}
 		nodes := startCluster(t, 3, c)
-		require.NoError(t, nodes[0].io.ServerSideEmit("note", "x"))
+		require.NoError(t, nodes[0].io.ServerSideEmit(bg(), "note", "x"))
 		recv := []string{<-got, <-got}
 		assert.ElementsMatch(t, []string{"note:x@1", "note:x@2"}, recv)
 

@@ -67,10 +67,10 @@ func faultSuite(t *testing.T, sharded bool) {
 	assert.Error(t, err)
 	_, err = nodes[0].adapter().ServerCount(context.Background())
 	assert.Error(t, err)
-	assert.Error(t, nodes[0].io.ServerSideEmit("x"))
+	assert.Error(t, nodes[0].io.ServerSideEmit(bg(), "x"))
 	_, err = nodes[0].io.Timeout(time.Second).EmitWithAck(context.Background(), "q")
 	assert.Error(t, err)
-	assert.Error(t, nodes[0].io.SocketsJoin("r"))
+	assert.Error(t, nodes[0].io.SocketsJoin(bg(), "r"))
 	assert.Less(t, time.Since(start), 8*time.Second, "remote operations must fail promptly")
 
 	// Redis comes back: the subscribers reconnect and resubscribe by

@@ -445,6 +445,7 @@ func TestCompressedRoundTrip(t *testing.T) {
 			assert.Equal(t, int64(len(frame)-ws.HeaderSize(h)), h.Length)
 
 			// gobwas (an independent implementation) decompresses it.
+			//lint:ignore SA1019 a test reading frames from the server under test, whose sizes it controls
 			f, err := ws.ReadFrame(bytes.NewReader(frame))
 			require.NoError(t, err)
 			f, err = wsflate.DecompressFrame(f)

@@ -20,10 +20,10 @@
 //	"fetch" {rooms?}                          → ack([{id, rooms, data, query, local}]) of io.In(rooms).FetchSockets()
 //	"remote" {id, op, event?, data?, room?}   → on the fetched socket id: op "emit" (event, data),
 //	                                            "join" room, "leave" room, "disconnect"; ack("ok")
-//	"sockets-join" {rooms?, room}             → io.In(rooms).SocketsJoin(room); ack("ok")
-//	"sockets-leave" {rooms?, room}            → io.In(rooms).SocketsLeave(room); ack("ok")
-//	"disconnect-sockets" {rooms?}             → io.In(rooms).DisconnectSockets(false); ack("ok")
-//	"sse" {event, data}                       → io.ServerSideEmit(event, data); ack("ok")
+//	"sockets-join" {rooms?, room}             → io.In(rooms).SocketsJoin(ctx, room); ack("ok")
+//	"sockets-leave" {rooms?, room}            → io.In(rooms).SocketsLeave(ctx, room); ack("ok")
+//	"disconnect-sockets" {rooms?}             → io.In(rooms).DisconnectSockets(ctx, false); ack("ok")
+//	"sse" {event, data}                       → io.ServerSideEmit(ctx, event, data); ack("ok")
 //	"sse-ack" {event, data}                   → ack({ok, responses | error}) of ServerSideEmitWithAck (3s)
 //	"emit-ack" {rooms?, event, data}          → ack({ok, responses | error}) of To(rooms).EmitWithAck (3s)
 //	"server-count"                            → ack(n)
@@ -189,13 +189,13 @@ func setup(io *socketio.Server, em *redisemitter.Emitter) {
 				}
 				switch t.Op {
 				case "emit":
-					err = r.Emit(t.Event, t.Data)
+					err = r.Emit(ctx, t.Event, t.Data)
 				case "join":
-					err = r.Join(t.Room)
+					err = r.Join(ctx, t.Room)
 				case "leave":
-					err = r.Leave(t.Room)
+					err = r.Leave(ctx, t.Room)
 				case "disconnect":
-					err = r.Disconnect(false)
+					err = r.Disconnect(ctx, false)
 				}
 				if err != nil {
 					_ = ack(err.Error())
@@ -207,19 +207,19 @@ func setup(io *socketio.Server, em *redisemitter.Emitter) {
 			_ = ack("not found")
 		})
 		s.On("sockets-join", func(t target, ack socketio.Ack) {
-			_ = io.In(t.Rooms...).SocketsJoin(t.Room)
+			_ = io.In(t.Rooms...).SocketsJoin(ctx, t.Room)
 			_ = ack("ok")
 		})
 		s.On("sockets-leave", func(t target, ack socketio.Ack) {
-			_ = io.In(t.Rooms...).SocketsLeave(t.Room)
+			_ = io.In(t.Rooms...).SocketsLeave(ctx, t.Room)
 			_ = ack("ok")
 		})
 		s.On("disconnect-sockets", func(t target, ack socketio.Ack) {
-			_ = io.In(t.Rooms...).DisconnectSockets(false)
+			_ = io.In(t.Rooms...).DisconnectSockets(ctx, false)
 			_ = ack("ok")
 		})
 		s.On("sse", func(t target, ack socketio.Ack) {
-			_ = io.ServerSideEmit(t.Event, t.Data)
+			_ = io.ServerSideEmit(ctx, t.Event, t.Data)
 			_ = ack("ok")
 		})
 		s.On("sse-ack", func(t target, ack socketio.Ack) {
