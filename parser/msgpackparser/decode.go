@@ -13,7 +13,6 @@ import (
 )
 
 var (
-	jsonUnmarshalerType = reflect.TypeFor[json.Unmarshaler]()
 	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
 	anyType             = reflect.TypeFor[any]()
 )
