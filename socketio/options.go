@@ -39,8 +39,9 @@ type Options struct {
 }
 
 // Limits bound what one client may make the server hold, so that no client
-// can exhaust it. Each limit is per connection or per socket; reaching it
-// affects that client only.
+// can exhaust it. Each limit is per connection or per socket, and reaching
+// it affects that client only, except MaxPendingEventBytesTotal, which
+// bounds what all clients together may make the server hold.
 type Limits struct {
 	// MaxNamespaces is how many namespaces one connection may join. Beyond,
 	// the client gets a connect_error. Default 64.
@@ -53,13 +54,22 @@ type Limits struct {
 	// ErrTooManyPendingAcks. Default 1024.
 	MaxPendingAcks int
 	// MaxPendingEvents is how many received events may wait for one
-	// socket's listeners. When it is reached the connection stops reading
-	// until the listeners catch up (TCP back-pressure): nothing is dropped.
-	// So a listener awaiting its client's answer (EmitWithAck) gets it only
-	// if the client sends fewer events than this before the answer; else
-	// the wait ends with its context, or with the session's end, as the
-	// heartbeat goes unread too. Default 256.
+	// socket's listeners (while one of them runs). An event beyond it is
+	// refused: the socket is disconnected ("server namespace disconnect",
+	// logged at warning level with the reason) and the events it had
+	// queued are dropped. The connection never stops reading for it, so
+	// its other sockets go on and a client's leaving is seen at once. An
+	// event that finds nothing waiting is always taken. Default 1024.
 	MaxPendingEvents int
+	// MaxPendingEventBytes bounds the bytes of the events waiting for one
+	// socket's listeners, as MaxPendingEvents bounds their number, with
+	// the same policy. Default 4 MiB.
+	MaxPendingEventBytes int64
+	// MaxPendingEventBytesTotal bounds the bytes of the events waiting for
+	// listeners on the whole server: an event that would take the total
+	// beyond it is refused as above (unless its socket has nothing
+	// waiting). Default 256 MiB.
+	MaxPendingEventBytesTotal int64
 	// EventRate limits the events one socket may send. Default nil: no
 	// limit.
 	EventRate *EventRateLimit
@@ -135,7 +145,13 @@ func (o *Options) withDefaults() Options {
 		l.MaxPendingAcks = 1024
 	}
 	if l.MaxPendingEvents <= 0 {
-		l.MaxPendingEvents = 256
+		l.MaxPendingEvents = 1024
+	}
+	if l.MaxPendingEventBytes <= 0 {
+		l.MaxPendingEventBytes = 4 << 20
+	}
+	if l.MaxPendingEventBytesTotal <= 0 {
+		l.MaxPendingEventBytesTotal = 256 << 20
 	}
 	c.Engine.Path = c.Path
 	if c.Engine.Logger == nil {

@@ -34,6 +34,10 @@ type Server struct {
 	closed atomic.Bool
 
 	stalls stallWatch // handlers running long on their reader (inline.go)
+
+	// pendingBytes is the bytes of the received events waiting in the
+	// sockets' inboxes, bounded by Limits.MaxPendingEventBytesTotal.
+	pendingBytes atomic.Int64
 }
 
 // NewServer returns a server with the given options; nil means Node's
