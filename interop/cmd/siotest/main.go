@@ -60,6 +60,9 @@
 //	"dyn-broadcast" {event, data} ack → the dynamic parent emits event data to all its children
 //	"stats" ack                     → ack({engineSessions, namespaces: {name: socketCount}})
 //
+// stuck.go adds events for stuck listeners and the lifecycle of sockets
+// that end ("wait-context", "stuck", "wait-lifecycle", "stuck-stats", ...).
+//
 // Flags: -addr, -ping-interval, -ping-timeout, -recovery, -connect-timeout,
 // -v (log to stderr).
 package main
@@ -205,6 +208,7 @@ func (a *app) setup(s *socketio.Socket) {
 	nsp := s.Namespace()
 	key := nsp.Name() + " " + s.ID()
 	a.logf("connect %s recovered=%v transport=%s", key, s.Recovered(), s.Transport())
+	a.setupStuck(s)
 
 	var seqOnDisconnect struct {
 		sync.Mutex
