@@ -48,6 +48,12 @@
 //   - Events a client sends while its namespace connection is being set up
 //     (middlewares, connection handlers) wait, so listeners registered in
 //     the connection handler never miss an event.
+//   - The events waiting for one socket's listeners are bounded
+//     (Limits.MaxPendingEvents, MaxPendingEventBytes, and
+//     MaxPendingEventBytesTotal for the server). The event that would go
+//     over a bound disconnects its socket ("server namespace disconnect",
+//     logged): the connection never stops reading for a slow listener, so
+//     its other namespaces go on and its client's leaving is seen at once.
 //   - The client learns it is connected (CONNECT) when the connection
 //     handlers return, with what they emitted right behind it and the rooms
 //     they joined in place. A connection handler that calls EmitWithAck
@@ -70,8 +76,21 @@
 //
 // The reserved events "disconnecting" (rooms still readable) and
 // "disconnect" receive a [DisconnectReason] with Node's strings.
-// [Socket.Context] is cancelled on disconnection. [Server.Shutdown] drains
-// and disconnects every socket with "server shutting down".
+//
+// A socket ends at once when its client leaves, whatever its listeners are
+// doing: [Socket.Context] is cancelled, pending EmitWithAck calls return
+// [ErrNotConnected], the events queued for it are dropped and it leaves its
+// rooms. A listener may therefore wait for the Context's end to learn of
+// the disconnection. The "disconnecting" listeners ([Socket.Rooms] shows
+// the rooms it was in) and then the "disconnect" ones run afterwards, once
+// the listener running at that moment, if any, has returned. A client that
+// leaves a namespace while it is still connecting (its middlewares or
+// connection handlers run) is not left connected: the socket never
+// connects, or, if the connection handlers had started, gets its
+// "disconnect" once they return.
+//
+// [Server.Shutdown] drains and disconnects every socket with "server
+// shutting down".
 //
 // # Clusters
 //

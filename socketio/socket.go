@@ -44,10 +44,6 @@ type Socket struct {
 	// The context is made when first asked for (Context, EmitWithAck):
 	// most sockets never need one.
 	ctx atomic.Pointer[socketContext]
-	// closingRooms are the rooms the socket was in when it closed, which
-	// Rooms shows to its "disconnecting" listeners: it leaves the
-	// adapter's rooms at once, and those listeners may run much later.
-	closingRooms atomic.Pointer[[]string]
 
 	lmu sync.RWMutex
 	// listeners holds the listeners of every event, in registration order:
@@ -69,6 +65,11 @@ type socketHooks struct {
 	anyIn       []func(event string, args ...any)
 	anyOut      []func(event string, args ...any)
 	middlewares []func(*Event) error
+	// closingRooms are the rooms the socket was in when it closed, which
+	// Rooms shows to its "disconnecting" listeners: it leaves the
+	// adapter's rooms at once, and those listeners may run much later.
+	// Kept here rather than in Socket, whose size class it would change.
+	closingRooms *[]string
 }
 
 // hooksLocked returns s.hooks, making it; s.lmu must be held for writing.
@@ -284,10 +285,25 @@ func (s *Socket) QueueLen() (packets int, bytes int64) { return s.client.sess.Qu
 // "disconnecting" listeners see the rooms it was in, although it has left
 // them already; once it is gone, it is in none.
 func (s *Socket) Rooms() []string {
-	if r := s.closingRooms.Load(); r != nil {
-		return slices.Clone(*r)
+	s.lmu.RLock()
+	var closing *[]string
+	if s.hooks != nil {
+		closing = s.hooks.closingRooms
+	}
+	s.lmu.RUnlock()
+	if closing != nil {
+		return slices.Clone(*closing)
 	}
 	return s.nsp.adapter.SocketRooms(s.id)
+}
+
+// setClosingRooms sets what Rooms shows while the socket closes.
+func (s *Socket) setClosingRooms(rooms *[]string) {
+	s.lmu.Lock()
+	if rooms != nil || s.hooks != nil {
+		s.hooksLocked().closingRooms = rooms
+	}
+	s.lmu.Unlock()
 }
 
 // Join adds the socket to rooms. Beyond Limits.MaxRooms it adds none and
@@ -506,7 +522,7 @@ func (s *Socket) onClose(reason DisconnectReason) {
 		left = nsp.markLeaving(s.id) // the id may come back at once
 	}
 	rooms := nsp.adapter.SocketRooms(s.id)
-	s.closingRooms.Store(&rooms)
+	s.setClosingRooms(&rooms)
 	srv.recovery.save(s, reason)
 	nsp.adapter.DelAll(s.id)
 	if left != nil {
@@ -515,7 +531,7 @@ func (s *Socket) onClose(reason DisconnectReason) {
 	nsp.cleanupIfEmpty()
 	s.inbox.push(srv, func() {
 		s.emitLocal("disconnecting", reason)
-		s.closingRooms.Store(nil)
+		s.setClosingRooms(nil)
 		s.emitLocal("disconnect", reason)
 	})
 }
