@@ -50,10 +50,12 @@
 //     the connection handler never miss an event.
 //   - The events waiting for one socket's listeners are bounded
 //     (Limits.MaxPendingEvents, MaxPendingEventBytes, and
-//     MaxPendingEventBytesTotal for the server). The event that would go
-//     over a bound disconnects its socket ("server namespace disconnect",
-//     logged): the connection never stops reading for a slow listener, so
-//     its other namespaces go on and its client's leaving is seen at once.
+//     MaxPendingEventBytesTotal for the server). Over a socket's bounds,
+//     its client is slowed down while its listeners work; once they have
+//     made no progress for 250 ms (a stuck listener), the event is refused
+//     and the socket disconnected ("server namespace disconnect", logged),
+//     so the connection's other namespaces go on and its client's leaving
+//     is seen.
 //   - The client learns it is connected (CONNECT) when the connection
 //     handlers return, with what they emitted right behind it and the rooms
 //     they joined in place. A connection handler that calls EmitWithAck

@@ -3,6 +3,8 @@ package socketio
 import (
 	"sync"
 	"time"
+
+	"github.com/gosio/gosio/engineio"
 )
 
 // inbox runs a socket's work (its connection handler, events, disconnect)
@@ -12,7 +14,8 @@ import (
 type inbox struct {
 	mu      sync.Mutex
 	queue   []inboxItem
-	bytes   int64 // the queued events' sizes
+	bytes   int64  // the queued events' sizes
+	taken   uint32 // items the runner has taken: its progress, for pushEvent
 	running bool
 	closed  bool // the socket is gone: its events are dropped
 	// inline is set while the connection's reader runs an item itself
@@ -71,25 +74,74 @@ const (
 	refused            // over Limits' pending bounds: the caller applies the policy
 )
 
-// pushEvent queues f, which runs a received event of size bytes, unless the
-// socket is closed or the event would take the pending events over one of
-// Limits' bounds: MaxPendingEvents or MaxPendingEventBytes for the socket,
-// MaxPendingEventBytesTotal for the server. An event that finds nothing
-// waiting is always taken, so that one message of the largest size the
-// engine accepts fits whatever the bounds. It never blocks: the connection
-// goes on reading for its other sockets, and sees its client leave.
-func (ib *inbox) pushEvent(srv *Server, f func(), size int64) pushResult {
+// pendingStall is how long pushEvent waits for a socket's listeners to take
+// one of its queued events before it refuses an event over the socket's
+// bounds: listeners that work slow their client down (TCP back-pressure, as
+// a polling client sending a burst needs), a listener that is stuck does
+// not stop the connection's reading for longer than this.
+const pendingStall = 250 * time.Millisecond
+
+// pendingPoll is how often a waiting pushEvent looks for room: the queue is
+// long then, so a runner that works frees some within this.
+const pendingPoll = time.Millisecond
+
+// pushEvent queues f, which runs a received event of size bytes. An event
+// over the socket's bounds (Limits.MaxPendingEvents, MaxPendingEventBytes)
+// waits for room while the socket's listeners take queued events, and is
+// refused once they have taken none for pendingStall; an event over the
+// server's MaxPendingEventBytesTotal is refused at once. An event that finds
+// nothing waiting is always taken, so that one message of the largest size
+// the engine accepts fits whatever the bounds. It drops the event if the
+// socket is closed, or the session ends while it waits: the engine runs
+// OnClose, which closes the socket, only after the delivery that waits has
+// returned.
+func (ib *inbox) pushEvent(srv *Server, f func(), size int64, sess *engineio.Session) pushResult {
+	lim := &srv.opts.Limits
 	ib.mu.Lock()
 	defer ib.mu.Unlock()
-	if ib.closed {
-		return dropped
-	}
-	if n := len(ib.queue); n > 0 {
-		lim := &srv.opts.Limits
-		if n >= lim.MaxPendingEvents || ib.bytes+size > lim.MaxPendingEventBytes ||
-			srv.pendingBytes.Load()+size > lim.MaxPendingEventBytesTotal {
+	var t *time.Timer
+	var done <-chan struct{}
+	var since time.Time
+	var seen uint32
+	for {
+		if ib.closed {
+			return dropped
+		}
+		n := len(ib.queue)
+		if n == 0 {
+			break
+		}
+		if srv.pendingBytes.Load()+size > lim.MaxPendingEventBytesTotal {
 			return refused
 		}
+		if n < lim.MaxPendingEvents && ib.bytes+size <= lim.MaxPendingEventBytes {
+			break
+		}
+		now := time.Now()
+		switch {
+		case t == nil:
+			t = time.NewTimer(pendingPoll)
+			defer t.Stop()
+			since, seen = now, ib.taken
+		case ib.taken != seen:
+			since, seen = now, ib.taken
+			t.Reset(pendingPoll)
+		case now.Sub(since) >= pendingStall:
+			return refused
+		default:
+			t.Reset(pendingPoll)
+		}
+		ib.mu.Unlock()
+		if done == nil {
+			done = sess.Done() // not under ib.mu: it takes the session's lock
+		}
+		select {
+		case <-t.C:
+		case <-done:
+			ib.mu.Lock()
+			return dropped
+		}
+		ib.mu.Lock()
 	}
 	ib.bytes += size
 	srv.pendingBytes.Add(size)
@@ -217,6 +269,7 @@ func (ib *inbox) run(srv *Server) {
 		ib.queue[n] = inboxItem{}
 		ib.queue = ib.queue[:n]
 		ib.takenLocked(srv, it)
+		ib.taken++
 		ib.mu.Unlock()
 		it.f()
 	}

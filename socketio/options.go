@@ -54,12 +54,15 @@ type Limits struct {
 	// ErrTooManyPendingAcks. Default 1024.
 	MaxPendingAcks int
 	// MaxPendingEvents is how many received events may wait for one
-	// socket's listeners (while one of them runs). An event beyond it is
-	// refused: the socket is disconnected ("server namespace disconnect",
-	// logged at warning level with the reason) and the events it had
-	// queued are dropped. The connection never stops reading for it, so
-	// its other sockets go on and a client's leaving is seen at once. An
-	// event that finds nothing waiting is always taken. Default 1024.
+	// socket's listeners (while one of them runs). An event beyond it
+	// waits while the listeners take queued events, which slows the
+	// client down (TCP back-pressure). Once they have taken none for
+	// 250 ms (a stuck listener), the event is refused: the socket is
+	// disconnected ("server namespace disconnect", logged at warning
+	// level with the counts) and the events it had queued are dropped. So
+	// a stuck listener stops its connection's reading for 250 ms at most:
+	// the connection's other sockets go on and a client's leaving is seen.
+	// An event that finds nothing waiting is always taken. Default 1024.
 	MaxPendingEvents int
 	// MaxPendingEventBytes bounds the bytes of the events waiting for one
 	// socket's listeners, as MaxPendingEvents bounds their number, with
@@ -67,8 +70,8 @@ type Limits struct {
 	MaxPendingEventBytes int64
 	// MaxPendingEventBytesTotal bounds the bytes of the events waiting for
 	// listeners on the whole server: an event that would take the total
-	// beyond it is refused as above (unless its socket has nothing
-	// waiting). Default 256 MiB.
+	// beyond it is refused at once, as above (unless its socket has
+	// nothing waiting). Default 256 MiB.
 	MaxPendingEventBytesTotal int64
 	// EventRate limits the events one socket may send. Default nil: no
 	// limit.

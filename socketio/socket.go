@@ -528,11 +528,12 @@ func (s *Socket) onClose(reason DisconnectReason) {
 	if left != nil {
 		left()
 	}
-	nsp.cleanupIfEmpty()
 	s.inbox.push(srv, func() {
 		s.emitLocal("disconnecting", reason)
 		s.setClosingRooms(nil)
 		s.emitLocal("disconnect", reason)
+		// Last: those listeners may still use the namespace's adapter.
+		nsp.cleanupIfEmpty()
 	})
 }
 

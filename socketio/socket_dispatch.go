@@ -11,9 +11,10 @@ import (
 )
 
 // onEvent runs an incoming event of size bytes, after the rate limit: on
-// the reader when it can, else queued for the socket's inbox. It never
-// blocks: an event over the pending bounds (Limits.MaxPendingEvents,
-// MaxPendingEventBytes, MaxPendingEventBytesTotal) disconnects the socket.
+// the reader when it can, else queued for the socket's inbox. An event over
+// the pending bounds (Limits.MaxPendingEvents, MaxPendingEventBytes) waits
+// while the socket's listeners make progress; one they refuse (see
+// pushEvent) disconnects the socket.
 func (s *Socket) onEvent(name string, args []parser.RawValue, id uint64, hasID bool, size int64) {
 	if !s.allowEvent(name) {
 		return
@@ -35,17 +36,16 @@ func (s *Socket) onEvent(name string, args []parser.RawValue, id uint64, hasID b
 			return
 		}
 		s.guard(func() { s.dispatch(name, args, id, hasID) })
-	}, size)
+	}, size, s.client.sess)
 	if r == refused {
 		s.refuseEvent(name, size)
 	}
 }
 
 // refuseEvent applies the pending bounds' policy to an event they refused:
-// the socket is disconnected, with the reason logged. Stopping reading
-// instead would hide the client's other sockets, its DISCONNECT and its
-// leaving behind a stuck listener; dropping the event would lose it
-// silently.
+// the socket is disconnected, with the reason logged. Waiting longer would
+// hide the client's other sockets, its DISCONNECT and its leaving behind a
+// stuck listener; dropping the event would lose it silently.
 func (s *Socket) refuseEvent(name string, size int64) {
 	items, bytes := s.inbox.pending()
 	srv := s.nsp.server

@@ -418,3 +418,31 @@ func TestConnectThenDisconnectBackToBackLeavesNoGhost(t *testing.T) {
 		c.connect("/", "")
 	}
 }
+
+// A client that sends a burst faster than its socket's listeners, which
+// work, is slowed down, not refused: the reader waits for room while the
+// listeners take queued events.
+func TestBurstBehindWorkingListenersIsSlowedNotRefused(t *testing.T) {
+	io, hs := startServer(t, &Options{Limits: Limits{MaxPendingEvents: 4, MaxPendingEventBytes: 1000}})
+	var ran atomic.Int32
+	all := make(chan struct{})
+	const n = 30
+	io.On("connection", func(s *Socket) {
+		s.On("work", func(string) {
+			// The listener's work, longer than the stall watch lets a
+			// listener run on the reader: the next events queue.
+			time.Sleep(15 * time.Millisecond)
+			if ran.Add(1) == n {
+				close(all)
+			}
+		})
+	})
+	c := dial(t, hs)
+	c.connect("/", "")
+	for range n {
+		c.send(`2["work","` + strings.Repeat("x", 200) + `"]`)
+	}
+	receive(t, all)
+	c.expectNothing(20 * time.Millisecond) // no DISCONNECT
+	assert.Len(t, io.Of("/").Sockets(), 1)
+}

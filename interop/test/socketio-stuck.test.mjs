@@ -131,6 +131,17 @@ describe("stuck listeners", () => {
       assert.equal(log.at(-1), "disconnect server namespace disconnect");
     });
 
+    test(`v4.8 ${mode.name}: a burst of 20000 events at a quick listener is slowed down, not refused`, async (t) => {
+      const srv = await server.ready;
+      const s = sioConnect(t, v4, srv, mode);
+      await connected(s);
+      let reason = null;
+      s.on("disconnect", (r) => (reason = r));
+      for (let i = 0; i < 20000; i++) s.emit("noop");
+      assert.deepEqual(await emitAck(s, "echo", 1, { __timeout: 20000 }), [1]);
+      assert.equal(reason, null);
+    });
+
     test(`v4.8 ${mode.name}: 200 connections sending CONNECT then DISCONNECT back to back leave no socket and no room`, async (t) => {
       const srv = await server.ready;
       const observer = sioConnect(t, v4, srv, mode, "/admin");
