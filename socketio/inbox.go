@@ -188,18 +188,24 @@ func (ib *inbox) unclaim(srv *Server) {
 	ib.mu.Unlock()
 }
 
-// close drops the queued work at once, freeing the events it holds (it
+// close drops the queued events at once, freeing what they hold (they
 // would only find the socket gone), even while a listener of the socket is
-// stuck; later events are dropped. push (the disconnect sequence) still
-// queues work, which runs once the running item, if any, returns.
+// stuck; later events are dropped. Other work (the connection and
+// disconnect sequences, which close may race with) stays, and push still
+// queues more: it runs once the running item, if any, returns.
 func (ib *inbox) close(srv *Server) {
 	ib.mu.Lock()
 	ib.closed = true
+	kept := ib.queue[:0]
 	for _, it := range ib.queue {
-		ib.takenLocked(srv, it)
+		if it.size == 0 {
+			kept = append(kept, it)
+		} else {
+			ib.takenLocked(srv, it)
+		}
 	}
-	clear(ib.queue)
-	ib.queue = ib.queue[:0]
+	clear(ib.queue[len(kept):])
+	ib.queue = kept
 	ib.mu.Unlock()
 }
 

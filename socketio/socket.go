@@ -539,7 +539,8 @@ func (s *Socket) onClose(reason DisconnectReason) {
 
 // abandon ends a socket that never connected (its client left while it
 // was connecting): what waits for its Context is released, and its queued
-// work is dropped, its connection sequence too if that has yet to start.
+// events are dropped. Its connection sequence, if it has yet to run, will
+// find the socket gone.
 func (s *Socket) abandon() {
 	s.endContext()
 	s.inbox.close(s.nsp.server)
