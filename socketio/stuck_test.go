@@ -3,6 +3,7 @@ package socketio
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -445,4 +446,57 @@ func TestBurstBehindWorkingListenersIsSlowedNotRefused(t *testing.T) {
 	receive(t, all)
 	c.expectNothing(20 * time.Millisecond) // no DISCONNECT
 	assert.Len(t, io.Of("/").Sockets(), 1)
+}
+
+// heapInUse returns the live heap after a collection.
+func heapInUse() int64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
+}
+
+// Clients send events of about 900 KB behind stuck listeners (the issue
+// saw "+931 MB, 738 MB still held 30 s after they left"): what the server
+// holds stays within the per-socket bound, and is freed as soon as a socket
+// goes, over the bound or because its client left, while the listeners are
+// still stuck.
+func TestStuckListenersHoldBoundedMemoryAndFreeItOnLeaving(t *testing.T) {
+	io, hs := startServer(t, nil)
+	f := addBlockers(t, io)
+	const size = 900_000
+	base := heapInUse()
+
+	// Within the 4 MiB bound: four events wait.
+	stay := dial(t, hs)
+	s := blockedSocket(t, stay, f.sockets, f.blocked)
+	for range 4 {
+		stay.send(bigEvent(size))
+	}
+	require.Eventually(t, func() bool {
+		items, _ := s.inbox.pending()
+		return items == 4
+	}, 5*time.Second, time.Millisecond)
+	held := heapInUse() - base
+	t.Logf("four events held: %.1f MB", float64(held)/1e6)
+	assert.Less(t, held, int64(6e6))
+
+	// Over it: the socket is disconnected and what it held freed.
+	over := dial(t, hs)
+	blockedSocket(t, over, f.sockets, f.blocked)
+	for range 20 {
+		over.send(bigEvent(size))
+	}
+	assert.Equal(t, "1", over.next())
+	held = heapInUse() - base
+	t.Logf("after the second client went over: %.1f MB", float64(held)/1e6)
+	assert.Less(t, held, int64(6e6), "a disconnected socket's events are still held")
+
+	// The first client leaves: its events are freed at once.
+	stay.close()
+	receive(t, s.Context().Done())
+	held = heapInUse() - base
+	t.Logf("after the first client left: %.1f MB", float64(held)/1e6)
+	assert.Less(t, held, int64(2e6), "a closed socket's events are still held")
+	assert.Zero(t, io.pendingBytes.Load())
 }
