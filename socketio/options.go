@@ -62,7 +62,7 @@ type Limits struct {
 	// level with the counts) and the events it had queued are dropped. So
 	// a stuck listener stops its connection's reading for 250 ms at most:
 	// the connection's other sockets go on and a client's leaving is seen.
-	// An event that finds nothing waiting is always taken. Default 1024.
+	// An event that finds nothing waiting is always taken. Default 256.
 	MaxPendingEvents int
 	// MaxPendingEventBytes bounds the bytes of the events waiting for one
 	// socket's listeners, as MaxPendingEvents bounds their number, with
@@ -148,7 +148,7 @@ func (o *Options) withDefaults() Options {
 		l.MaxPendingAcks = 1024
 	}
 	if l.MaxPendingEvents <= 0 {
-		l.MaxPendingEvents = 1024
+		l.MaxPendingEvents = 256
 	}
 	if l.MaxPendingEventBytes <= 0 {
 		l.MaxPendingEventBytes = 4 << 20
