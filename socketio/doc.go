@@ -79,10 +79,12 @@
 // The reserved events "disconnecting" (rooms still readable) and
 // "disconnect" receive a [DisconnectReason] with Node's strings.
 //
-// A socket ends at once when its client leaves, whatever its listeners are
-// doing: [Socket.Context] is cancelled, pending EmitWithAck calls return
-// [ErrNotConnected], the events queued for it are dropped and it leaves its
-// rooms. A listener may therefore wait for the Context's end to learn of
+// A socket ends at once when it disconnects (its client leaves, its
+// connection ends, or the server disconnects it), whatever its listeners
+// are doing: [Socket.Context] is cancelled, pending EmitWithAck calls
+// return [ErrNotConnected], the events queued for it are dropped and it
+// leaves its rooms. With connection state recovery, its state is saved
+// then, before its "disconnecting" listeners run. A listener may therefore wait for the Context's end to learn of
 // the disconnection. The "disconnecting" listeners ([Socket.Rooms] shows
 // the rooms it was in) and then the "disconnect" ones run afterwards, once
 // the listener running at that moment, if any, has returned. A client that
