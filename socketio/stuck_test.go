@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosio/gosio/engineio"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -505,4 +506,28 @@ func TestStuckListenersHoldBoundedMemoryAndFreeItOnLeaving(t *testing.T) {
 	t.Logf("after the first client left: %.1f MB", float64(held3)/1e6)
 	assert.Less(t, held3, held2-3e6, "a closed socket's 3.6 MB of events are still held")
 	assert.Zero(t, io.pendingBytes.Load())
+}
+
+// The same with socket.io-client 2.x's protocol, whose socket ids are
+// "nsp#engine id".
+func TestProtocol3ConnectThenDisconnectBackToBackLeavesNoGhost(t *testing.T) {
+	io, hs := startServer(t, &Options{Engine: engineio.Options{AllowEIO3: true}})
+	var connections, disconnections atomic.Int32
+	io.Of("/admin").On("connection", func(s *Socket) {
+		connections.Add(1)
+		s.On("disconnect", func() { disconnections.Add(1) })
+		_ = s.Join("r")
+	})
+	const n = 50
+	clients := make([]*testClient, n)
+	for i := range clients {
+		clients[i] = dialEIO(t, hs, 3)
+	}
+	for _, c := range clients {
+		c.send("0/admin")
+		c.send("1/admin")
+	}
+	requireEmpty(t, io.Of("/admin"))
+	require.Eventually(t, func() bool { return connections.Load() == disconnections.Load() },
+		5*time.Second, time.Millisecond, fmt.Sprint("connections ", connections.Load(), ", disconnections ", disconnections.Load()))
 }
