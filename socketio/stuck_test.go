@@ -531,3 +531,18 @@ func TestProtocol3ConnectThenDisconnectBackToBackLeavesNoGhost(t *testing.T) {
 	require.Eventually(t, func() bool { return connections.Load() == disconnections.Load() },
 		5*time.Second, time.Millisecond, fmt.Sprint("connections ", connections.Load(), ", disconnections ", disconnections.Load()))
 }
+
+// The connection's end may find a socket that another goroutine is closing
+// (it looks not connected) and treat it as still connecting: the inbox's
+// close that follows drops queued events only, not the disconnect sequence
+// the other close queued.
+func TestRacingCloseKeepsTheDisconnectSequence(t *testing.T) {
+	io, hs := startServer(t, nil)
+	f := addBlockers(t, io)
+	c := dial(t, hs)
+	s := blockedSocket(t, c, f.sockets, f.blocked)
+	s.Disconnect(false) // queues "disconnecting"/"disconnect" behind "block"
+	s.abandon()         // as client.onClose would, seeing it not connected
+	f.release()
+	assert.Equal(t, ReasonServerDisconnect, receive(t, f.disconnected))
+}
