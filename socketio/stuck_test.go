@@ -38,14 +38,14 @@ func requireEmpty(t *testing.T, n *Namespace) {
 	}, 5*time.Second, time.Millisecond, "sockets or rooms left behind")
 }
 
-// Listeners wait for their socket's Context to end, the documented way to
+// 100 listeners wait for their socket's Context to end, the documented way to
 // learn of a disconnection, and the clients leave (half closing the
 // connection, half sending DISCONNECT): every listener is released within
 // a second, then each socket's "disconnecting" listener sees the rooms it
 // was in and its "disconnect" listener runs, in that order; nothing is left.
 func TestListenerAwaitingTheContextIsReleasedWhenTheClientLeaves(t *testing.T) {
 	io, hs := startServer(t, nil)
-	const n = 20
+	const n = 100 // as many as the issue tried
 	waiting := make(chan *Socket, n)
 	var mu sync.Mutex
 	logs := map[string][]string{} // by socket id
