@@ -20,6 +20,10 @@ type client struct {
 	srv     *Server
 	sess    *engineio.Session
 	decoder parser.Decoder // used only by the engine's delivery, one at a time
+	// pktBytes counts the message bytes of the packet being decoded (with
+	// its binary attachments): what its event holds while it waits. Used
+	// only by the engine's delivery, like decoder.
+	pktBytes int64
 
 	mu sync.Mutex
 	// sockets are the connecting or connected sockets, one per namespace: a
@@ -166,8 +170,10 @@ func (c *client) onOpen() {
 
 // onMessage decodes one engine message and routes the packet it completes.
 func (c *client) onMessage(binary bool, data []byte) {
+	c.pktBytes += int64(len(data))
 	pkt, err := c.decoder.Add(binary, data)
 	if err != nil {
+		c.pktBytes = 0
 		c.srv.opts.Logger.Debug("socketio: parse error", "sid", c.sess.ID(), "err", err)
 		c.closeWith(ReasonParseError)
 		return
@@ -175,7 +181,9 @@ func (c *client) onMessage(binary bool, data []byte) {
 	if pkt == nil {
 		return // waiting for attachments
 	}
-	if c.route(pkt) {
+	size := c.pktBytes
+	c.pktBytes = 0
+	if c.route(pkt, size) {
 		c.recycle(pkt)
 	}
 }
@@ -183,7 +191,8 @@ func (c *client) onMessage(binary bool, data []byte) {
 // route acts on a complete packet. It reports whether the caller still has
 // the packet to hand back to the decoder: an event hands it back itself,
 // before its listeners run, as they may let another goroutine decode.
-func (c *client) route(pkt *parser.Packet) (recycle bool) {
+// size is the bytes of the messages that made the packet.
+func (c *client) route(pkt *parser.Packet, size int64) (recycle bool) {
 	if pkt.Type == parser.Connect {
 		c.connect(pkt)
 		return true
@@ -203,7 +212,7 @@ func (c *client) route(pkt *parser.Packet) (recycle bool) {
 		}
 		id, hasID := pkt.ID, pkt.HasID
 		c.recycle(pkt)
-		s.onEvent(name, args, id, hasID)
+		s.onEvent(name, args, id, hasID, size)
 		return false
 	case parser.Ack, parser.BinaryAck:
 		if fn := s.acks.take(pkt.ID); fn != nil {
@@ -215,7 +224,7 @@ func (c *client) route(pkt *parser.Packet) (recycle bool) {
 			fn(args)
 		}
 	case parser.Disconnect:
-		s.onClose(ReasonClientDisconnect)
+		c.clientDisconnect(s)
 	default:
 		c.closeWith(ReasonParseError)
 	}
@@ -391,6 +400,36 @@ func (c *client) sendConnectError(nsp string, err error) {
 	_ = c.sendPacket(&parser.Packet{Type: parser.ConnectError, Namespace: nsp, Data: data}, false)
 }
 
+// clientDisconnect ends s at its client's DISCONNECT. A socket still
+// connecting is dropped (dropConnecting); one whose connection handlers run
+// is closed as any other: the handlers' "disconnect" listeners run after
+// them, and no CONNECT follows.
+func (c *client) clientDisconnect(s *Socket) {
+	if c.dropConnecting(s) {
+		return
+	}
+	s.dropHeld() // the client left: no CONNECT for it, nor what was held
+	s.onClose(ReasonClientDisconnect)
+}
+
+// dropConnecting removes s from the client if its connection is still being
+// set up (its middlewares or connection handlers have yet to run), so that
+// it never connects: runConnect sees it gone, whether it has yet to start or
+// is about to mark the socket connected (it checks again under c.mu once it
+// has). It reports whether it did.
+func (c *client) dropConnecting(s *Socket) bool {
+	c.mu.Lock()
+	connecting := !s.connected.Load() && c.socketLocked(s.nsp.name) == s
+	if connecting {
+		c.sockets = slices.DeleteFunc(c.sockets, func(x *Socket) bool { return x == s })
+	}
+	c.mu.Unlock()
+	if connecting {
+		s.abandon()
+	}
+	return connecting
+}
+
 func (c *client) removeSocket(s *Socket) {
 	c.mu.Lock()
 	c.sockets = slices.DeleteFunc(c.sockets, func(x *Socket) bool { return x == s })
@@ -444,6 +483,9 @@ func (c *client) onClose(reason engineio.CloseReason) {
 		r = ReasonServerShuttingDown
 	}
 	for _, s := range c.socketList() {
+		if !s.connected.Load() {
+			s.abandon() // still connecting: runConnect sees c.closed
+		}
 		s.onClose(r)
 	}
 	c.decoder.Reset()

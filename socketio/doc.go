@@ -72,6 +72,14 @@
 //   - Events a client sends while its namespace connection is being set up
 //     (middlewares, connection handlers) wait, so listeners registered in
 //     the connection handler never miss an event.
+//   - The events waiting for one socket's listeners are bounded
+//     (Limits.MaxPendingEvents, MaxPendingEventBytes, and
+//     MaxPendingEventBytesTotal for the server). Over a socket's bounds,
+//     its client is slowed down while its listeners work; once they have
+//     made no progress for 250 ms (a stuck listener), the event is refused
+//     and the socket disconnected ("server namespace disconnect", logged),
+//     so the connection's other namespaces go on and its client's leaving
+//     is seen.
 //   - The client learns it is connected (CONNECT) when the connection
 //     handlers return, with what they emitted right behind it and the rooms
 //     they joined in place. A connection handler that calls EmitWithAck
@@ -103,8 +111,23 @@
 //
 // The reserved events "disconnecting" (rooms still readable) and
 // "disconnect" receive a [DisconnectReason] with Node's strings.
-// [Socket.Context] is cancelled on disconnection. [Server.Shutdown] drains
-// and disconnects every socket with "server shutting down".
+//
+// A socket ends at once when it disconnects (its client leaves, its
+// connection ends, or the server disconnects it), whatever its listeners
+// are doing: [Socket.Context] is cancelled, pending EmitWithAck calls
+// return [ErrNotConnected], the events queued for it are dropped and it
+// leaves its rooms. With connection state recovery, its state is saved
+// then, before its "disconnecting" listeners run. A listener may therefore wait for the Context's end to learn of
+// the disconnection. The "disconnecting" listeners ([Socket.Rooms] shows
+// the rooms it was in) and then the "disconnect" ones run afterwards, once
+// the listener running at that moment, if any, has returned. A client that
+// leaves a namespace while it is still connecting (its middlewares or
+// connection handlers run) is not left connected: the socket never
+// connects, or, if the connection handlers had started, gets its
+// "disconnect" once they return.
+//
+// [Server.Shutdown] drains and disconnects every socket with "server
+// shutting down".
 //
 // # Clusters
 //

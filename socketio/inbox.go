@@ -13,10 +13,11 @@ import (
 // alone, and an idle socket costs no goroutine.
 type inbox struct {
 	mu      sync.Mutex
-	queue   []func()
-	space   chan struct{} // closed when the queue shrinks or closes; made by a waiting push
+	queue   []inboxItem
+	bytes   int64  // the queued events' sizes
+	taken   uint32 // items the runner has taken: its progress, for pushEvent
 	running bool
-	closed  bool // the socket is gone: waiting pushes give up
+	closed  bool // the socket is gone: its events are dropped
 	// inline is set while the connection's reader runs an item itself
 	// (claim): work queued meanwhile waits for it, even if a runner lingers.
 	inline bool
@@ -49,48 +50,117 @@ var lingerKits = sync.Pool{New: func() any {
 	return &lingerKit{wake: make(chan struct{}, 1), timer: t}
 }}
 
+// inboxItem is one piece of a socket's work. size is the bytes of the
+// received event it runs, counted in the socket's and the server's pending
+// bytes while it waits; 0 for other work.
+type inboxItem struct {
+	f    func()
+	size int64
+}
+
 // push queues f and starts the runner if it is idle. It never blocks.
 func (ib *inbox) push(srv *Server, f func()) {
 	ib.mu.Lock()
-	ib.enqueueLocked(srv, f)
+	ib.enqueueLocked(srv, inboxItem{f: f})
 	ib.mu.Unlock()
 }
 
-// pushWait queues f once fewer than max items wait, blocking the caller (the
-// connection's reader) meanwhile: a client that sends faster than its
-// listeners run is slowed down by TCP, not buffered without bound. It
-// reports false, dropping f, if the socket closed or the session ended while
-// waiting. The session's end must be watched here: the engine runs OnClose,
-// which closes the socket, only after the delivery that waits has returned.
-func (ib *inbox) pushWait(srv *Server, f func(), max int, sess *engineio.Session) bool {
+// pushResult is what pushEvent did with an event.
+type pushResult int
+
+const (
+	pushed  pushResult = iota
+	dropped            // the socket is closed
+	refused            // over Limits' pending bounds: the caller applies the policy
+)
+
+// pendingStall is how long pushEvent waits for a socket's listeners to take
+// one of its queued events before it refuses an event over the socket's
+// bounds: listeners that work slow their client down (TCP back-pressure, as
+// a polling client sending a burst needs), a listener that is stuck does
+// not stop the connection's reading for longer than this.
+const pendingStall = 250 * time.Millisecond
+
+// pendingPoll is how often a waiting pushEvent looks for room: the queue is
+// long then, so a runner that works frees some within this.
+const pendingPoll = time.Millisecond
+
+// pushEvent queues f, which runs a received event of size bytes. An event
+// over the socket's bounds (Limits.MaxPendingEvents, MaxPendingEventBytes)
+// waits for room while the socket's listeners take queued events, and is
+// refused once they have taken none for pendingStall; an event over the
+// server's MaxPendingEventBytesTotal is refused at once. An event that finds
+// nothing waiting is always taken, so that one message of the largest size
+// the engine accepts fits whatever the bounds. It drops the event if the
+// socket is closed, or the session ends while it waits: the engine runs
+// OnClose, which closes the socket, only after the delivery that waits has
+// returned.
+func (ib *inbox) pushEvent(srv *Server, f func(), size int64, sess *engineio.Session) pushResult {
+	lim := &srv.opts.Limits
 	ib.mu.Lock()
 	defer ib.mu.Unlock()
-	for len(ib.queue) >= max && !ib.closed {
-		if ib.space == nil {
-			ib.space = make(chan struct{})
+	var t *time.Timer
+	var done <-chan struct{}
+	var since time.Time
+	var seen uint32
+	for {
+		if ib.closed {
+			return dropped
 		}
-		space := ib.space
+		n := len(ib.queue)
+		if n == 0 {
+			break
+		}
+		if srv.pendingBytes.Load()+size > lim.MaxPendingEventBytesTotal {
+			return refused
+		}
+		if n < lim.MaxPendingEvents && ib.bytes+size <= lim.MaxPendingEventBytes {
+			break
+		}
+		now := time.Now()
+		switch {
+		case t == nil:
+			t = time.NewTimer(pendingPoll)
+			defer t.Stop()
+			since, seen = now, ib.taken
+		case ib.taken != seen:
+			since, seen = now, ib.taken
+			t.Reset(pendingPoll)
+		case now.Sub(since) >= pendingStall:
+			return refused
+		default:
+			t.Reset(pendingPoll)
+		}
 		ib.mu.Unlock()
+		if done == nil {
+			done = sess.Done() // not under ib.mu: it takes the session's lock
+		}
 		select {
-		case <-space:
-		case <-sess.Done():
+		case <-t.C:
+		case <-done:
 			ib.mu.Lock()
-			return false
+			return dropped
 		}
 		ib.mu.Lock()
 	}
-	if ib.closed {
-		return false
-	}
-	ib.enqueueLocked(srv, f)
-	return true
+	ib.bytes += size
+	srv.pendingBytes.Add(size)
+	ib.enqueueLocked(srv, inboxItem{f: f, size: size})
+	return pushed
 }
 
-// spaceLocked wakes a push waiting for room.
-func (ib *inbox) spaceLocked() {
-	if ib.space != nil {
-		close(ib.space)
-		ib.space = nil
+// pending returns how many items and event bytes wait.
+func (ib *inbox) pending() (items int, bytes int64) {
+	ib.mu.Lock()
+	defer ib.mu.Unlock()
+	return len(ib.queue), ib.bytes
+}
+
+// takenLocked uncounts an item leaving the queue.
+func (ib *inbox) takenLocked(srv *Server, it inboxItem) {
+	if it.size != 0 {
+		ib.bytes -= it.size
+		srv.pendingBytes.Add(-it.size)
 	}
 }
 
@@ -118,17 +188,29 @@ func (ib *inbox) unclaim(srv *Server) {
 	ib.mu.Unlock()
 }
 
-// close wakes blocked pushers; later pushWait calls drop their work. Work
-// already queued, and push (used for the disconnect sequence), still runs.
-func (ib *inbox) close() {
+// close drops the queued events at once, freeing what they hold (they
+// would only find the socket gone), even while a listener of the socket is
+// stuck; later events are dropped. Other work (the connection and
+// disconnect sequences, which close may race with) stays, and push still
+// queues more: it runs once the running item, if any, returns.
+func (ib *inbox) close(srv *Server) {
 	ib.mu.Lock()
 	ib.closed = true
-	ib.spaceLocked()
+	kept := ib.queue[:0]
+	for _, it := range ib.queue {
+		if it.size == 0 {
+			kept = append(kept, it)
+		} else {
+			ib.takenLocked(srv, it)
+		}
+	}
+	clear(ib.queue[len(kept):])
+	ib.queue = kept
 	ib.mu.Unlock()
 }
 
-func (ib *inbox) enqueueLocked(srv *Server, f func()) {
-	ib.queue = append(ib.queue, f)
+func (ib *inbox) enqueueLocked(srv *Server, it inboxItem) {
+	ib.queue = append(ib.queue, it)
 	if !ib.inline {
 		ib.wakeLocked(srv)
 	}
@@ -139,7 +221,7 @@ func (ib *inbox) wakeLocked(srv *Server) {
 	switch {
 	case !ib.running:
 		ib.running = true
-		srv.goTracked(ib.run)
+		srv.goTracked(func() { ib.run(srv) })
 	case ib.idle:
 		ib.idle = false
 		ib.waker.wake <- struct{}{} // capacity 1, and only the lingering runner drains it
@@ -171,7 +253,7 @@ func (ib *inbox) waitLocked() bool {
 	return len(ib.queue) > 0 && !ib.inline
 }
 
-func (ib *inbox) run() {
+func (ib *inbox) run(srv *Server) {
 	for {
 		ib.mu.Lock()
 		if (len(ib.queue) == 0 || ib.inline) && !ib.waitLocked() {
@@ -188,12 +270,13 @@ func (ib *inbox) run() {
 		}
 		// Shift rather than reslice, so that the array is reused while the
 		// runner runs (the queue is short: Limits.MaxPendingEvents).
-		f := ib.queue[0]
+		it := ib.queue[0]
 		n := copy(ib.queue, ib.queue[1:])
-		ib.queue[n] = nil
+		ib.queue[n] = inboxItem{}
 		ib.queue = ib.queue[:n]
-		ib.spaceLocked()
+		ib.takenLocked(srv, it)
+		ib.taken++
 		ib.mu.Unlock()
-		f()
+		it.f()
 	}
 }

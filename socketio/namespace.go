@@ -246,7 +246,10 @@ func (n *Namespace) runConnect(s *Socket) {
 	c.mu.Lock()
 	gone := c.closed || c.socketLocked(n.name) != s
 	c.mu.Unlock()
-	if gone {
+	if gone { // the client left while the middlewares ran
+		if c.sess.Protocol() != 3 { // else the id may be a newer socket's
+			n.adapter.DelAll(s.id) // what the middlewares joined
+		}
 		return
 	}
 	if hook := testHookConnecting.Load(); hook != nil {
@@ -264,17 +267,24 @@ func (n *Namespace) runConnect(s *Socket) {
 	n.sockets[s.id] = s
 	handlers := n.onConnect
 	n.mu.Unlock()
+	// In its own room before it shows as connected: from then on its close
+	// may come at any time, and leaves every room it is in.
+	n.adapter.AddAll(s.id, []string{s.id})
 	s.connected.Store(true)
-	// The connection may have ended since the check above: its close then
-	// found the socket not yet connected and left it to us.
+	// The connection may have ended, or the client left the namespace,
+	// since the check above: its close then found the socket not yet
+	// connected and left it to us.
 	c.mu.Lock()
-	closed := c.closed
+	closed, left := c.closed, c.socketLocked(n.name) != s
 	c.mu.Unlock()
-	if closed {
-		s.onClose(ReasonTransportClose)
+	if closed || left {
+		reason := ReasonTransportClose
+		if !closed {
+			reason = ReasonClientDisconnect
+		}
+		s.onClose(reason)
 		return
 	}
-	n.adapter.AddAll(s.id, []string{s.id})
 	if restored {
 		_ = s.Join(n.server.recovery.rooms(s)...)
 		n.server.recovery.replay(s)

@@ -47,8 +47,9 @@ type Options struct {
 }
 
 // Limits bound what one client may make the server hold, so that no client
-// can exhaust it. Each limit is per connection or per socket; reaching it
-// affects that client only.
+// can exhaust it. Each limit is per connection or per socket, and reaching
+// it affects that client only, except MaxPendingEventBytesTotal, which
+// bounds what all clients together may make the server hold.
 type Limits struct {
 	// MaxNamespaces is how many namespaces one connection may join. Beyond,
 	// the client gets a connect_error. Default 64.
@@ -61,13 +62,25 @@ type Limits struct {
 	// ErrTooManyPendingAcks. Default 1024.
 	MaxPendingAcks int
 	// MaxPendingEvents is how many received events may wait for one
-	// socket's listeners. When it is reached the connection stops reading
-	// until the listeners catch up (TCP back-pressure): nothing is dropped.
-	// So a listener awaiting its client's answer (EmitWithAck) gets it only
-	// if the client sends fewer events than this before the answer; else
-	// the wait ends with its context, or with the session's end, as the
-	// heartbeat goes unread too. Default 256.
+	// socket's listeners (while one of them runs). An event beyond it
+	// waits while the listeners take queued events, which slows the
+	// client down (TCP back-pressure). Once they have taken none for
+	// 250 ms (a stuck listener), the event is refused: the socket is
+	// disconnected ("server namespace disconnect", logged at warning
+	// level with the counts) and the events it had queued are dropped. So
+	// a stuck listener stops its connection's reading for 250 ms at most:
+	// the connection's other sockets go on and a client's leaving is seen.
+	// An event that finds nothing waiting is always taken. Default 256.
 	MaxPendingEvents int
+	// MaxPendingEventBytes bounds the bytes of the events waiting for one
+	// socket's listeners, as MaxPendingEvents bounds their number, with
+	// the same policy. Default 4 MiB.
+	MaxPendingEventBytes int64
+	// MaxPendingEventBytesTotal bounds the bytes of the events waiting for
+	// listeners on the whole server: an event that would take the total
+	// beyond it is refused at once, as above (unless its socket has
+	// nothing waiting). Default 256 MiB.
+	MaxPendingEventBytesTotal int64
 	// EventRate limits the events one socket may send. Default nil: no
 	// limit.
 	EventRate *EventRateLimit
@@ -154,6 +167,12 @@ func (o *Options) withDefaults() Options {
 		rc := *r
 		rc.Burst = max(1, int(math.Ceil(rc.PerSecond)))
 		l.EventRate = &rc
+	}
+	if l.MaxPendingEventBytes <= 0 {
+		l.MaxPendingEventBytes = 4 << 20
+	}
+	if l.MaxPendingEventBytesTotal <= 0 {
+		l.MaxPendingEventBytesTotal = 256 << 20
 	}
 	c.Engine.Path = c.Path
 	if c.Engine.Logger == nil {

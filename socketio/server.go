@@ -39,6 +39,10 @@ type Server struct {
 	listenersRunning atomic.Int64
 
 	drops dropCounters // see Drops
+
+	// pendingBytes is the bytes of the received events waiting in the
+	// sockets' inboxes, bounded by Limits.MaxPendingEventBytesTotal.
+	pendingBytes atomic.Int64
 }
 
 // NewServer returns a server with the given options; nil means Node's

@@ -26,6 +26,7 @@ type Socket struct {
 	outMu     sync.Mutex
 	holding   bool // guarded by outMu
 	recovered bool
+	gone      bool // guarded by outMu: the client left while packets were held
 	connected atomic.Bool
 	ended     atomic.Bool   // the socket is gone: a context made now starts cancelled
 	held      *[]heldPacket // made by hold: few sockets ever hold
@@ -64,6 +65,11 @@ type socketHooks struct {
 	anyIn       []func(event string, args ...any)
 	anyOut      []func(event string, args ...any)
 	middlewares []func(*Event) error
+	// closingRooms are the rooms the socket was in when it closed, which
+	// Rooms shows to its "disconnecting" listeners: it leaves the
+	// adapter's rooms at once, and those listeners may run much later.
+	// Kept here rather than in Socket, whose size class it would change.
+	closingRooms *[]string
 }
 
 // hooksLocked returns s.hooks, making it; s.lmu must be held for writing.
@@ -94,7 +100,9 @@ func (s *Socket) send(pkt *parser.Packet, volatile, compress bool) error {
 		}
 		s.outMu.Lock()
 		if s.holding { // still: CONNECT has not gone out meanwhile
-			*s.held = append(*s.held, heldPacket{enc: e, volatile: volatile})
+			if !s.gone {
+				*s.held = append(*s.held, heldPacket{enc: e, volatile: volatile})
+			}
 			s.outMu.Unlock()
 			return nil
 		}
@@ -131,7 +139,9 @@ func (s *Socket) sendHeldLater(e *encoded, volatile bool, event string) error {
 func (s *Socket) sendEncoded(e *encoded, volatile bool) bool {
 	s.outMu.Lock()
 	if s.holding {
-		*s.held = append(*s.held, heldPacket{enc: e, volatile: volatile})
+		if !s.gone {
+			*s.held = append(*s.held, heldPacket{enc: e, volatile: volatile})
+		}
 		s.outMu.Unlock()
 		return true
 	}
@@ -152,14 +162,25 @@ func (s *Socket) hold() {
 	s.outMu.Unlock()
 }
 
+// dropHeld is for a client that left its namespace while the connection
+// handlers run: it sends it neither CONNECT nor what was held for it.
+func (s *Socket) dropHeld() {
+	s.outMu.Lock()
+	if s.holding {
+		s.gone = true
+		*s.held = nil
+	}
+	s.outMu.Unlock()
+}
+
 // sendConnect sends CONNECT, then the packets held while the connection
 // handlers run, in one contiguous Send, and stops holding. It does nothing
 // when the socket is not holding: CONNECT went out already, or the handlers
-// have yet to start.
+// have yet to start; nor once its client has left (dropHeld).
 func (s *Socket) sendConnect() {
 	s.outMu.Lock()
 	defer s.outMu.Unlock()
-	if !s.holding {
+	if !s.holding || s.gone {
 		return
 	}
 	s.holding = false
@@ -292,11 +313,33 @@ func (s *Socket) Transport() string { return s.client.sess.Transport() }
 // MaxQueuedBytes for the bounds and the policy when they are reached.
 func (s *Socket) QueueLen() (packets int, bytes int64) { return s.client.sess.QueueLen() }
 
-// Rooms returns the rooms the socket is in, its own id room included.
-func (s *Socket) Rooms() []string { return s.nsp.adapter.SocketRooms(s.id) }
+// Rooms returns the rooms the socket is in, its own id room included. Its
+// "disconnecting" listeners see the rooms it was in, although it has left
+// them already; once it is gone, it is in none.
+func (s *Socket) Rooms() []string {
+	s.lmu.RLock()
+	var closing *[]string
+	if s.hooks != nil {
+		closing = s.hooks.closingRooms
+	}
+	s.lmu.RUnlock()
+	if closing != nil {
+		return slices.Clone(*closing)
+	}
+	return s.nsp.adapter.SocketRooms(s.id)
+}
+
+// setClosingRooms sets what Rooms shows while the socket closes.
+func (s *Socket) setClosingRooms(rooms *[]string) {
+	s.lmu.Lock()
+	if rooms != nil || s.hooks != nil {
+		s.hooksLocked().closingRooms = rooms
+	}
+	s.lmu.Unlock()
+}
 
 // Join adds the socket to rooms. Beyond Limits.MaxRooms it adds none and
-// returns ErrTooManyRooms.
+// returns ErrTooManyRooms. A socket that has disconnected joins none.
 func (s *Socket) Join(rooms ...string) error {
 	if len(rooms) == 0 {
 		return nil
@@ -305,6 +348,11 @@ func (s *Socket) Join(rooms ...string) error {
 		return ErrTooManyRooms
 	}
 	s.nsp.adapter.AddAll(s.id, rooms)
+	if s.ended.Load() {
+		// onClose marks the socket ended before it leaves its rooms: a
+		// join it may not have seen is undone here.
+		s.Leave(rooms...)
+	}
 	return nil
 }
 
@@ -490,32 +538,50 @@ func (s *Socket) registerAck(id uint64, fn func([]parser.RawValue)) error {
 
 func (s *Socket) cancelAck(id uint64) { s.acks.take(id) }
 
-// onClose ends the socket: it leaves the namespace at once (no new
-// broadcast reaches it), then its inbox runs the "disconnecting" listeners
-// with its rooms still readable, leaves the rooms, and runs "disconnect".
+// onClose ends the socket, at once whatever its listeners do: it leaves the
+// namespace (no new broadcast reaches it), its Context is cancelled, its
+// pending acknowledgements end, its queued events are dropped and it leaves
+// its rooms. Its inbox then runs the "disconnecting" listeners (Rooms shows
+// the rooms it was in) and the "disconnect" ones, in order, after the
+// listener running now, if any, returns: a listener waiting for the
+// Context's end is released by this, not by work queued behind it.
 func (s *Socket) onClose(reason DisconnectReason) {
 	if !s.connected.CompareAndSwap(true, false) {
 		return
 	}
-	s.nsp.remove(s)
+	nsp, srv := s.nsp, s.nsp.server
+	nsp.remove(s)
 	s.client.removeSocket(s)
 	s.acks.close()
-	s.inbox.close()
+	s.inbox.close(srv)
+	s.endContext() // before leaving the rooms: Join checks it after joining
 	var left func()
-	if s.client.sess.Protocol() == 3 || s.nsp.server.recovery.enabled() {
-		left = s.nsp.markLeaving(s.id) // the id may come back at once
+	if s.client.sess.Protocol() == 3 || srv.recovery.enabled() {
+		left = nsp.markLeaving(s.id) // the id may come back at once
 	}
-	s.inbox.push(s.nsp.server, func() {
+	rooms := nsp.adapter.SocketRooms(s.id)
+	s.setClosingRooms(&rooms)
+	srv.recovery.save(s, reason)
+	nsp.adapter.DelAll(s.id)
+	if left != nil {
+		left()
+	}
+	s.inbox.push(srv, func() {
 		s.emitLocal("disconnecting", reason)
-		s.nsp.server.recovery.save(s, reason)
-		s.nsp.adapter.DelAll(s.id)
-		if left != nil {
-			left()
-		}
-		s.endContext()
+		s.setClosingRooms(nil)
 		s.emitLocal("disconnect", reason)
-		s.nsp.cleanupIfEmpty()
+		// Last: those listeners may still use the namespace's adapter.
+		nsp.cleanupIfEmpty()
 	})
+}
+
+// abandon ends a socket that never connected (its client left while it
+// was connecting): what waits for its Context is released, and its queued
+// events are dropped. Its connection sequence, if it has yet to run, will
+// find the socket gone.
+func (s *Socket) abandon() {
+	s.endContext()
+	s.inbox.close(s.nsp.server)
 }
 
 // funcPointer identifies a func's code (closures of one function literal

@@ -10,9 +10,12 @@ import (
 	"github.com/gosio/gosio/parser"
 )
 
-// onEvent queues an incoming event for the socket's inbox, after the rate
-// limit; it blocks while Limits.MaxPendingEvents events already wait.
-func (s *Socket) onEvent(name string, args []parser.RawValue, id uint64, hasID bool) {
+// onEvent runs an incoming event of size bytes, after the rate limit: on
+// the reader when it can, else queued for the socket's inbox. An event over
+// the pending bounds (Limits.MaxPendingEvents, MaxPendingEventBytes) waits
+// while the socket's listeners make progress; one they refuse (see
+// pushEvent) disconnects the socket.
+func (s *Socket) onEvent(name string, args []parser.RawValue, id uint64, hasID bool, size int64) {
 	if !s.allowEvent(name) {
 		return
 	}
@@ -25,12 +28,39 @@ func (s *Socket) onEvent(name string, args []parser.RawValue, id uint64, hasID b
 		s.inbox.unclaim(s.nsp.server)
 		return
 	}
-	s.inbox.pushWait(s.nsp.server, func() {
+	if size < 1 {
+		size = 1 // an event counts, so that close can tell it from other work
+	}
+	r := s.inbox.pushEvent(s.nsp.server, func() {
 		if !s.connected.Load() {
 			return
 		}
 		s.guard(func() { s.dispatch(name, args, id, hasID) })
-	}, s.nsp.server.opts.Limits.MaxPendingEvents, s.client.sess)
+	}, size, s.client.sess)
+	if r == refused {
+		s.refuseEvent(name, size)
+	}
+}
+
+// refuseEvent applies the pending bounds' policy to an event they refused:
+// the socket is disconnected, with the reason logged. Waiting longer would
+// hide the client's other sockets, its DISCONNECT and its leaving behind a
+// stuck listener; dropping the event would lose it silently.
+func (s *Socket) refuseEvent(name string, size int64) {
+	items, bytes := s.inbox.pending()
+	srv := s.nsp.server
+	var id string
+	if s.connected.Load() { // the id is final once connected (recovery)
+		id = s.id
+	}
+	srv.opts.Logger.Warn("socketio: too many pending events, disconnecting",
+		"nsp", s.nsp.name, "socket", id, "event", name, "size", size,
+		"pending", items, "pendingBytes", bytes, "serverPendingBytes", srv.pendingBytes.Load())
+	if s.client.dropConnecting(s) { // it never connects: the client is told so
+		s.client.sendConnectError(s.nsp.name, &ConnectError{Message: "Too many pending events"})
+		return
+	}
+	s.Disconnect(false)
 }
 
 // allowEvent applies Limits.EventRate; it reports whether to deliver.

@@ -75,6 +75,9 @@
 // others with "unauthorized" {"code": 401}, as /private does; "/tenant-early"
 // is made with io.Of before that dynamic namespace is declared.
 //
+// stuck.go adds events for stuck listeners and the lifecycle of sockets
+// that end ("wait-context", "stuck", "wait-lifecycle", "stuck-stats", ...).
+//
 // Flags: -addr, -ping-interval, -ping-timeout, -recovery, -connect-timeout,
 // -parser (json or msgpack: socket.io-msgpack-parser's format), -v (log to
 // stderr).
@@ -222,6 +225,7 @@ func (a *app) setup(s *socketio.Socket) {
 	nsp := s.Namespace()
 	key := nsp.Name() + " " + s.ID()
 	a.logf("connect %s recovered=%v transport=%s", key, s.Recovered(), s.Transport())
+	a.setupStuck(s)
 
 	var seqOnDisconnect struct {
 		sync.Mutex
