@@ -43,6 +43,19 @@ func appendJSON(b []byte, v any, depth int) (out []byte, ok bool) {
 			return append(b, x...), true // already compact, as the decoder's are
 		}
 		return appendCompact(b, x), true
+	case *jsonValue:
+		if x.bin != nil && len(x.spans()) > 0 {
+			return b, false // binary: deconstruct rewrites it first
+		}
+		return appendNode(b, x, nil)
+	case nodeText:
+		return append(b, x...), true
+	case RawValuer:
+		r := x.RawValue()
+		if r == nil {
+			return append(b, "null"...), true
+		}
+		return appendJSON(b, r, depth+1)
 	case []any:
 		return appendJSONArray(b, x, depth)
 	case *[]any:
