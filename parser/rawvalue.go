@@ -241,3 +241,14 @@ func (v *jsonValue) MarshalJSON() ([]byte, error) {
 	}
 	return v.rewrite(spans), nil
 }
+
+// NewJSONValue returns a RawValue holding the JSON text, as the JSON
+// codec's decoder would hold it, for values that come from elsewhere than
+// a packet (a struct field decoded by encoding/json, a stored payload).
+// text is not copied and must not be modified afterwards.
+func NewJSONValue(text []byte) (RawValue, error) {
+	if valid, _ := validJSON(text); !valid || len(trimSpace(text)) == 0 {
+		return nil, newErr(ErrInvalidPayload, "not a JSON value")
+	}
+	return &jsonValue{raw: text}, nil
+}

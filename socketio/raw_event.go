@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 
@@ -73,6 +74,20 @@ func (a RawArg) MarshalJSON() ([]byte, error) {
 		return nil, err
 	}
 	return json.Marshal(x)
+}
+
+// UnmarshalJSON keeps a copy of the JSON text, so that a RawArg can be a
+// field of a struct a listener decodes (func(m struct{ Room string; Data
+// RawArg })). Binary attachments inside such a field arrive as the base64
+// strings encoding/json is given (see parser.RawValue); a RawArg parameter
+// or a RawEvent keeps them binary.
+func (a *RawArg) UnmarshalJSON(b []byte) error {
+	v, err := parser.NewJSONValue(bytes.Clone(b))
+	if err != nil {
+		return err
+	}
+	a.v = v
+	return nil
 }
 
 // RawEvent is an incoming event with every argument as the client sent it

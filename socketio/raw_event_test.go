@@ -118,3 +118,21 @@ func anys(args []RawArg) []any {
 	}
 	return out
 }
+
+// TestRawArgStructField: a RawArg field of a decoded struct keeps its text
+// and relays as Node would.
+func TestRawArgStructField(t *testing.T) {
+	io, hs := startServer(t, nil)
+	io.On("connection", func(s *Socket) {
+		s.On("room", func(m struct {
+			Room string `json:"room"`
+			Data RawArg `json:"data"`
+		}) {
+			_ = s.Emit(m.Room, m.Data)
+		})
+	})
+	c := dial(t, hs)
+	c.connect("/", "")
+	c.send(`2["room",{"room":"r1","data":{"z":1.0,"a":[12345678901234567890]}}]`)
+	assert.Equal(t, `2["r1",{"z":1,"a":[12345678901234567000]}]`, c.next())
+}
