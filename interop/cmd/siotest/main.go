@@ -26,6 +26,10 @@
 //	"binary" data [ack]             → ack(data), then emit "binary-back" data
 //	                                  (Buffers anywhere in data travel as binary)
 //	"whoami" ack                    → ack({id, nsp, auth, query, recovered, transport, protocol})
+//	"relay" ...args [ack]           → s.Broadcast().Emit("relay", ...args) and ack(...args),
+//	                                  the arguments as socketio.RawArg (a func(*RawEvent) listener)
+//	"relay-field" {event, data}     → s.Broadcast().Emit(event, data), data a RawArg struct field
+//	"auth-raw" ack                  → ack(the handshake's AuthRaw as a string)
 //	"ask" {timeoutMs, args} [ack]   → ack("asked"); then EmitWithAck("question", ...args)
 //	                                  with that timeout, and emit "answer"
 //	                                  {ok: true, args} or {ok: false, error, timeout, elapsedMs}
@@ -233,22 +237,11 @@ func (a *app) setup(s *socketio.Socket) {
 		a.reasons.set(key, reason)
 	})
 
-	// "echo": OnAny runs just before the event's own listeners, one event at
-	// a time, so it hands the decoded arguments to the listener, which only
-	// needs the Ack.
-	var echoArgs []any
-	s.OnAny(func(event string, args ...any) {
-		if event == "echo" {
-			echoArgs = args
+	// "echo": every argument and the ack, arguments passed back as sent.
+	s.On("echo", func(ev *socketio.RawEvent) {
+		if ev.Ack != nil {
+			_ = ev.Ack(ev.Forward()...)
 		}
-	})
-	s.On("echo", func(ack socketio.Ack) {
-		args := echoArgs
-		echoArgs = nil
-		if args == nil {
-			args = []any{}
-		}
-		_ = ack(args...)
 	})
 	s.On("echo-event", func(args ...any) {
 		_ = s.Emit("echo-event", args...)
@@ -256,6 +249,23 @@ func (a *app) setup(s *socketio.Socket) {
 	s.On("binary", func(data any, ack socketio.Ack) {
 		_ = ack(data)
 		_ = s.Emit("binary-back", data)
+	})
+	// "relay": every argument as sent, passed on unchanged to the other
+	// sockets of the namespace and back in the ack, as a Node relay does.
+	s.On("relay", func(ev *socketio.RawEvent) {
+		_ = s.Broadcast().Emit(ev.Name, ev.Forward()...)
+		if ev.Ack != nil {
+			_ = ev.Ack(ev.Forward()...)
+		}
+	})
+	s.On("relay-field", func(m struct {
+		Event string          `json:"event"`
+		Data  socketio.RawArg `json:"data"`
+	}) {
+		_ = s.Broadcast().Emit(m.Event, m.Data)
+	})
+	s.On("auth-raw", func(ack socketio.Ack) {
+		_ = ack(string(s.Handshake().AuthRaw))
 	})
 	s.On("whoami", func(ack socketio.Ack) {
 		_ = ack(map[string]any{
