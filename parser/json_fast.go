@@ -67,7 +67,8 @@ func appendJSON(b []byte, v any, depth int) (out []byte, ok bool) {
 		if x == nil {
 			return append(b, "null"...), true
 		}
-		keys := make([]string, 0, len(x))
+		var stack [8]string // the keys of small maps stay on the stack
+		keys := stack[:0]
 		for k := range x {
 			keys = append(keys, k)
 		}
@@ -85,7 +86,7 @@ func appendJSON(b []byte, v any, depth int) (out []byte, ok bool) {
 		}
 		return append(b, '}'), true
 	}
-	return b, false
+	return appendStruct(b, v, depth)
 }
 
 func appendJSONArray(b []byte, x []any, depth int) (out []byte, ok bool) {
