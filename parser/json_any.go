@@ -156,7 +156,7 @@ func (d *anyDecoder) array(i, depth int) (any, int, bool) {
 func (d *anyDecoder) object(i, depth int) (any, int, bool) {
 	src := d.src
 	j := skipSpace(src, i+1)
-	out := make(map[string]any, 8)
+	out := map[string]any{}
 	if j < len(src) && src[j] == '}' {
 		return out, j + 1, true
 	}
