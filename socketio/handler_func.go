@@ -86,7 +86,6 @@ func analyze(t reflect.Type) (*handlerSig, error) {
 		h.rawEvent = true
 		return h, nil
 	}
-	n = t.NumIn()
 	if n > 0 && t.In(n-1) == ackType {
 		if t.IsVariadic() {
 			return nil, fmt.Errorf("handler %s: Ack must be the last parameter", t)

@@ -136,3 +136,31 @@ func TestRawArgStructField(t *testing.T) {
 	c.send(`2["room",{"room":"r1","data":{"z":1.0,"a":[12345678901234567890]}}]`)
 	assert.Equal(t, `2["r1",{"z":1,"a":[12345678901234567000]}]`, c.next())
 }
+
+// TestOffAnyRawAndLocalRawEvent: OffAnyRaw removes a catch-all; a
+// func(*RawEvent) listener of a reserved event gets its Go arguments.
+func TestOffAnyRawAndLocalRawEvent(t *testing.T) {
+	io, hs := startServer(t, nil)
+	reasons := make(chan string, 1)
+	seen := make(chan string, 4)
+	io.On("connection", func(s *Socket) {
+		removed := func(ev *RawEvent) { seen <- "removed:" + ev.Name }
+		s.OnAnyRaw(removed)
+		s.OnAnyRaw(func(ev *RawEvent) { seen <- "kept:" + ev.Name })
+		s.OffAnyRaw(removed)
+		s.On("disconnect", func(ev *RawEvent) {
+			var reason string
+			if err := ev.Decode(&reason); err != nil {
+				reason = err.Error()
+			}
+			reasons <- reason
+		})
+	})
+	c := dial(t, hs)
+	c.connect("/", "")
+	c.send(`2["ping"]`)
+	assert.Equal(t, "kept:ping", receive(t, seen))
+	c.send("1")
+	assert.Equal(t, string(ReasonClientDisconnect), receive(t, reasons))
+	assert.Empty(t, seen)
+}
