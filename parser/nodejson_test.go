@@ -2,6 +2,7 @@ package parser
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -126,4 +127,16 @@ func FuzzNodeRelayText(f *testing.F) {
 			require.Equal(t, a, b, "%q -> %q", in, out)
 		}
 	})
+}
+
+func TestNewJSONValue(t *testing.T) {
+	v, err := NewJSONValue([]byte(` {"b":1.0,"a":[2]} `))
+	require.NoError(t, err)
+	frames, err := JSON.Encode(nil, &Packet{Type: Event, Namespace: "/", Data: []any{"e", v}})
+	require.NoError(t, err)
+	require.Equal(t, `2["e",{"b":1,"a":[2]}]`, string(frames[0].Data))
+	for _, bad := range []string{``, ` `, `{`, `[1,]`, strings.Repeat("[", 65) + strings.Repeat("]", 65)} {
+		_, err := NewJSONValue([]byte(bad))
+		require.ErrorIs(t, err, ErrInvalidPayload, bad)
+	}
 }

@@ -262,10 +262,14 @@ func (v *jsonValue) MarshalJSON() ([]byte, error) {
 // NewJSONValue returns a RawValue holding the JSON text, as the JSON
 // codec's decoder would hold it, for values that come from elsewhere than
 // a packet (a struct field decoded by encoding/json, a stored payload).
-// text is not copied and must not be modified afterwards.
+// text is not copied and must not be modified afterwards. Text nested
+// deeper than DefaultMaxDepth is refused, as the decoder refuses it.
 func NewJSONValue(text []byte) (RawValue, error) {
 	if valid, _ := validJSON(text); !valid || len(trimSpace(text)) == 0 {
 		return nil, newErr(ErrInvalidPayload, "not a JSON value")
+	}
+	if tooDeep(text, DefaultMaxDepth) {
+		return nil, newErr(ErrInvalidPayload, "value nested too deeply")
 	}
 	return &jsonValue{raw: text}, nil
 }
