@@ -54,6 +54,9 @@ func appendNode(b []byte, v *jsonValue, atts *[][]byte) ([]byte, bool) {
 	if v.bin != nil {
 		w.in = v.bin.atts
 	}
+	if len(w.src) > math.MaxInt32 { // members keep 32-bit offsets
+		return b, false
+	}
 	i := skipSpace(w.src, 0)
 	if i >= len(w.src) {
 		return append(b, "null"...), true
@@ -163,15 +166,31 @@ func (w *nodeWriter) placeholderAt(i int) (phSpan, bool) {
 	return phSpan{}, false
 }
 
-// member is one key/value pair of an object being rewritten.
+// member is one key/value pair of an object being rewritten, kept small:
+// objects hold up to 16 of them on the stack.
 type member struct {
-	key       []byte // the key's decoded text
-	keyRaw    []byte // the key's JSON token
-	val       int    // start of the value in src
-	index     uint32 // the key's value when it is an integer index
-	isIndex   bool
-	dup       bool // a later member has the same key
-	rewritten bool
+	ks, ke  int32  // the key's JSON token, src[ks:ke]
+	val     int32  // start of the value in src
+	index   uint32 // the key's value when it is an integer index
+	isIndex bool
+	dup     bool // a later member has the same key
+	esc     bool // the key has escapes: its text is not its token's inside
+}
+
+// key returns m's decoded key (a new slice only for escaped keys).
+func (w *nodeWriter) key(m *member) []byte {
+	if !m.esc {
+		return w.src[m.ks+1 : m.ke-1]
+	}
+	return decodedKey(w.src[m.ks:m.ke])
+}
+
+// sameKey reports whether members a and b have the same decoded key.
+func (w *nodeWriter) sameKey(a, b *member) bool {
+	if !a.esc && !b.esc {
+		return bytes.Equal(w.src[a.ks+1:a.ke-1], w.src[b.ks+1:b.ke-1])
+	}
+	return bytes.Equal(w.key(a), w.key(b))
 }
 
 // object writes the object starting at src[i]. Members are written as
@@ -208,13 +227,13 @@ func (w *nodeWriter) object(b []byte, i int) (out []byte, end int, ok bool) {
 		if kEnd < 0 {
 			return b, 0, false
 		}
-		m := member{keyRaw: src[j:kEnd]}
-		m.key = decodedKey(m.keyRaw)
-		m.index, m.isIndex = arrayIndex(m.key)
+		m := member{ks: int32(j), ke: int32(kEnd), esc: bytes.IndexByte(src[j+1:kEnd-1], '\\') >= 0}
+		key := w.key(&m)
+		m.index, m.isIndex = arrayIndex(key)
 		if m.isIndex && !reorder {
 			undo()
 		}
-		if first, dup := w.firstWithKey(ms, &seen, m.key); dup {
+		if first, dup := w.firstWithKey(ms, &seen, key); dup {
 			ms[first].dup = true
 			if !reorder {
 				undo()
@@ -224,18 +243,18 @@ func (w *nodeWriter) object(b []byte, i int) (out []byte, end int, ok bool) {
 		if j >= len(src) || src[j] != ':' {
 			return b, 0, false
 		}
-		m.val = skipSpace(src, j+1)
+		m.val = int32(skipSpace(src, j+1))
 		ms = append(ms, m)
 		var vEnd int
 		if reorder {
-			vEnd = skipValue(src, m.val)
+			vEnd = skipValue(src, int(m.val))
 		} else {
 			if len(ms) > 1 {
 				b = append(b, ',')
 			}
-			b = appendNodeString(b, m.keyRaw)
+			b = appendNodeString(b, src[m.ks:m.ke])
 			b = append(b, ':')
-			b, vEnd, ok = w.value(b, m.val)
+			b, vEnd, ok = w.value(b, int(m.val))
 			if !ok {
 				return b, 0, false
 			}
@@ -270,13 +289,13 @@ func (w *nodeWriter) object(b []byte, i int) (out []byte, end int, ok bool) {
 	for k := range ms {
 		f := k
 		if ms[k].dup || k > 0 {
-			f = firstOf(ms, k, &keyed)
+			f = w.firstOf(ms, k, &keyed)
 		}
 		if f == k {
-			lastVal[k] = ms[k].val
+			lastVal[k] = int(ms[k].val)
 		} else {
 			lastVal[k] = -1
-			lastVal[f] = ms[k].val
+			lastVal[f] = int(ms[k].val)
 		}
 	}
 	order := make([]int, 0, len(ms))
@@ -298,7 +317,7 @@ func (w *nodeWriter) object(b []byte, i int) (out []byte, end int, ok bool) {
 		return 0
 	})
 	for n, k := range order {
-		if b, ok = w.member(b, n > 0, ms[k].keyRaw, lastVal[k]); !ok {
+		if b, ok = w.member(b, n > 0, src[ms[k].ks:ms[k].ke], lastVal[k]); !ok {
 			return b, 0, false
 		}
 	}
@@ -306,10 +325,10 @@ func (w *nodeWriter) object(b []byte, i int) (out []byte, end int, ok bool) {
 }
 
 // firstOf returns the first member with ms[k]'s key.
-func firstOf(ms []member, k int, keyed *map[string]int) int {
+func (w *nodeWriter) firstOf(ms []member, k int, keyed *map[string]int) int {
 	if len(ms) <= 16 {
 		for f := 0; f < k; f++ {
-			if bytes.Equal(ms[f].key, ms[k].key) {
+			if w.sameKey(&ms[f], &ms[k]) {
 				return f
 			}
 		}
@@ -318,10 +337,11 @@ func firstOf(ms []member, k int, keyed *map[string]int) int {
 	if *keyed == nil {
 		*keyed = make(map[string]int, len(ms))
 	}
-	if f, ok := (*keyed)[string(ms[k].key)]; ok {
+	key := string(w.key(&ms[k]))
+	if f, ok := (*keyed)[key]; ok {
 		return f
 	}
-	(*keyed)[string(ms[k].key)] = k
+	(*keyed)[key] = k
 	return k
 }
 
@@ -330,7 +350,7 @@ func firstOf(ms []member, k int, keyed *map[string]int) int {
 func (w *nodeWriter) firstWithKey(ms []member, seen *map[string]int, key []byte) (int, bool) {
 	if len(ms) < 16 {
 		for k := range ms {
-			if bytes.Equal(ms[k].key, key) {
+			if bytes.Equal(w.key(&ms[k]), key) {
 				return k, true
 			}
 		}
@@ -339,7 +359,7 @@ func (w *nodeWriter) firstWithKey(ms []member, seen *map[string]int, key []byte)
 	if *seen == nil {
 		*seen = make(map[string]int, 2*len(ms))
 		for k := len(ms) - 1; k >= 0; k-- {
-			(*seen)[string(ms[k].key)] = k
+			(*seen)[string(w.key(&ms[k]))] = k
 		}
 	}
 	if k, ok := (*seen)[string(key)]; ok {
