@@ -32,6 +32,13 @@ const nodeServer = (async () => {
     });
     socket.on("relay-field", (m) => socket.broadcast.emit(m.event, m.data));
   });
+  io.of("/relay-any").on("connection", (socket) => {
+    socket.onAny((event, ...args) => {
+      const ack = typeof args[args.length - 1] === "function" ? args.pop() : null;
+      socket.broadcast.emit(event, ...args);
+      if (ack) ack(...args);
+    });
+  });
   await new Promise((resolve) => http.listen(0, "127.0.0.1", resolve));
   after(() => new Promise((resolve) => io.close(() => resolve())));
   return { base: `http://127.0.0.1:${http.address().port}` };
@@ -39,15 +46,15 @@ const nodeServer = (async () => {
 
 /** A Socket.IO client on a bare WebSocket: exact bytes out, every frame in. */
 class RawClient {
-  static async open(t, base, auth = "") {
+  static async open(t, base, auth = "", nsp = "") {
     const ws = new WebSocket(`${base.replace("http", "ws")}/socket.io/?EIO=4&transport=websocket`, {
       perMessageDeflate: false,
     });
     const c = new RawClient(ws);
     t.after(() => ws.terminate());
     await c.next((f) => !f.binary && f.text.startsWith("0{")); // engine open
-    ws.send("40" + auth);
-    await c.next((f) => !f.binary && f.text.startsWith("40"));
+    ws.send("40" + (nsp ? nsp + "," : "") + auth);
+    await c.next((f) => !f.binary && f.text.startsWith("40" + (nsp ? nsp + "," : "")));
     return c;
   }
 
@@ -221,6 +228,29 @@ describe("a Go relay sends Node's bytes (raw WebSocket clients, socket.io 4.8.3 
       sender.disconnect();
     }
     assert.deepEqual(results[0].frames, results[1].frames, `go: ${results[0].text}\nnode: ${results[1].text}`);
+  });
+
+  test("an OnAnyRaw catch-all relays events of any name and arity, acks included, as Node's onAny", async (t) => {
+    const input = [
+      '42/relay-any,["any name",{"b":1.0,"1":2},12345678901234567890]',
+      '452-/relay-any,5["bin",{"x":{"_placeholder":true,"num":1}},{"_placeholder":true,"num":0},"\\u00e9"]',
+    ];
+    const runs = [];
+    for (const srv of [await goServer.ready, await nodeServer]) {
+      const receiver = await RawClient.open(t, srv.base, "", "/relay-any");
+      const sender = await RawClient.open(t, srv.base, "", "/relay-any");
+      sender.send(input[0]);
+      const plain = await receiver.packet(['42/relay-any,["any name"']);
+      sender.send(input[1], Buffer.from("one"), Buffer.from("two"));
+      const bin = await receiver.packet(["452-/relay-any,"]);
+      const ack = await sender.packet(["462-/relay-any,5"]);
+      runs.push({ plain, bin, ack });
+    }
+    const [go, node] = runs;
+    for (const k of ["plain", "bin", "ack"]) {
+      assert.deepEqual(go[k].frames, node[k].frames, `${k} differs:\n go:   ${go[k].text}\n node: ${node[k].text}`);
+    }
+    assert.equal(node.plain.text, '42/relay-any,["any name",{"1":2,"b":1},12345678901234567000]');
   });
 
   test("Handshake.AuthRaw keeps the auth text as the client sent it", async (t) => {

@@ -67,6 +67,10 @@
 //	                                  no client has joined yet; ack({name, child}) where child
 //	                                  tells whether it is a dynamic namespace's child
 //
+// "/relay-any" has none of that contract: every event, of any name, is
+// relayed to the namespace's other sockets and acked with its arguments,
+// through an OnAnyRaw catch-all (no "hello").
+//
 // The dynamic namespaces matching ^/tenant-[\w-]+$ admit only clients whose
 // token is "secret" (auth.token, or the namespace query for 2.x), refusing
 // others with "unauthorized" {"code": 401}, as /private does; "/tenant-early"
@@ -543,6 +547,18 @@ func main() {
 		}
 		a.setup(s)
 		_ = s.Emit("greeted", greeted)
+	})
+	// "/relay-any": a catch-all relay, as Node's socket.onAny relaying to
+	// the namespace's other sockets and acking with the same arguments.
+	relayAny := io.Of("/relay-any")
+	a.track(relayAny)
+	relayAny.OnConnection(func(s *socketio.Socket) {
+		s.OnAnyRaw(func(ev *socketio.RawEvent) {
+			_ = s.Broadcast().Emit(ev.Name, ev.Forward()...)
+			if ev.Ack != nil {
+				_ = ev.Ack(ev.Forward()...)
+			}
+		})
 	})
 	a.dyn = io.OfRegexp(regexp.MustCompile(`^/dyn-\d+$`))
 	a.dyn.OnConnection(a.setup)
