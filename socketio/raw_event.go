@@ -94,6 +94,12 @@ func (a *RawArg) UnmarshalJSON(b []byte) error {
 // and the acknowledgement, for listeners of unknown arity: relays,
 // gateways, proxies. Register one with On (func(*RawEvent) or
 // func(*RawEvent) error) or, for every event, with OnAnyRaw.
+//
+// Forward passes the arguments on to an Emit or an Ack. To carry the event
+// elsewhere (another server, a queue), encode it with the parser:
+// parser.JSON.Encode(nil, &parser.Packet{Type: parser.Event, Data:
+// append([]any{ev.Name}, ev.Forward()...)}) gives the text frame Node
+// would send and the attachments as binary frames.
 type RawEvent struct {
 	// Name is the event name.
 	Name string
