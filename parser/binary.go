@@ -37,7 +37,7 @@ func deconstructPayload(data any) (any, [][]byte, error) {
 		return data, nil, nil
 	case *jsonValue:
 		if len(d.spans()) == 0 {
-			return json.RawMessage(d.raw), nil, nil
+			return data, nil, nil // appendJSON writes it as Node would
 		}
 	}
 	if !containsBinary(data, 0) {
@@ -79,6 +79,8 @@ func containsBinary(v any, depth int) bool {
 		return len(x.spans()) > 0
 	case RawValue:
 		return true // foreign codec value: decode it generically
+	case RawValuer:
+		return containsBinary(x.RawValue(), depth+1)
 	}
 	return reflectContainsBinary(reflect.ValueOf(v), depth+1)
 }
@@ -98,6 +100,11 @@ func reflectContainsBinary(v reflect.Value, depth int) bool {
 	}
 	if !v.IsValid() || !mayContainBinary(v.Type()) {
 		return false
+	}
+	if v.Type().Implements(rawValuerType) && v.CanInterface() {
+		// Always rewritten, binary or not, so that it is written as Node
+		// would rather than by its MarshalJSON.
+		return true
 	}
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
@@ -193,12 +200,22 @@ func deconstruct(v any, atts *[][]byte, depth int) (out any, changed bool, err e
 		}
 		return cp, true, nil
 	case *jsonValue:
-		if len(x.spans()) == 0 {
-			return json.RawMessage(x.raw), true, nil
+		// Written as Node relays it, placeholders renumbered in the order
+		// they are written, which is the order this walk appends
+		// attachments in.
+		t, ok := nodeValueText(x, atts)
+		if !ok {
+			return nil, false, newErr(ErrInvalidPayload, "cannot re-encode a received value")
 		}
-		return deconstructRaw(x, atts, depth)
+		return t, true, nil
 	case RawValue:
 		return deconstructRaw(x, atts, depth)
+	case RawValuer:
+		if r := x.RawValue(); r != nil {
+			o, _, err := deconstruct(r, atts, depth+1)
+			return o, true, err
+		}
+		return nil, true, nil
 	}
 	return deconstructReflect(reflect.ValueOf(v), atts, depth+1)
 }
@@ -223,6 +240,12 @@ func deconstructReflect(v reflect.Value, atts *[][]byte, depth int) (any, bool, 
 	t := v.Type()
 	if !mayContainBinary(t) {
 		return valueInterface(v)
+	}
+	if t.Implements(rawValuerType) && v.CanInterface() {
+		if v.Kind() == reflect.Pointer && v.IsNil() {
+			return nil, false, nil
+		}
+		return deconstruct(v.Interface(), atts, depth+1)
 	}
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:

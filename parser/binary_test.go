@@ -260,9 +260,10 @@ func TestForwardDecodedValue(t *testing.T) {
 	assert.Equal(t, `51-["y","plain",{"b":{"_placeholder":true,"num":0}}]`, string(frames[0].Data))
 	assert.Equal(t, []byte{2}, frames[1].Data)
 
-	plain := decodeText(t, `2["x", {"a" : 1}]`)
+	// Written as Node relays it: JSON.stringify(JSON.parse(text)).
+	plain := decodeText(t, `2["x", {"a" : 1.0}]`)
 	frames = encode(t, &Packet{Type: Event, Data: plain.Data})
-	assert.Equal(t, `2["x", {"a" : 1}]`, string(frames[0].Data))
+	assert.Equal(t, `2["x",{"a":1}]`, string(frames[0].Data))
 
 	// json.Marshal of a binary value gives base64 strings.
 	b, err := json.Marshal(elems[2])

@@ -18,6 +18,16 @@ type RawValue interface {
 	Raw() []byte
 }
 
+// RawValuer is implemented by types that carry a received RawValue, such
+// as socketio.RawArg. Encoders write the value carried, as they write a
+// RawValue: the JSON codec as a Node server relaying it would
+// (JSON.stringify(JSON.parse(text)): object key order kept, numbers and
+// strings spelt as JavaScript spells them), its attachments still binary.
+// A nil RawValue is written as null.
+type RawValuer interface {
+	RawValue() RawValue
+}
+
 // Codec is the pluggable packet codec (JSON by default; parser/msgpackparser
 // is the msgpack one). A Codec is safe for concurrent use.
 type Codec interface {

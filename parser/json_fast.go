@@ -43,6 +43,13 @@ func appendJSON(b []byte, v any, depth int) (out []byte, ok bool) {
 			return append(b, x...), true // already compact, as the decoder's are
 		}
 		return appendCompact(b, x), true
+	case *jsonValue:
+		if x.bin != nil && len(x.spans()) > 0 {
+			return b, false // binary: deconstruct rewrites it first
+		}
+		return appendNode(b, x, nil)
+	case nodeText:
+		return append(b, x...), true
 	case []any:
 		return appendJSONArray(b, x, depth)
 	case *[]any:
@@ -54,7 +61,8 @@ func appendJSON(b []byte, v any, depth int) (out []byte, ok bool) {
 		if x == nil {
 			return append(b, "null"...), true
 		}
-		keys := make([]string, 0, len(x))
+		var stack [8]string // the keys of small maps stay on the stack
+		keys := stack[:0]
 		for k := range x {
 			keys = append(keys, k)
 		}
@@ -71,8 +79,14 @@ func appendJSON(b []byte, v any, depth int) (out []byte, ok bool) {
 			}
 		}
 		return append(b, '}'), true
+	case RawValuer: // after the common types: an interface case costs a lookup
+		r := x.RawValue()
+		if r == nil {
+			return append(b, "null"...), true
+		}
+		return appendJSON(b, r, depth+1)
 	}
-	return b, false
+	return appendStruct(b, v, depth)
 }
 
 func appendJSONArray(b []byte, x []any, depth int) (out []byte, ok bool) {
@@ -96,6 +110,12 @@ func appendJSONArray(b []byte, x []any, depth int) (out []byte, ok bool) {
 func appendJSONFloat(b []byte, f float64) ([]byte, bool) {
 	if math.IsInf(f, 0) || math.IsNaN(f) {
 		return b, false // encoding/json reports an error
+	}
+	// Integral values below 2⁵³ (counters, ids, timestamps) print as the
+	// integer; strconv's shortest-form search is for the others. -0 keeps
+	// its sign, as encoding/json writes it.
+	if i := int64(f); float64(i) == f && i > -1<<53 && i < 1<<53 && (i != 0 || !math.Signbit(f)) {
+		return strconv.AppendInt(b, i, 10), true
 	}
 	abs := math.Abs(f)
 	format := byte('f')

@@ -56,7 +56,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 }
 
 func TestAppendJSONDeclinesOtherValues(t *testing.T) {
-	for _, v := range []any{struct{ A int }{1}, []int{1}, math.NaN(), json.RawMessage(`{bad`), uint8(3)} {
+	for _, v := range []any{struct{ A []int }{[]int{1}}, struct{ A float32 }{1}, struct{ A any }{[]int{1}}, []int{1}, math.NaN(), json.RawMessage(`{bad`), uint8(3)} {
 		_, ok := appendJSON(nil, []any{v}, 0)
 		assert.False(t, ok, "%#v", v)
 	}

@@ -142,15 +142,32 @@ func (v *jsonValue) spans() []phSpan {
 func (v *jsonValue) Unmarshal(x any) error {
 	spans := v.spans()
 	if len(spans) == 0 {
-		if rm, ok := x.(*json.RawMessage); ok {
+		switch t := x.(type) {
+		case *json.RawMessage:
 			// Validated when the packet was decoded: copy, skip re-parsing.
-			*rm = append((*rm)[:0], trimSpace(v.raw)...)
+			*t = append((*t)[:0], trimSpace(v.raw)...)
 			return nil
+		case *any:
+			// A non-nil interface may hold a pointer encoding/json decodes into.
+			if *t == nil {
+				if d, ok := decodeAny(v.raw); ok {
+					*t = d
+					return nil
+				}
+			}
+		default:
+			if decodeStruct(v.raw, x) {
+				return nil
+			}
 		}
 		return json.Unmarshal(v.raw, x)
 	}
 	switch t := x.(type) {
 	case *any:
+		if d, ok := decodeAny(v.raw); ok && *t == nil {
+			*t = v.resolve(d)
+			return nil
+		}
 		if err := json.Unmarshal(v.raw, t); err != nil {
 			return err
 		}
@@ -240,4 +257,19 @@ func (v *jsonValue) MarshalJSON() ([]byte, error) {
 		return v.raw, nil
 	}
 	return v.rewrite(spans), nil
+}
+
+// NewJSONValue returns a RawValue holding the JSON text, as the JSON
+// codec's decoder would hold it, for values that come from elsewhere than
+// a packet (a struct field decoded by encoding/json, a stored payload).
+// text is not copied and must not be modified afterwards. Text nested
+// deeper than DefaultMaxDepth is refused, as the decoder refuses it.
+func NewJSONValue(text []byte) (RawValue, error) {
+	if valid, _ := validJSON(text); !valid || len(trimSpace(text)) == 0 {
+		return nil, newErr(ErrInvalidPayload, "not a JSON value")
+	}
+	if tooDeep(text, DefaultMaxDepth) {
+		return nil, newErr(ErrInvalidPayload, "value nested too deeply")
+	}
+	return &jsonValue{raw: text}, nil
 }

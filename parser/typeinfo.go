@@ -14,6 +14,7 @@ import (
 
 var (
 	jsonMarshalerType = reflect.TypeFor[json.Marshaler]()
+	rawValuerType     = reflect.TypeFor[RawValuer]()
 	textMarshalerT    = reflect.TypeFor[encoding.TextMarshaler]()
 
 	mayBinaryCache sync.Map // reflect.Type -> bool
@@ -42,6 +43,9 @@ func computeMayBinary(t reflect.Type, visiting map[reflect.Type]bool) bool {
 	}
 	if visiting[t] {
 		return false
+	}
+	if t.Implements(rawValuerType) {
+		return true // carries a received value, maybe binary
 	}
 	if t.Implements(jsonMarshalerType) || t.Implements(textMarshalerT) ||
 		(t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface &&

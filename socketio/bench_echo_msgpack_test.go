@@ -17,14 +17,6 @@ import (
 	"github.com/gosio/gosio/parser/msgpackparser"
 )
 
-// echoMsg is the argument of BenchmarkEchoAckParsers, as a typed listener
-// sees it.
-type echoMsg struct {
-	Seq     int    `json:"seq"`
-	Sent    int64  `json:"sent"`
-	Payload string `json:"payload"`
-}
-
 // BenchmarkEchoAckParsers is BenchmarkEchoAck with listeners as most users
 // write them (an `any`, a struct), with the JSON parser and the msgpack
 // one: the client sends the same event in each format, the listener acks

@@ -14,16 +14,40 @@ import (
 	"github.com/gobwas/ws/wsutil"
 )
 
+// echoMsg is the echo argument as a typical listener declares it.
+type echoMsg struct {
+	Seq     int    `json:"seq"`
+	Sent    int64  `json:"sent"`
+	Payload string `json:"payload"`
+}
+
+// echoListeners are the listeners BenchmarkEchoAck compares: the raw
+// pass-through, and the forms most applications write (issue 20, item 7).
+var echoListeners = []struct {
+	name string
+	fn   any
+}{
+	{"raw", func(v json.RawMessage, ack Ack) { _ = ack(v) }},
+	{"rawarg", func(v RawArg, ack Ack) { _ = ack(v) }},
+	{"any", func(v any, ack Ack) { _ = ack(v) }},
+	{"struct", func(v echoMsg, ack Ack) { _ = ack(v) }},
+}
+
 // BenchmarkEchoAck measures one emit with an ack round trip over a real
-// WebSocket: the client sends 42<id>["echo",{...}], the listener
-// (json.RawMessage, Ack) acks the argument, the client reads 43<id>[...].
-// The client side is written to allocate nothing, so allocs/op is the
-// server's.
+// WebSocket: the client sends 42<id>["echo",{...}], the listener acks the
+// argument, the client reads 43<id>[...]. The client side is written to
+// allocate nothing, so allocs/op is the server's.
 func BenchmarkEchoAck(b *testing.B) {
+	for _, l := range echoListeners {
+		b.Run("listener="+l.name, func(b *testing.B) { benchEchoAck(b, l.fn) })
+	}
+}
+
+func benchEchoAck(b *testing.B, fn any) {
 	io := NewServer(nil)
 	defer func() { _ = io.Close() }()
 	io.On("connection", func(s *Socket) {
-		s.On("echo", func(v json.RawMessage, ack Ack) { _ = ack(v) })
+		s.On("echo", fn)
 	})
 	hs := httptest.NewServer(io)
 	defer func() { hs.CloseClientConnections(); hs.Close() }()

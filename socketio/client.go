@@ -321,7 +321,7 @@ func (c *client) connect(pkt *parser.Packet) {
 		c.sendConnectError(name, &ConnectError{Message: "Too many namespaces"})
 		return
 	}
-	nsp := c.srv.namespaceFor(name, auth)
+	nsp := c.srv.namespaceFor(name, auth.fields())
 	if nsp == nil {
 		c.sendConnectError(name, &ConnectError{Message: "Invalid namespace"})
 		return
@@ -345,7 +345,7 @@ func (c *client) connect(pkt *parser.Packet) {
 // namespace query (protocol 4), which Node also exposes as auth. An absent
 // or empty payload is nil, which costs an idle socket nothing; Node's empty
 // object is made where the auth is shown (Handshake, dynamic namespaces).
-func (c *client) authOf(pkt *parser.Packet) (map[string]any, error) {
+func (c *client) authOf(pkt *parser.Packet) (*connectAuth, error) {
 	if c.sess.Protocol() == 3 {
 		if pkt.Query == "" {
 			return nil, nil
@@ -358,7 +358,7 @@ func (c *client) authOf(pkt *parser.Packet) (map[string]any, error) {
 		for k, v := range q {
 			auth[k] = v[0]
 		}
-		return auth, nil
+		return &connectAuth{m: auth}, nil
 	}
 	raw, ok := pkt.Data.(parser.RawValue)
 	if !ok {
@@ -371,7 +371,9 @@ func (c *client) authOf(pkt *parser.Packet) (map[string]any, error) {
 	if len(auth) == 0 {
 		return nil, nil
 	}
-	return auth, nil
+	// The text is kept as sent (Handshake.AuthRaw): it is part of the
+	// message, which the engine hands over for good.
+	return &connectAuth{m: auth, raw: slices.Clip(trimJSONSpace(raw.Raw()))}, nil
 }
 
 // sendConnectError refuses a namespace connection with Node's payload

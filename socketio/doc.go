@@ -56,6 +56,22 @@
 // With another parser (Options.Parser) the arguments decode the same way,
 // from its format; see parser/msgpackparser for the msgpack one.
 //
+// # Arguments as sent, and relays
+//
+// A [RawArg] parameter keeps an argument exactly as the client sent it:
+// its JSON text (key order, big integers, number spelling; Raw, Unmarshal
+// into a json.Number) and its binary attachments. Emitted again, a RawArg
+// goes out as a Node server relaying it would send it, byte for byte
+// (JSON.stringify(JSON.parse(text)), attachments still binary). A listener
+// func(*RawEvent), or OnAnyRaw for every event, receives every argument
+// and the [Ack], for relays and gateways of events of any arity:
+//
+//	s.OnAnyRaw(func(ev *socketio.RawEvent) {
+//		_ = s.Broadcast().Emit(ev.Name, ev.Forward()...)
+//	})
+//
+// [Handshake].AuthRaw keeps the auth payload's text the same way.
+//
 // # Concurrency and ordering
 //
 //   - One socket's listeners (its connection handlers, events, and the

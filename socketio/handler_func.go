@@ -35,7 +35,8 @@ type handlerFunc struct {
 //
 // Accepted forms: func(A, B, ...) with any JSON-decodable parameter types,
 // optionally variadic (func(A, ...B)), optionally with a trailing Ack
-// parameter, returning nothing or an error.
+// parameter, returning nothing or an error; and func(*RawEvent), which
+// gets every argument and the Ack.
 type handlerSig struct {
 	params   []reflect.Type // fixed parameters, Ack excluded
 	variadic reflect.Type   // element type of a variadic parameter, or nil
@@ -45,6 +46,7 @@ type handlerSig struct {
 	// such a func can listen to the events the server raises itself
 	// ("error", "disconnect") only.
 	undecodable error
+	rawEvent    bool // func(*RawEvent) [error]: see RawEvent
 }
 
 // sigCache maps a func type to its *handlerSig, so registering a listener
@@ -91,6 +93,10 @@ func analyze(t reflect.Type) (*handlerSig, error) {
 		return nil, fmt.Errorf("handler %s may only return error", t)
 	}
 	n := t.NumIn()
+	if n == 1 && t.In(0) == rawEventType {
+		h.rawEvent = true
+		return h, nil
+	}
 	if n > 0 && t.In(n-1) == ackType {
 		if t.IsVariadic() {
 			return nil, fmt.Errorf("handler %s: Ack must be the last parameter", t)
@@ -182,6 +188,12 @@ func callFast(fn any, args []parser.RawValue, ack Ack) (handled bool, err error)
 		v, err := rawMessageArg(args, 0)
 		if err != nil {
 			return true, err
+		}
+		f(v, ack)
+	case func(RawArg, Ack):
+		var v RawArg
+		if len(args) > 0 {
+			v.v = args[0]
 		}
 		f(v, ack)
 	case func(string):
@@ -278,6 +290,13 @@ func remoteArg(args []parser.RawValue, i int, t reflect.Type) (reflect.Value, er
 		v, err := rawMessageArg(args, i)
 		return reflect.ValueOf(v), err
 	}
+	if t == rawArgType {
+		var v RawArg
+		if i < len(args) {
+			v.v = args[i]
+		}
+		return reflect.ValueOf(v), nil
+	}
 	v := reflect.New(t)
 	if i < len(args) {
 		if err := args[i].Unmarshal(v.Interface()); err != nil {
@@ -291,6 +310,10 @@ func remoteArg(args []parser.RawValue, i int, t reflect.Type) (reflect.Value, er
 // "disconnect"). Values that do not fit a parameter become its zero value.
 func (h handlerFunc) callLocal(args ...any) error {
 	sig := h.sig
+	if sig.rawEvent {
+		raw, _ := rawValues(args) // what cannot be represented is left out
+		return callRawEvent(h.fn, &RawEvent{Args: rawArgs(raw)})
+	}
 	in := make([]reflect.Value, 0, len(sig.params)+1)
 	for i, p := range sig.params {
 		in = append(in, localArg(args, i, p))

@@ -1,7 +1,9 @@
 package socketio
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"time"
@@ -19,6 +21,12 @@ type Handshake struct {
 	// Auth is the payload the client sent when connecting to the namespace
 	// (socket.io-client's auth option), or nil.
 	Auth map[string]any
+	// AuthRaw is that payload's JSON text as the client sent it (key order,
+	// big integers and number spelling intact), for decoding into a struct
+	// or a json.Number, or relaying unchanged. It is nil when the client
+	// sent no auth or an empty object, and for protocol 4 clients
+	// (socket.io-client 2.x), whose auth is their connect query.
+	AuthRaw json.RawMessage
 	// Address is the client's IP address: engineio.Options.ClientIP's
 	// answer when that is set (behind a proxy), else the host of the
 	// request's RemoteAddr.
@@ -70,7 +78,7 @@ func (s *Socket) buildHandshake(nspQuery string) *Handshake {
 			}
 		}
 	}
-	auth := s.auth
+	auth := s.auth.fields()
 	if auth == nil {
 		auth = map[string]any{} // as Node: an absent auth is an empty object
 	}
@@ -84,6 +92,7 @@ func (s *Socket) buildHandshake(nspQuery string) *Handshake {
 		Headers: headers,
 		Query:   query,
 		Auth:    auth,
+		AuthRaw: s.auth.text(),
 		Address: s.nsp.server.engine.ClientIP(r),
 		Secure:  r.TLS != nil,
 		XDomain: r.Header.Get("Origin") != "",
@@ -91,4 +100,31 @@ func (s *Socket) buildHandshake(nspQuery string) *Handshake {
 		Time:    time.Unix(0, s.issued),
 		ctx:     r.Context(),
 	}
+}
+
+// connectAuth is a namespace connect payload, decoded and as sent.
+type connectAuth struct {
+	m   map[string]any
+	raw json.RawMessage // nil for protocol 4's query
+}
+
+// fields returns the decoded payload; nil for a nil a.
+func (a *connectAuth) fields() map[string]any {
+	if a == nil {
+		return nil
+	}
+	return a.m
+}
+
+// text returns the payload as sent; nil for a nil a.
+func (a *connectAuth) text() json.RawMessage {
+	if a == nil {
+		return nil
+	}
+	return a.raw
+}
+
+// trimJSONSpace drops the white space around a JSON text.
+func trimJSONSpace(b []byte) []byte {
+	return bytes.TrimFunc(b, func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' })
 }

@@ -161,3 +161,31 @@ func TestMsgpackBadInput(t *testing.T) {
 		})
 	}
 }
+
+// A RawArg and a RawEvent relay a msgpack client's values as received.
+func TestMsgpackParserRelaysRawArgs(t *testing.T) {
+	codec := msgpackparser.New(nil)
+	io, hs := startServer(t, &Options{Parser: codec})
+	io.OnConnection(func(s *Socket) {
+		s.On("raw", func(v RawArg, ack Ack) { _ = ack(v) })
+		s.On("all", func(ev *RawEvent) { _ = ev.Ack(ev.Forward()...) })
+	})
+	c := mpClient{dial(t, hs), codec}
+	c.sendPacket(&parser.Packet{Type: parser.Connect, Namespace: "/"})
+	require.Equal(t, parser.Connect, c.nextPacket().Type)
+
+	arg := map[string]any{"z": uint64(1 << 63), "a": []byte{1, 2}, "m": msgpackparser.Undefined{}}
+	for i, ev := range []string{"raw", "all"} {
+		c.sendPacket(&parser.Packet{Type: parser.Event, Namespace: "/", ID: uint64(i), HasID: true,
+			Data: []any{ev, arg, 1.5}})
+		p := c.nextPacket()
+		require.Equal(t, parser.Ack, p.Type, ev)
+		var got []any
+		require.NoError(t, p.Data.(parser.RawValue).Unmarshal(&got))
+		want := []any{arg}
+		if ev == "all" {
+			want = append(want, 1.5)
+		}
+		assert.Equal(t, want, got, ev)
+	}
+}

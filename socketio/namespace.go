@@ -213,7 +213,7 @@ func (n *Namespace) socketsByID(ids []string) []*Socket {
 func (n *Namespace) NextAckID() uint64 { return n.ackIDs.Add(1) - 1 }
 
 // newSocket creates a socket for client c; it is not connected yet.
-func (n *Namespace) newSocket(c *client, auth map[string]any, query string) *Socket {
+func (n *Namespace) newSocket(c *client, auth *connectAuth, query string) *Socket {
 	s := &Socket{nsp: n, client: c, auth: auth, issued: time.Now().UnixNano()}
 	if query != "" {
 		s.handshake.Store(s.buildHandshake(query))

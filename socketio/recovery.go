@@ -123,8 +123,8 @@ func (r *recoveryStore) restore(s *Socket) bool {
 	if !r.enabled() || s.client.sess.Protocol() == 3 {
 		return false
 	}
-	pid, _ := s.auth["pid"].(string)
-	offset, _ := s.auth["offset"].(string)
+	pid, _ := s.auth.fields()["pid"].(string)
+	offset, _ := s.auth.fields()["offset"].(string)
 	if pid != "" && offset != "" && r.take(s, pid, offset) {
 		return true
 	}

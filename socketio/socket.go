@@ -36,8 +36,8 @@ type Socket struct {
 	// The Handshake is built when first asked for, from these and the
 	// engine's copy of the request.
 	handshake atomic.Pointer[Handshake]
-	auth      map[string]any // the namespace connect payload; nil when empty
-	issued    int64          // connection time, in Unix nanoseconds
+	auth      *connectAuth // the namespace connect payload; nil when empty
+	issued    int64        // connection time, in Unix nanoseconds
 	// rec is the socket's connection state recovery, when that is on.
 	rec  *socketRecovery
 	data atomic.Pointer[any]
@@ -70,6 +70,7 @@ type socketHooks struct {
 	// adapter's rooms at once, and those listeners may run much later.
 	// Kept here rather than in Socket, whose size class it would change.
 	closingRooms *[]string
+	anyRaw       []func(*RawEvent) // see OnAnyRaw
 }
 
 // hooksLocked returns s.hooks, making it; s.lmu must be held for writing.
@@ -367,8 +368,12 @@ func (s *Socket) Leave(rooms ...string) {
 // the event's arguments decoded from JSON (structs, maps, strings, numbers,
 // []byte for binary attachments, any for a generic value), optionally
 // variadic, optionally followed by an [Ack] to answer the client, and which
-// returns nothing or an error. Several listeners may be registered for one
-// event; they run in registration order.
+// returns nothing or an error. A [RawArg] parameter receives its argument
+// undecoded. A func(*[RawEvent]) (or func(*RawEvent) error) receives every
+// argument, undecoded, and the Ack: the form for events of any arity with
+// an acknowledgement, which a variadic parameter cannot be followed by.
+// Several listeners may be registered for one event; they run in
+// registration order.
 //
 // The reserved events "disconnecting" and "disconnect" receive the
 // [DisconnectReason]; "error" receives an error (a failed middleware, a

@@ -127,9 +127,10 @@ func (b *tokenBucket) take(lim *EventRateLimit, now time.Time) bool {
 func (s *Socket) dispatch(name string, args []parser.RawValue, id uint64, hasID bool) {
 	var mws []func(*Event) error
 	var anyIn []func(string, ...any)
+	var anyRaw []func(*RawEvent)
 	s.lmu.RLock()
 	if h := s.hooks; h != nil {
-		mws, anyIn = h.middlewares, h.anyIn
+		mws, anyIn, anyRaw = h.middlewares, h.anyIn, h.anyRaw
 	}
 	ls := s.listeners
 	s.lmu.RUnlock()
@@ -156,6 +157,14 @@ func (s *Socket) dispatch(name string, args []parser.RawValue, id uint64, hasID 
 		}
 	}
 	var ack Ack
+	var raw *RawEvent // made once for the listeners that take one
+	if len(anyRaw) > 0 {
+		ack = s.newAck(id, hasID)
+		raw = newRawEvent(name, args, ack, hasID)
+		for _, fn := range anyRaw {
+			fn(raw)
+		}
+	}
 	for _, l := range ls {
 		if l.event != event {
 			continue
@@ -166,7 +175,16 @@ func (s *Socket) dispatch(name string, args []parser.RawValue, id uint64, hasID 
 		if l.once {
 			s.removeOnce(l)
 		}
-		if err := l.h.callRemote(args, ack); err != nil {
+		var err error
+		if l.h.sig.rawEvent {
+			if raw == nil {
+				raw = newRawEvent(name, args, ack, hasID)
+			}
+			err = callRawEvent(l.h.fn, raw)
+		} else {
+			err = l.h.callRemote(args, ack)
+		}
+		if err != nil {
 			var de *DecodeError
 			if errors.As(err, &de) {
 				de.Event = name

@@ -89,6 +89,12 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 		return append(b, x.raw...), nil // our own value: forwarded as received
 	case json.RawMessage:
 		return appendJSON(b, x, depth)
+	case parser.RawValuer: // a received value relayed, such as socketio.RawArg
+		rv := x.RawValue()
+		if rv == nil {
+			return append(b, 0xc0), nil
+		}
+		return appendValue(b, rv, depth)
 	case parser.RawValue:
 		var g any // another codec's value, such as a JSON one
 		if err := x.Unmarshal(&g); err != nil {

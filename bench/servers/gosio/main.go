@@ -27,7 +27,7 @@ type roomMsgAny struct {
 func main() {
 	f := srvutil.Register()
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
-	args := flag.String("args", "raw", "listener argument type: raw (json.RawMessage pass-through) or any (decoded)")
+	args := flag.String("args", "raw", "listener argument type: raw (json.RawMessage pass-through) or any (the typical listener: any for echo, a struct for room)")
 	idle := flag.Duration("idle-read-release", 0, "engine IdleReadRelease (0: the default; negative: never park idle connections)")
 	flag.Parse()
 

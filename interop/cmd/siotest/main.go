@@ -26,6 +26,10 @@
 //	"binary" data [ack]             → ack(data), then emit "binary-back" data
 //	                                  (Buffers anywhere in data travel as binary)
 //	"whoami" ack                    → ack({id, nsp, auth, query, recovered, transport, protocol})
+//	"relay" ...args [ack]           → s.Broadcast().Emit("relay", ...args) and ack(...args),
+//	                                  the arguments as socketio.RawArg (a func(*RawEvent) listener)
+//	"relay-field" {event, data}     → s.Broadcast().Emit(event, data), data a RawArg struct field
+//	"auth-raw" ack                  → ack(the handshake's AuthRaw as a string)
 //	"ask" {timeoutMs, args} [ack]   → ack("asked"); then EmitWithAck("question", ...args)
 //	                                  with that timeout, and emit "answer"
 //	                                  {ok: true, args} or {ok: false, error, timeout, elapsedMs}
@@ -69,6 +73,10 @@
 //	"app-of" name ack               → io.Of(name), as app code that emits to a namespace
 //	                                  no client has joined yet; ack({name, child}) where child
 //	                                  tells whether it is a dynamic namespace's child
+//
+// "/relay-any" has none of that contract: every event, of any name, is
+// relayed to the namespace's other sockets and acked with its arguments,
+// through an OnAnyRaw catch-all (no "hello").
 //
 // The dynamic namespaces matching ^/tenant-[\w-]+$ admit only clients whose
 // token is "secret" (auth.token, or the namespace query for 2.x), refusing
@@ -246,22 +254,11 @@ func (a *app) setup(s *socketio.Socket) {
 		a.reasons.set(key, reason)
 	})
 
-	// "echo": OnAny runs just before the event's own listeners, one event at
-	// a time, so it hands the decoded arguments to the listener, which only
-	// needs the Ack.
-	var echoArgs []any
-	s.OnAny(func(event string, args ...any) {
-		if event == "echo" {
-			echoArgs = args
+	// "echo": every argument and the ack, arguments passed back as sent.
+	s.On("echo", func(ev *socketio.RawEvent) {
+		if ev.Ack != nil {
+			_ = ev.Ack(ev.Forward()...)
 		}
-	})
-	s.On("echo", func(ack socketio.Ack) {
-		args := echoArgs
-		echoArgs = nil
-		if args == nil {
-			args = []any{}
-		}
-		_ = ack(args...)
 	})
 	s.On("echo-event", func(args ...any) {
 		_ = s.Emit("echo-event", args...)
@@ -294,6 +291,23 @@ func (a *app) setup(s *socketio.Socket) {
 	})
 	s.On("typed", func(obj typedObj, u64 uint64, i64 int64, f64 float64, bin []byte, t time.Time, ack socketio.Ack) {
 		_ = ack(obj, u64, i64, f64, bin, t)
+	})
+	// "relay": every argument as sent, passed on unchanged to the other
+	// sockets of the namespace and back in the ack, as a Node relay does.
+	s.On("relay", func(ev *socketio.RawEvent) {
+		_ = s.Broadcast().Emit(ev.Name, ev.Forward()...)
+		if ev.Ack != nil {
+			_ = ev.Ack(ev.Forward()...)
+		}
+	})
+	s.On("relay-field", func(m struct {
+		Event string          `json:"event"`
+		Data  socketio.RawArg `json:"data"`
+	}) {
+		_ = s.Broadcast().Emit(m.Event, m.Data)
+	})
+	s.On("auth-raw", func(ack socketio.Ack) {
+		_ = ack(string(s.Handshake().AuthRaw))
 	})
 	s.On("whoami", func(ack socketio.Ack) {
 		_ = ack(map[string]any{
@@ -590,6 +604,18 @@ func main() {
 		}
 		a.setup(s)
 		_ = s.Emit("greeted", greeted)
+	})
+	// "/relay-any": a catch-all relay, as Node's socket.onAny relaying to
+	// the namespace's other sockets and acking with the same arguments.
+	relayAny := io.Of("/relay-any")
+	a.track(relayAny)
+	relayAny.OnConnection(func(s *socketio.Socket) {
+		s.OnAnyRaw(func(ev *socketio.RawEvent) {
+			_ = s.Broadcast().Emit(ev.Name, ev.Forward()...)
+			if ev.Ack != nil {
+				_ = ev.Ack(ev.Forward()...)
+			}
+		})
 	})
 	a.dyn = io.OfRegexp(regexp.MustCompile(`^/dyn-\d+$`))
 	a.dyn.OnConnection(a.setup)
