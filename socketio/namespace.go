@@ -277,6 +277,7 @@ func (n *Namespace) runConnect(s *Socket) {
 		_ = s.Join(n.server.recovery.rooms(s)...)
 		n.server.recovery.replay(s)
 	}
+	n.server.notifyConnected(s)
 	for _, h := range handlers {
 		s.guard(func() { h(s) })
 		if !s.connected.Load() {

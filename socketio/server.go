@@ -33,7 +33,8 @@ type Server struct {
 	wg     sync.WaitGroup
 	closed atomic.Bool
 
-	stalls stallWatch // handlers running long on their reader (inline.go)
+	stalls stallWatch    // handlers running long on their reader (inline.go)
+	obs    observability // counters and observers (stats.go)
 }
 
 // NewServer returns a server with the given options; nil means Node's
