@@ -1,6 +1,6 @@
 module github.com/gosio/gosio
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/gobwas/httphead v0.1.0
@@ -16,5 +16,6 @@ require (
 	github.com/dgryski/go-rendezvous v0.0.0-20200823014737-9f7001d12a5f // indirect
 	github.com/kr/text v0.2.0 // indirect
 	github.com/pmezard/go-difflib v1.0.0 // indirect
+	golang.org/x/crypto v0.59.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
