@@ -139,6 +139,27 @@ describe("admin: development mode, no authentication", () => {
     await ui.wait("room_left", (n, r, sid) => r === "room-1" && sid === appID);
   });
 
+  test("events of sockets older than the UI are reported, once, to each new UI", async (t) => {
+    const srv = await adminServer(t);
+    const app = await appClient(t, srv, "/", { transports: ["websocket"] });
+    for (let round = 1; round <= 2; round++) {
+      const ui = adminUI(t, srv);
+      await ui.connected;
+      await ui.wait("all_sockets");
+      await emitAck(app, "echo", round);
+      await emitAck(app, "join", `marker-${round}`); // heard after the echo
+      await ui.wait("room_joined", (n, r) => r === `marker-${round}`);
+      assert.deepEqual(
+        ui.heard("event_received").map((a) => a[2]),
+        [["echo", round], ["join", `marker-${round}`]],
+        `round ${round}`,
+      );
+      const gone = waitFor(ui.socket, "disconnect");
+      ui.socket.disconnect();
+      await gone;
+    }
+  });
+
   test("actions: join and leave by socket id or room, emit, disconnect a socket or its client", async (t) => {
     const srv = await adminServer(t);
     const ui = adminUI(t, srv);

@@ -181,8 +181,14 @@ func (a *Admin) supportedFeatures() []string {
 // registers its listeners in its connect handler, so anything sent before
 // CONNECT (Node sends the login session there) would be lost.
 func (a *Admin) onAdminConnection(s *socketio.Socket) {
-	a.uis.Add(1)
-	s.On("disconnect", func(socketio.DisconnectReason) { a.uis.Add(-1) })
+	if a.uis.Add(1) == 1 && a.live != nil {
+		a.live.hookAll()
+	}
+	s.On("disconnect", func(socketio.DisconnectReason) {
+		if a.uis.Add(-1) == 0 && a.live != nil {
+			a.live.unhookAll()
+		}
+	})
 	if id := a.pending.take(s); id != "" {
 		_ = s.Emit("session", id)
 	}

@@ -19,11 +19,12 @@ type liveSockets struct {
 	closed  atomic.Bool
 	mu      sync.Mutex
 	byConn  map[string][]*socketio.Socket // engine session id -> its sockets
+	hooked  map[*socketio.Socket]hooks    // sockets whose events are reported
 	roomOff []func()
 }
 
 func newLiveSockets(a *Admin) *liveSockets {
-	return &liveSockets{a: a, byConn: make(map[string][]*socketio.Socket)}
+	return &liveSockets{a: a, byConn: make(map[string][]*socketio.Socket), hooked: make(map[*socketio.Socket]hooks)}
 }
 
 // start registers the listeners and returns what unregisters them.
@@ -79,26 +80,73 @@ func (l *liveSockets) watchRooms(n *socketio.Namespace) {
 
 // SocketConnected implements [socketio.Observer].
 func (l *liveSockets) SocketConnected(s *socketio.Socket) {
-	nsp := s.Namespace()
 	l.mu.Lock()
 	l.byConn[s.ClientID()] = append(l.byConn[s.ClientID()], s)
+	if l.a.listened() {
+		l.hookLocked(s)
+	}
 	l.mu.Unlock()
 	l.emit("socket_connected", serialize(s), timestamp())
-	if nsp == l.a.nsp {
+}
+
+// hookLocked reports s's events to the UIs. Decoding every event's
+// arguments for them costs, so sockets are hooked only while a UI listens
+// (see hookAll, unhookAll). l.mu must be held.
+func (l *liveSockets) hookLocked(s *socketio.Socket) {
+	nsp := s.Namespace()
+	if _, done := l.hooked[s]; done || nsp == l.a.nsp {
 		return // the UIs' own events are not shown, as in Node
 	}
-	name, id := nsp.Name(), s.ID()
-	s.OnAny(func(event string, args ...any) {
-		l.emit("event_received", name, id, append([]any{event}, args...), timestamp())
-	})
-	s.OnAnyOutgoing(func(event string, args ...any) {
-		l.emit("event_sent", name, id, append([]any{event}, args...), timestamp())
-	})
+	h := hooks{in: l.reporter("event_received", nsp.Name(), s.ID()), out: l.reporter("event_sent", nsp.Name(), s.ID())}
+	l.hooked[s] = h
+	s.OnAny(h.in)
+	s.OnAnyOutgoing(h.out)
+}
+
+// hooks are the catch-all listeners hookLocked gave a socket, kept to be
+// removed: OffAny finds a listener by its code, which the compiler may
+// duplicate for each place a closure is made.
+type hooks struct{ in, out func(string, ...any) }
+
+// reporter is a socket's catch-all listener.
+func (l *liveSockets) reporter(kind, nsp, id string) func(string, ...any) {
+	return func(event string, args ...any) {
+		l.emit(kind, nsp, id, append([]any{event}, args...), timestamp())
+	}
+}
+
+// hookAll hooks every socket of this server: a UI has come.
+func (l *liveSockets) hookAll() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.a.listened() {
+		return
+	}
+	for _, list := range l.byConn {
+		for _, s := range list {
+			l.hookLocked(s)
+		}
+	}
+}
+
+// unhookAll removes the hooks once the last UI has gone.
+func (l *liveSockets) unhookAll() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.a.listened() {
+		return
+	}
+	for s, h := range l.hooked {
+		s.OffAny(h.in)
+		s.OffAnyOutgoing(h.out)
+		delete(l.hooked, s)
+	}
 }
 
 // SocketDisconnected implements [socketio.Observer].
 func (l *liveSockets) SocketDisconnected(s *socketio.Socket, reason socketio.DisconnectReason) {
 	l.mu.Lock()
+	delete(l.hooked, s)
 	list := l.byConn[s.ClientID()]
 	for i, x := range list {
 		if x == s {
