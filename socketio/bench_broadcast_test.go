@@ -36,6 +36,7 @@ func BenchmarkBroadcast(b *testing.B) {
 
 func benchBroadcast(b *testing.B, n int) {
 	io := NewServer(nil)
+	benchInstrument(b, io)
 	hs := httptest.NewServer(io)
 	url := "ws" + strings.TrimPrefix(hs.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
 

@@ -22,6 +22,7 @@ import (
 func BenchmarkEchoAck(b *testing.B) {
 	io := NewServer(nil)
 	defer func() { _ = io.Close() }()
+	benchInstrument(b, io)
 	io.On("connection", func(s *Socket) {
 		s.On("echo", func(v json.RawMessage, ack Ack) { _ = ack(v) })
 	})
