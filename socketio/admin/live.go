@@ -54,6 +54,8 @@ func (l *liveSockets) listened() bool {
 	return l.a.listened()
 }
 
+// emit sends an update to the UIs. Callers whose arguments cost to make
+// check listened first.
 func (l *liveSockets) emit(event string, args ...any) {
 	if l.listened() {
 		_ = l.a.nsp.Emit(event, args...)
@@ -66,6 +68,9 @@ func (l *liveSockets) watchRooms(n *socketio.Namespace) {
 	}
 	name := n.Name()
 	off := n.OnRoomEvent(func(e socketio.RoomEvent) {
+		if !l.listened() {
+			return
+		}
 		switch e.Kind {
 		case socketio.RoomJoined:
 			l.emit("room_joined", name, e.Room, e.SocketID, timestamp())
@@ -86,7 +91,9 @@ func (l *liveSockets) SocketConnected(s *socketio.Socket) {
 		l.hookLocked(s)
 	}
 	l.mu.Unlock()
-	l.emit("socket_connected", serialize(s), timestamp())
+	if l.listened() { // serialising costs: only for a UI
+		l.emit("socket_connected", serialize(s), timestamp())
+	}
 }
 
 // hookLocked reports s's events to the UIs. Decoding every event's
