@@ -1,6 +1,8 @@
 package engineio
 
 import (
+	"context"
+	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -167,6 +169,9 @@ func (srv *Server) observers() []Observer {
 
 func (srv *Server) notifyOpened(s *Session) {
 	srv.count(func(st *Stats) *atomic.Uint64 { return &st.Handshakes })
+	if log := srv.opts.Logger; log.Enabled(context.Background(), slog.LevelDebug) {
+		log.Debug("engineio: session opened", "sid", s.id, "transport", s.Transport(), "protocol", s.protocol, "address", s.Request().RemoteAddr)
+	}
 	for _, o := range srv.observers() {
 		o.SessionOpened(s)
 	}
@@ -174,6 +179,9 @@ func (srv *Server) notifyOpened(s *Session) {
 
 func (srv *Server) notifyUpgraded(s *Session) {
 	srv.count(func(st *Stats) *atomic.Uint64 { return &st.Upgrades })
+	if log := srv.opts.Logger; log.Enabled(context.Background(), slog.LevelDebug) {
+		log.Debug("engineio: session upgraded", "sid", s.id, "transport", TransportWebSocket)
+	}
 	for _, o := range srv.observers() {
 		o.SessionUpgraded(s)
 	}

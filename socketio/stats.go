@@ -1,6 +1,8 @@
 package socketio
 
 import (
+	"context"
+	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -95,6 +97,9 @@ func (srv *Server) count(pick func(*Stats) *atomic.Uint64) {
 
 func (srv *Server) notifyConnected(s *Socket) {
 	srv.count(func(st *Stats) *atomic.Uint64 { return &st.Connects })
+	if log := srv.opts.Logger; log.Enabled(context.Background(), slog.LevelDebug) {
+		log.Debug("socketio: socket connected", "nsp", s.nsp.name, "socket", s.id, "sid", s.client.sess.ID())
+	}
 	if p := srv.obs.observers.Load(); p != nil {
 		for _, o := range *p {
 			o.SocketConnected(s)
@@ -104,6 +109,9 @@ func (srv *Server) notifyConnected(s *Socket) {
 
 func (srv *Server) notifyDisconnected(s *Socket, reason DisconnectReason) {
 	srv.count(func(st *Stats) *atomic.Uint64 { return &st.Disconnects })
+	if log := srv.opts.Logger; log.Enabled(context.Background(), slog.LevelDebug) {
+		log.Debug("socketio: socket disconnected", "nsp", s.nsp.name, "socket", s.id, "sid", s.client.sess.ID(), "reason", string(reason))
+	}
 	if p := srv.obs.observers.Load(); p != nil {
 		for _, o := range *p {
 			o.SocketDisconnected(s, reason)

@@ -1,6 +1,10 @@
 package socketio
 
 import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -63,4 +67,47 @@ func TestObserverAndStats(t *testing.T) {
 	c.close()
 	require.Eventually(t, func() bool { return st.Disconnects.Load() == 2 }, 5*time.Second, time.Millisecond)
 	require.Empty(t, obs)
+}
+
+// lockedBuffer is a log sink safe for the server's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestLifecycleLogsAtDebugWithCommonAttributes(t *testing.T) {
+	var buf lockedBuffer
+	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	io, hs := startServer(t, &Options{Logger: logger})
+	c := dial(t, hs)
+	id := c.connect("/", "")
+	c.close()
+	want := []string{
+		`"msg":"engineio: session opened","sid":"`,
+		`"transport":"websocket","protocol":4,"address":"127.0.0.1:`,
+		`"msg":"socketio: socket connected","nsp":"/","socket":"` + id + `","sid":"`,
+		`"msg":"socketio: socket disconnected","nsp":"/","socket":"` + id + `","sid":"`,
+		`"reason":"transport close"`,
+	}
+	require.Eventually(t, func() bool {
+		for _, w := range want {
+			if !strings.Contains(buf.String(), w) {
+				return false
+			}
+		}
+		return true
+	}, 5*time.Second, time.Millisecond, "log: %s", &buf)
+	_ = io
 }

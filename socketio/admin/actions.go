@@ -52,5 +52,5 @@ func (a *Admin) target(nsp string, filter any) *socketio.BroadcastOperator {
 }
 
 func (a *Admin) logAction(s *socketio.Socket, action, nsp string, filter any, args ...any) {
-	a.io.Logger().Info("admin: action", append([]any{"action", action, "admin_socket", s.ID(), "nsp", nsp, "filter", filter}, args...)...)
+	a.io.Logger().Info("admin: action", append([]any{"action", action, "nsp", nsp, "filter", filter, "admin_socket", s.ID()}, args...)...)
 }
