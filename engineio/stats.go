@@ -109,13 +109,17 @@ type SessionCount struct {
 	Transport string // TransportPolling or TransportWebSocket
 	Protocol  int    // 3 or 4
 	Count     int
+	// QueuedMessages and QueuedBytes are what these sessions have waiting
+	// to be written (see [Session.QueueLen]): how far behind clients are.
+	QueuedMessages int
+	QueuedBytes    int64
 }
 
 // SessionCounts returns how many sessions are open, by transport and
 // protocol revision. It walks the sessions: call it when scraping, not per
 // message.
 func (srv *Server) SessionCounts() []SessionCount {
-	var counts [2][2]int // [websocket][protocol 4]
+	var counts [2][2]SessionCount // [websocket][protocol 4]
 	for _, s := range srv.snapshot() {
 		ws, p4 := 0, 0
 		if s.Transport() == TransportWebSocket {
@@ -124,12 +128,16 @@ func (srv *Server) SessionCounts() []SessionCount {
 		if s.protocol != 3 {
 			p4 = 1
 		}
-		counts[ws][p4]++
+		c := &counts[ws][p4]
+		c.Count++
+		n, b := s.QueueLen()
+		c.QueuedMessages += n
+		c.QueuedBytes += b
 	}
 	out := make([]SessionCount, 0, 4)
 	for ws, byProto := range counts {
-		for p4, n := range byProto {
-			c := SessionCount{Transport: TransportPolling, Protocol: 3 + p4, Count: n}
+		for p4, c := range byProto {
+			c.Transport, c.Protocol = TransportPolling, 3+p4
 			if ws == 1 {
 				c.Transport = TransportWebSocket
 			}

@@ -55,9 +55,11 @@ func TestStatsCountMessagesHandshakesAndUpgrades(t *testing.T) {
 	require.EqualValues(t, 2, st.MessagesOut.Load())
 	require.EqualValues(t, 6, st.BytesOut.Load())
 	require.Equal(t, []SessionCount{
-		{TransportPolling, 3, 0}, {TransportPolling, 4, 1},
-		{TransportWebSocket, 3, 0}, {TransportWebSocket, 4, 0},
-	}, hs.srv.SessionCounts())
+		{Transport: TransportPolling, Protocol: 3},
+		{Transport: TransportPolling, Protocol: 4, Count: 1, QueuedMessages: 2, QueuedBytes: 6},
+		{Transport: TransportWebSocket, Protocol: 3},
+		{Transport: TransportWebSocket, Protocol: 4},
+	}, hs.srv.SessionCounts(), "the two messages wait for a GET")
 
 	// Upgrade: the observer hears it and the counts move.
 	poll := hs.goGet("EIO=4&transport=polling&sid="+o.SID, nil)

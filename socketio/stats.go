@@ -21,6 +21,10 @@ type Stats struct {
 	// NamespacesRefused counts namespace connections refused by
 	// Limits.MaxNamespaces.
 	NamespacesRefused atomic.Uint64
+	// Broadcasts counts the broadcasts made on this server (by the in-memory
+	// adapter, or a cluster adapter's local part), and BroadcastRecipients
+	// the sockets they reached: their ratio is the mean fan-out.
+	Broadcasts, BroadcastRecipients atomic.Uint64
 	// RoomsRefused counts Join calls refused by Limits.MaxRooms, and
 	// AcksRefused EmitWithAck calls refused by Limits.MaxPendingAcks.
 	RoomsRefused, AcksRefused atomic.Uint64
@@ -92,6 +96,13 @@ func (srv *Server) Observe(o Observer) (stop func()) {
 func (srv *Server) count(pick func(*Stats) *atomic.Uint64) {
 	if st := srv.obs.stats.Load(); st != nil {
 		pick(st).Add(1)
+	}
+}
+
+func (srv *Server) countBroadcast(recipients int) {
+	if st := srv.obs.stats.Load(); st != nil {
+		st.Broadcasts.Add(1)
+		st.BroadcastRecipients.Add(uint64(recipients))
 	}
 }
 

@@ -14,11 +14,13 @@
 //
 //	engine_handshakes_total, engine_upgrades_total       sessions opened, moved to WebSocket
 //	engine_sessions{transport,protocol}                  open sessions (gauge)
+//	engine_queued_{messages,bytes}{transport,protocol}   outbound queue depth (gauges)
 //	engine_closes_total{reason}                          sessions ended, by Engine.IO reason
 //	engine_messages_{received,sent}_total                message packets in and out
 //	engine_bytes_{received,sent}_total                   their payload bytes
 //	sockets{namespace}                                   sockets connected (gauge)
 //	socket_connects_total, socket_disconnects_total      namespace connections and ends
+//	broadcasts_total, broadcast_recipients_total         broadcasts and the sockets they reached
 //	limit_hits_total{limit,action}                       what each limit and policy refused,
 //	                                                     dropped or disconnected
 package metrics
@@ -52,6 +54,10 @@ var (
 	descHandshakes  = desc("engine_handshakes_total", "Engine.IO sessions opened.")
 	descUpgrades    = desc("engine_upgrades_total", "Engine.IO sessions upgraded from long-polling to WebSocket.")
 	descSessions    = desc("engine_sessions", "Engine.IO sessions open, by transport and protocol revision.", "transport", "protocol")
+	descQueued      = desc("engine_queued_messages", "Messages waiting to be written to clients, by transport and protocol revision.", "transport", "protocol")
+	descQueuedBytes = desc("engine_queued_bytes", "Payload bytes waiting to be written to clients, by transport and protocol revision.", "transport", "protocol")
+	descBroadcasts  = desc("broadcasts_total", "Broadcasts made on this server (a cluster adapter's local part included).")
+	descFanout      = desc("broadcast_recipients_total", "Sockets the broadcasts reached; divided by broadcasts_total, the mean fan-out.")
 	descCloses      = desc("engine_closes_total", "Engine.IO sessions ended, by reason.", "reason")
 	descMsgsIn      = desc("engine_messages_received_total", "Message packets received from clients.")
 	descMsgsOut     = desc("engine_messages_sent_total", "Message packets queued or written for clients.")
@@ -88,7 +94,8 @@ func Handler(io *socketio.Server) http.Handler {
 
 // Describe implements [prometheus.Collector].
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descHandshakes, descUpgrades, descSessions, descCloses, descMsgsIn, descMsgsOut,
+	for _, d := range []*prometheus.Desc{descHandshakes, descUpgrades, descSessions, descQueued, descQueuedBytes,
+		descBroadcasts, descFanout, descCloses, descMsgsIn, descMsgsOut,
 		descBytesIn, descBytesOut, descSockets, descConnects, descDisconnects, descLimits} {
 		ch <- d
 	}
@@ -108,6 +115,8 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	counter(descBytesOut, &e.BytesOut)
 	counter(descConnects, &s.Connects)
 	counter(descDisconnects, &s.Disconnects)
+	counter(descBroadcasts, &s.Broadcasts)
+	counter(descFanout, &s.BroadcastRecipients)
 	for _, l := range []struct {
 		v             *atomic.Uint64
 		limit, action string
@@ -127,7 +136,10 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		counter(descLimits, l.v, l.limit, l.action)
 	}
 	for _, sc := range c.io.Engine().SessionCounts() {
-		ch <- prometheus.MustNewConstMetric(descSessions, prometheus.GaugeValue, float64(sc.Count), sc.Transport, strconv.Itoa(sc.Protocol))
+		proto := strconv.Itoa(sc.Protocol)
+		ch <- prometheus.MustNewConstMetric(descSessions, prometheus.GaugeValue, float64(sc.Count), sc.Transport, proto)
+		ch <- prometheus.MustNewConstMetric(descQueued, prometheus.GaugeValue, float64(sc.QueuedMessages), sc.Transport, proto)
+		ch <- prometheus.MustNewConstMetric(descQueuedBytes, prometheus.GaugeValue, float64(sc.QueuedBytes), sc.Transport, proto)
 	}
 	for _, n := range c.io.Namespaces() {
 		ch <- prometheus.MustNewConstMetric(descSockets, prometheus.GaugeValue, float64(len(n.Sockets())), n.Name())

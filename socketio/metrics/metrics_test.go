@@ -103,6 +103,8 @@ func TestScrapeAddsUp(t *testing.T) {
 		send(`2["ev","hello ` + strconv.Itoa(i) + `"]`)
 		require.Equal(t, `2["ev","hello `+strconv.Itoa(i)+`"]`, recv())
 	}
+	require.NoError(t, srv.Emit("news", 1)) // one broadcast to one socket
+	require.Equal(t, `2["news",1]`, recv())
 	send("0/other,") // refused by MaxNamespaces
 	require.Contains(t, recv(), "Too many namespaces")
 
@@ -114,7 +116,10 @@ func TestScrapeAddsUp(t *testing.T) {
 	require.Equal(t, 1.0, m[`gosio_sockets{namespace="/"}`])
 	require.Equal(t, 1.0, m["gosio_socket_connects_total"])
 	require.Equal(t, float64(events+2), m["gosio_engine_messages_received_total"], "CONNECT, events, refused CONNECT")
-	require.Equal(t, float64(events+2), m["gosio_engine_messages_sent_total"])
+	require.Equal(t, float64(events+3), m["gosio_engine_messages_sent_total"], "CONNECT, echoes, broadcast, refusal")
+	require.Equal(t, 1.0, m["gosio_broadcasts_total"])
+	require.Equal(t, 1.0, m["gosio_broadcast_recipients_total"])
+	require.Equal(t, 0.0, m[`gosio_engine_queued_messages{protocol="4",transport="websocket"}`])
 	require.Equal(t, float64(inBytes), m["gosio_engine_bytes_received_total"])
 	require.Equal(t, float64(outBytes), m["gosio_engine_bytes_sent_total"])
 	require.Equal(t, 1.0, m[`gosio_limit_hits_total{action="refused",limit="max_namespaces"}`])
