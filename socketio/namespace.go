@@ -269,6 +269,7 @@ func (n *Namespace) runConnect(s *Socket) {
 	closed := c.closed
 	c.mu.Unlock()
 	if closed {
+		n.server.notifyConnected(s) // observers see every disconnection's connection
 		s.onClose(ReasonTransportClose)
 		return
 	}
