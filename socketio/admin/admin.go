@@ -25,6 +25,7 @@
 package admin
 
 import (
+	"context"
 	"errors"
 	"os"
 	"sync"
@@ -89,6 +90,10 @@ type Admin struct {
 	pending pendingSessions
 	uis     atomic.Int64 // UIs connected to this server
 
+	fetchMu  sync.Mutex      // orders fetches.Add before Close's Wait
+	fetches  sync.WaitGroup  // socket lists being fetched for new UIs
+	closing  context.Context // cancelled by Close
+	cancel   context.CancelFunc
 	stopOnce sync.Once
 	stops    []func()
 	done     chan struct{}
@@ -133,6 +138,7 @@ func Instrument(io *socketio.Server, opts Options) (*Admin, error) {
 		done:     make(chan struct{}),
 		exited:   make(chan struct{}),
 	}
+	a.closing, a.cancel = context.WithCancel(context.Background())
 	a.features = a.supportedFeatures()
 	a.stats = newStatsCollector(io)
 	a.stops = append(a.stops, io.Engine().Observe(a.stats))
@@ -157,6 +163,10 @@ func (a *Admin) Close() error {
 	a.stopOnce.Do(func() {
 		close(a.done)
 		<-a.exited
+		a.fetchMu.Lock()
+		a.cancel()
+		a.fetchMu.Unlock()
+		a.fetches.Wait()
 		for _, stop := range a.stops {
 			stop()
 		}
@@ -197,8 +207,22 @@ func (a *Admin) onAdminConnection(s *socketio.Socket) {
 	}
 	_ = s.Emit("config", map[string]any{"supportedFeatures": a.features})
 	if a.live != nil {
-		// Cluster-wide, as Node's: it waits for the other servers.
-		_ = s.Emit("all_sockets", a.live.all(s.Context()))
+		// Cluster-wide, as Node's: it waits for the other servers, so it
+		// runs after the handler, which would otherwise hold up CONNECT.
+		a.fetchMu.Lock()
+		defer a.fetchMu.Unlock()
+		if a.closing.Err() != nil {
+			return // closed: the UI hears nothing more
+		}
+		a.fetches.Add(1)
+		go func() {
+			defer a.fetches.Done()
+			ctx, cancel := context.WithCancel(s.Context())
+			defer cancel()
+			stop := context.AfterFunc(a.closing, cancel)
+			defer stop()
+			_ = s.Emit("all_sockets", a.live.all(ctx))
+		}()
 	}
 }
 
