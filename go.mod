@@ -1,6 +1,6 @@
 module github.com/gosio/gosio
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/gobwas/httphead v0.1.0
