@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gosio/gosio/engineio/internal/codec"
 )
@@ -310,6 +311,7 @@ const exactReadMax = 4 << 10
 func (s *Session) rejectTooLarge(w http.ResponseWriter) {
 	w.Header().Set("Connection", "close")
 	w.WriteHeader(http.StatusRequestEntityTooLarge)
+	s.srv.count(func(st *Stats) *atomic.Uint64 { return &st.PayloadTooLarge })
 	s.finish(ReasonTransportError, errPayloadTooLarge)
 }
 

@@ -53,7 +53,8 @@ type Server struct {
 	pollerStopped bool
 
 	heartbeats *heartbeatWheel
-	flush      *flusher // writes for WebSockets that were idle (flusher.go)
+	obs        observability // counters and observers (stats.go)
+	flush      *flusher      // writes for WebSockets that were idle (flusher.go)
 }
 
 // NewServer returns a server that reports to h. opts may be nil for defaults.
@@ -142,6 +143,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if srv.limiter != nil {
 		ip = srv.clientIP(r)
 		if !srv.limiter.acquire(ip, time.Now()) {
+			srv.count(func(st *Stats) *atomic.Uint64 { return &st.HandshakesRefused })
 			writeError(w, ErrTooManyRequests)
 			return
 		}
@@ -264,6 +266,7 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, protocol in
 
 	s.startHeartbeat()
 	s.recvMu.Lock()
+	srv.notifyOpened(s)
 	srv.handler.OnOpen(s)
 	s.recvMu.Unlock()
 

@@ -150,7 +150,9 @@ func (s *Session) Send(msgs ...*Message) error {
 	size := messagesSize(msgs)
 	if !s.fitsLocked(len(msgs), size) {
 		s.mu.Unlock()
+		s.srv.count(func(st *Stats) *atomic.Uint64 { return &st.QueueFull })
 		if s.srv.opts.SlowClient == SlowClientDisconnect {
+			s.srv.count(func(st *Stats) *atomic.Uint64 { return &st.SlowClientDisconnects })
 			s.finish(ReasonTransportError, ErrSlowClient)
 		}
 		return ErrQueueFull
@@ -182,6 +184,7 @@ func (s *Session) fitsLocked(count int, size int64) bool {
 }
 
 func (s *Session) appendLocked(msgs []*Message, size int64) {
+	s.srv.countOut(len(msgs), size)
 	for _, m := range msgs {
 		s.queue = append(s.queue, outPacket{typ: codec.Message, msg: m})
 	}
@@ -200,6 +203,7 @@ func (s *Session) SendNow(m *Message) error {
 	if c == nil {
 		return s.Send(m)
 	}
+	s.srv.countOut(1, int64(len(m.data)))
 	frame := c.messageFrame(s, m, true) // a reply goes to this session only
 	s.writeNow(c, frame, false)
 	return nil
@@ -216,6 +220,7 @@ func (s *Session) SendNowText(text []byte) error {
 		}
 		return s.Send(TextMessage(bytes.Clone(text)))
 	}
+	s.srv.countOut(1, int64(len(text)))
 	fb := frameBufs.Get().(*frameBuf)
 	frame := wsconn.AppendFrameHeader(fb.b[:0], true, len(text)+1)
 	frame = append(append(frame, '4'), text...)
@@ -333,6 +338,7 @@ func (s *Session) SendVolatile(msgs ...*Message) bool {
 	writable := (s.ws != nil && !s.writing) || (s.ws == nil && s.pollActive)
 	size := messagesSize(msgs)
 	if !writable || !s.fitsLocked(len(msgs), size) {
+		s.srv.count(func(st *Stats) *atomic.Uint64 { return &st.VolatileDropped })
 		return false
 	}
 	s.appendLocked(msgs, size)
@@ -583,6 +589,7 @@ func (s *Session) finish(reason CloseReason, err error) {
 		probe.close()
 	}
 	s.srv.forget(s)
+	s.srv.notifyClosed(s, reason)
 	s.srv.opts.Logger.Debug("engineio: session closed", "sid", s.id, "reason", string(reason), "err", err)
 	// OnClose runs after any delivery in progress, on its own goroutine, so a
 	// handler that closes its own session does not deadlock.
@@ -601,6 +608,7 @@ func (s *Session) onPacket(p codec.Packet) {
 	}
 	switch p.Type {
 	case codec.Message:
+		s.srv.countIn(len(p.Data))
 		s.recvMu.Lock()
 		if !s.closed.Load() {
 			s.srv.handler.OnMessage(s, p.Binary, p.Data)

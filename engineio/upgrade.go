@@ -106,6 +106,7 @@ func (c *wsConn) probeLoop(s *Session) {
 			s.mu.Unlock()
 			upgraded = true
 			timer.Stop()
+			s.srv.notifyUpgraded(s)
 			c.readLoop(s)
 			return
 		default:

@@ -209,6 +209,7 @@ func (c *wsConn) deliver(s *Session, p codec.Packet, gen uint64) bool {
 		return true
 	}
 	c.relay.Store(gen<<1 | 1)
+	s.srv.countIn(len(p.Data))
 	s.srv.handler.OnMessage(s, p.Binary, p.Data)
 	if !c.relay.CompareAndSwap(gen<<1|1, gen<<1) {
 		return false // ReleaseReader has unlocked recvMu on our behalf

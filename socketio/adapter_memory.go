@@ -172,7 +172,9 @@ func (a *MemoryAdapter) Broadcast(_ context.Context, pkt *parser.Packet, opts *B
 	if err != nil {
 		return err
 	}
-	a.apply(opts, func(s *Socket) { s.sendEncoded(out, opts.Flags.Volatile) })
+	n := 0
+	a.apply(opts, func(s *Socket) { s.sendEncoded(out, opts.Flags.Volatile); n++ })
+	a.nsp.server.countBroadcast(n)
 	return nil
 }
 

@@ -52,6 +52,7 @@ func benchBroadcast(b *testing.B, n int, codec string) {
 		opts = &Options{Parser: msgpackparser.New(nil)}
 	}
 	io := NewServer(opts)
+	benchInstrument(b, io)
 	hs := httptest.NewServer(io)
 	url := "ws" + strings.TrimPrefix(hs.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
 

@@ -46,6 +46,7 @@ func BenchmarkEchoAck(b *testing.B) {
 func benchEchoAck(b *testing.B, fn any) {
 	io := NewServer(nil)
 	defer func() { _ = io.Close() }()
+	benchInstrument(b, io)
 	io.On("connection", func(s *Socket) {
 		s.On("echo", fn)
 	})

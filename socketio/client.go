@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -318,6 +319,7 @@ func (c *client) connect(pkt *parser.Packet) {
 	full := len(c.sockets) >= c.srv.opts.Limits.MaxNamespaces
 	c.mu.Unlock()
 	if full { // checked before a dynamic namespace is created for the name
+		c.srv.count(func(st *Stats) *atomic.Uint64 { return &st.NamespacesRefused })
 		c.sendConnectError(name, &ConnectError{Message: "Too many namespaces"})
 		return
 	}

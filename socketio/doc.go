@@ -149,4 +149,14 @@
 //
 // Rooms and broadcasts go through an [Adapter]. The default keeps them in
 // memory; cluster adapters (Redis) forward operations to other servers.
+//
+// # Observing
+//
+// [Server.Stats] and [engineio.Server.Stats] (through [Server.Engine])
+// count connections, messages, bytes, broadcasts and what each limit
+// refused, with an atomic add, from their first call on; [Server.Observe]
+// and [engineio.Server.Observe] report sockets and sessions opening,
+// upgrading and closing. Nothing is paid until they are asked for. The
+// packages socketio/admin (the Socket.IO Admin UI) and socketio/metrics
+// (Prometheus) are built on them.
 package socketio

@@ -282,6 +282,7 @@ func (n *Namespace) runConnect(s *Socket) {
 		if !closed {
 			reason = ReasonClientDisconnect
 		}
+		n.server.notifyConnected(s) // observers see every disconnection's connection
 		s.onClose(reason)
 		return
 	}
@@ -289,6 +290,7 @@ func (n *Namespace) runConnect(s *Socket) {
 		_ = s.Join(n.server.recovery.rooms(s)...)
 		n.server.recovery.replay(s)
 	}
+	n.server.notifyConnected(s)
 	for _, h := range handlers {
 		s.guard(func() { h(s) })
 		if !s.connected.Load() {

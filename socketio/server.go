@@ -33,7 +33,8 @@ type Server struct {
 	wg     sync.WaitGroup
 	closed atomic.Bool
 
-	stalls stallWatch // handlers running long on their reader (inline.go)
+	stalls stallWatch    // handlers running long on their reader (inline.go)
+	obs    observability // counters and observers (stats.go)
 	// listenersRunning counts the listeners running now, for Shutdown's
 	// report of what is left.
 	listenersRunning atomic.Int64

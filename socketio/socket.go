@@ -346,6 +346,7 @@ func (s *Socket) Join(rooms ...string) error {
 		return nil
 	}
 	if len(s.nsp.adapter.SocketRooms(s.id))+len(rooms) > s.nsp.server.opts.Limits.MaxRooms {
+		s.nsp.server.count(func(st *Stats) *atomic.Uint64 { return &st.RoomsRefused })
 		return ErrTooManyRooms
 	}
 	s.nsp.adapter.AddAll(s.id, rooms)
@@ -538,7 +539,11 @@ func (s *Socket) Disconnect(close bool) {
 
 // registerAck records fn as the answer handler for ack id.
 func (s *Socket) registerAck(id uint64, fn func([]parser.RawValue)) error {
-	return s.acks.add(id, fn, s.nsp.server.opts.Limits.MaxPendingAcks)
+	err := s.acks.add(id, fn, s.nsp.server.opts.Limits.MaxPendingAcks)
+	if err == ErrTooManyPendingAcks {
+		s.nsp.server.count(func(st *Stats) *atomic.Uint64 { return &st.AcksRefused })
+	}
+	return err
 }
 
 func (s *Socket) cancelAck(id uint64) { s.acks.take(id) }
@@ -575,6 +580,7 @@ func (s *Socket) onClose(reason DisconnectReason) {
 		s.emitLocal("disconnecting", reason)
 		s.setClosingRooms(nil)
 		s.emitLocal("disconnect", reason)
+		srv.notifyDisconnected(s, reason)
 		// Last: those listeners may still use the namespace's adapter.
 		nsp.cleanupIfEmpty()
 	})

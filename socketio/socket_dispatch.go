@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/gosio/gosio/parser"
@@ -85,13 +86,16 @@ func (s *Socket) allowEvent(name string) bool {
 	}
 	switch lim.Policy {
 	case RateWarn:
+		s.nsp.server.count(func(st *Stats) *atomic.Uint64 { return &st.RateWarned })
 		log.Warn("socketio: event rate exceeded", "nsp", s.nsp.name, "socket", id, "event", name)
 		return true
 	case RateDrop:
+		s.nsp.server.count(func(st *Stats) *atomic.Uint64 { return &st.RateDropped })
 		log.Debug("socketio: event dropped by rate limit", "nsp", s.nsp.name, "socket", id, "event", name)
 		s.nsp.server.noteDrop(DropRateLimited, s, name)
 		return false
 	default:
+		s.nsp.server.count(func(st *Stats) *atomic.Uint64 { return &st.RateDisconnected })
 		log.Warn("socketio: event rate exceeded, disconnecting", "nsp", s.nsp.name, "socket", id)
 		s.Disconnect(false)
 		return false

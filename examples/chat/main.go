@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/gosio/gosio/examples/internal/clientjs"
+	"github.com/gosio/gosio/examples/internal/ops"
 	"github.com/gosio/gosio/socketio"
 )
 
@@ -53,6 +54,7 @@ type message struct {
 func main() {
 	addr := flag.String("addr", "localhost:3000", "listen address; the default accepts connections from this machine only, :3000 from every network interface (port 0 picks a free port)")
 	clientDir := flag.String("client-dir", "", "directory holding socket.io.min.js (default: examples/node_modules/socket.io-client/dist)")
+	opsFlags := ops.Define() // -admin, -admin-password, -admin-ui-dir, -metrics: off by default
 	flag.Parse()
 	log.SetPrefix("chat: ")
 
@@ -107,6 +109,11 @@ func main() {
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", io)
 	clientjs.Register(mux, dir)
+	stopOps, err := opsFlags.Mount(mux, io)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer stopOps()
 	files, _ := fs.Sub(static, "static")
 	mux.Handle("GET /{$}", http.FileServerFS(files))
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(files)))

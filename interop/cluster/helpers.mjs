@@ -10,6 +10,7 @@ import { Server } from "socket.io";
 import { createClient } from "redis";
 import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
 import { io as ioc } from "socket.io-client";
+import { instrument } from "@socket.io/admin-ui";
 
 export const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
 const REDIS_ADDR = new URL(REDIS_URL).host;
@@ -36,7 +37,7 @@ export async function eventually(fn, { timeout = 5000, interval = 25 } = {}) {
 }
 
 /** Starts the Node server. Returns {io, port, close}. */
-export async function startNodeServer({ key, sharded = false, mode = "dynamic" }) {
+export async function startNodeServer({ key, sharded = false, mode = "dynamic", admin }) {
   const pub = createClient({ url: REDIS_URL });
   const sub = pub.duplicate();
   pub.on("error", () => {});
@@ -48,6 +49,8 @@ export async function startNodeServer({ key, sharded = false, mode = "dynamic" }
   const http = createServer();
   const io = new Server(http, { adapter });
   setup(io);
+  // The Admin UI's server side, without authentication, as server id admin.
+  if (admin) instrument(io, { auth: false, serverId: admin, mode: "development" });
   http.listen(0, "127.0.0.1");
   await once(http, "listening");
   return {
@@ -84,7 +87,9 @@ function setup(io) {
   io.on("connection", (s) => {
     const q = s.handshake.query;
     if (q.rooms) s.join(q.rooms.split(","));
-    s.data = { runtime: "node", tag: q.tag || "" };
+    // Set field by field, as apps do, so that an Admin UI instrumentation's
+    // data._admin stays.
+    Object.assign(s.data, { runtime: "node", tag: q.tag || "" });
 
     s.on("broadcast", (t, ack) => {
       op(io, t).emit(t.event, t.data);
@@ -154,11 +159,12 @@ function setup(io) {
 }
 
 /** Starts the Go clusternode. Returns {port, close}. */
-export async function startGoServer({ key, sharded = false, mode = "dynamic" }) {
+export async function startGoServer({ key, sharded = false, mode = "dynamic", admin }) {
   const bin = process.env.CLUSTERNODE_BIN;
   if (!bin) throw new Error("CLUSTERNODE_BIN is not set (run ./run.sh)");
   const args = ["-redis", REDIS_ADDR, "-key", key, "-mode", mode];
   if (sharded) args.push("-sharded");
+  if (admin) args.push("-admin", admin);
   if (process.env.CLUSTERNODE_VERBOSE) args.push("-v");
   const child = spawn(bin, args, { stdio: ["ignore", "pipe", "inherit"] });
   const rl = createInterface({ input: child.stdout });

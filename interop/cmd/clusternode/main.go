@@ -8,7 +8,9 @@
 //
 // Flags: -addr (default 127.0.0.1:0), -redis (default 127.0.0.1:6379),
 // -key (default socket.io), -sharded (use redisadapter.NewSharded), -mode
-// (the sharded subscription mode, default dynamic), -v (log to stderr).
+// (the sharded subscription mode, default dynamic), -admin ID (instrument
+// for the Admin UI, without authentication, as server ID), -v (log to
+// stderr).
 //
 // Each socket of "/" gets data {runtime: "go", tag: <query tag>} (none with
 // ?nodata=1) and joins
@@ -55,6 +57,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gosio/gosio/socketio"
+	"github.com/gosio/gosio/socketio/admin"
 	"github.com/gosio/gosio/socketio/redisadapter"
 	"github.com/gosio/gosio/socketio/redisemitter"
 )
@@ -76,6 +79,7 @@ func main() {
 	sharded := flag.Bool("sharded", false, "use the sharded adapter")
 	mode := flag.String("mode", "dynamic", "sharded subscription mode")
 	verbose := flag.Bool("v", false, "log to stderr")
+	adminID := flag.String("admin", "", "instrument for the Admin UI (no authentication) with this server id")
 	flag.Parse()
 
 	logger := slog.New(slog.DiscardHandler)
@@ -92,6 +96,14 @@ func main() {
 	io := socketio.NewServer(&socketio.Options{Adapter: factory, Logger: logger})
 	em := redisemitter.New(rdb, &redisemitter.Options{Key: *key, Sharded: *sharded, SubscriptionMode: *mode})
 	setup(io, em)
+	if *adminID != "" {
+		a, err := admin.Instrument(io, admin.Options{NoAuth: true, ServerID: *adminID})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		defer func() { _ = a.Close() }()
+	}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -1,0 +1,131 @@
+package socketio
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// Stats counts a server's Socket.IO activity since [Server.Stats] was
+// first called. Every field only grows. The transport's counters (messages
+// and bytes, handshakes, upgrades, queue limits) are the engine's: see
+// [engineio.Server.Stats], through [Server.Engine].
+type Stats struct {
+	// Connects and Disconnects count namespace connections and their ends.
+	Connects, Disconnects atomic.Uint64
+	// RateWarned, RateDropped and RateDisconnected count the events over
+	// Limits.EventRate, by the policy applied.
+	RateWarned, RateDropped, RateDisconnected atomic.Uint64
+	// NamespacesRefused counts namespace connections refused by
+	// Limits.MaxNamespaces.
+	NamespacesRefused atomic.Uint64
+	// Broadcasts counts the broadcasts made on this server (by the in-memory
+	// adapter, or a cluster adapter's local part), and BroadcastRecipients
+	// the sockets they reached: their ratio is the mean fan-out.
+	Broadcasts, BroadcastRecipients atomic.Uint64
+	// RoomsRefused counts Join calls refused by Limits.MaxRooms, and
+	// AcksRefused EmitWithAck calls refused by Limits.MaxPendingAcks.
+	RoomsRefused, AcksRefused atomic.Uint64
+}
+
+// Observer is told when sockets connect to and disconnect from the
+// server's namespaces. Its methods must be quick and must not block.
+type Observer interface {
+	// SocketConnected is called once a socket has passed the namespace's
+	// middlewares and is in its own room, before the namespace's connection
+	// handlers run, on the socket's goroutine.
+	SocketConnected(s *Socket)
+	// SocketDisconnected is called after the socket's "disconnect"
+	// listeners, once it has left its rooms, on the socket's goroutine:
+	// always after SocketConnected.
+	SocketDisconnected(s *Socket, reason DisconnectReason)
+}
+
+// observability holds a server's counters and observers; they stay nil,
+// and cost a nil check, until asked for.
+type observability struct {
+	stats     atomic.Pointer[Stats]
+	observers atomic.Pointer[[]Observer]
+	mu        sync.Mutex
+}
+
+// Stats returns the server's counters, which start counting on the first
+// call. Every caller gets the same *Stats.
+func (srv *Server) Stats() *Stats {
+	if st := srv.obs.stats.Load(); st != nil {
+		return st
+	}
+	srv.obs.mu.Lock()
+	defer srv.obs.mu.Unlock()
+	if st := srv.obs.stats.Load(); st != nil {
+		return st
+	}
+	st := new(Stats)
+	srv.obs.stats.Store(st)
+	return st
+}
+
+// Observe registers o for socket connections and disconnections. The
+// returned function unregisters it.
+func (srv *Server) Observe(o Observer) (stop func()) {
+	srv.obs.mu.Lock()
+	defer srv.obs.mu.Unlock()
+	var list []Observer
+	if p := srv.obs.observers.Load(); p != nil {
+		list = slices.Clone(*p)
+	}
+	list = append(list, o)
+	srv.obs.observers.Store(&list)
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			srv.obs.mu.Lock()
+			defer srv.obs.mu.Unlock()
+			list := slices.Clone(*srv.obs.observers.Load())
+			if i := slices.Index(list, o); i >= 0 {
+				list = slices.Delete(list, i, i+1)
+			}
+			srv.obs.observers.Store(&list)
+		})
+	}
+}
+
+// count adds one to the counter pick chooses, when counting is on.
+func (srv *Server) count(pick func(*Stats) *atomic.Uint64) {
+	if st := srv.obs.stats.Load(); st != nil {
+		pick(st).Add(1)
+	}
+}
+
+func (srv *Server) countBroadcast(recipients int) {
+	if st := srv.obs.stats.Load(); st != nil {
+		st.Broadcasts.Add(1)
+		st.BroadcastRecipients.Add(uint64(recipients))
+	}
+}
+
+func (srv *Server) notifyConnected(s *Socket) {
+	srv.count(func(st *Stats) *atomic.Uint64 { return &st.Connects })
+	if log := srv.opts.Logger; log.Enabled(context.Background(), slog.LevelDebug) {
+		log.Debug("socketio: socket connected", "nsp", s.nsp.name, "socket", s.id, "sid", s.client.sess.ID())
+	}
+	if p := srv.obs.observers.Load(); p != nil {
+		for _, o := range *p {
+			o.SocketConnected(s)
+		}
+	}
+}
+
+func (srv *Server) notifyDisconnected(s *Socket, reason DisconnectReason) {
+	srv.count(func(st *Stats) *atomic.Uint64 { return &st.Disconnects })
+	if log := srv.opts.Logger; log.Enabled(context.Background(), slog.LevelDebug) {
+		log.Debug("socketio: socket disconnected", "nsp", s.nsp.name, "socket", s.id, "sid", s.client.sess.ID(), "reason", string(reason))
+	}
+	if p := srv.obs.observers.Load(); p != nil {
+		for _, o := range *p {
+			o.SocketDisconnected(s, reason)
+		}
+	}
+}
