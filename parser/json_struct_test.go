@@ -28,7 +28,7 @@ func TestPlainStructsMatchEncodingJSON(t *testing.T) {
 	for _, v := range []any{
 		plainMsg{}, plainMsg{Room: "r<&>\u2028", Seq: -3, Small: -128, U: 7, F: 1e21, OK: true,
 			Data: map[string]any{"b": []any{1.5, "x"}}, Plain: "p", hidden: 1, Skip: "s"},
-		&plainMsg{Room: "ptr", F: -0.0}, struct{}{}, struct{ A, B string }{"a", "b"},
+		&plainMsg{Room: "ptr", F: math.Copysign(0, -1)}, struct{}{}, struct{ A, B string }{"a", "b"},
 	} {
 		got, ok := appendJSON(nil, v, 0)
 		require.True(t, ok, "%#v", v)
