@@ -29,9 +29,9 @@ type Server struct {
 	parents     []*ParentNamespace
 	onNamespace []func(*Namespace)
 
-	// wg counts the socket inbox goroutines.
-	wg     sync.WaitGroup
-	closed atomic.Bool
+	// running counts the socket inbox goroutines.
+	running tracked
+	closed  atomic.Bool
 
 	stalls stallWatch    // handlers running long on their reader (inline.go)
 	obs    observability // counters and observers (stats.go)
@@ -297,9 +297,9 @@ func (srv *Server) ServerSideEmitWithAck(ctx context.Context, event string, args
 
 // goTracked runs f on a goroutine that Close and Shutdown wait for.
 func (srv *Server) goTracked(f func()) {
-	srv.wg.Add(1)
+	srv.running.add()
 	go func() {
-		defer srv.wg.Done()
+		defer srv.running.done()
 		f()
 	}()
 }
@@ -311,8 +311,11 @@ func (srv *Server) Close() error {
 		return ErrServerClosed
 	}
 	err := srv.engine.Close()
-	srv.wg.Wait()
+	srv.running.wait()
 	srv.closeAdapters()
+	// A cluster adapter may have disconnected a socket for another server
+	// before it closed: that socket's runner is waited for too.
+	srv.running.wait()
 	if errors.Is(err, engineio.ErrServerClosed) {
 		err = nil
 	}
@@ -331,8 +334,7 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 		return ErrServerClosed
 	}
 	err := srv.engine.Shutdown(ctx)
-	done := make(chan struct{})
-	go func() { srv.wg.Wait(); close(done) }() // ends with the last inbox
+	done := srv.running.idle() // closed with the last inbox's end
 	select {
 	case <-done:
 	case <-ctx.Done():
@@ -347,6 +349,13 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 		}
 	}
 	srv.closeAdapters()
+	if ctx.Err() == nil {
+		// As in Close: a socket a cluster adapter disconnected meanwhile.
+		select {
+		case <-srv.running.idle():
+		case <-ctx.Done():
+		}
+	}
 	return err
 }
 

@@ -28,7 +28,7 @@ func (b *BasicAuth) check() error {
 
 // errInvalidCredentials is the connect_error the UI recognises: it shows
 // its login form again.
-var errInvalidCredentials = errors.New("invalid credentials")
+var errInvalidCredentials = &socketio.ConnectError{Message: "invalid credentials"}
 
 // SessionStore keeps the UI's login sessions. Implementations must be safe
 // for concurrent use.
