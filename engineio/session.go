@@ -31,11 +31,17 @@ type Session struct {
 	pollActive bool // a long-polling GET is waiting
 	postActive bool // a POST is being read
 	writing    bool // a writer (flusher, drain, SendNow caller) holds the queue
+	// byClient: the client ended the session with a close packet, so a GET
+	// still waiting is answered with a noop, as Node does, not a close.
+	byClient bool
 
-	spare    []outPacket    // the previous batch's array, reused
-	probe    *wsConn        // a WebSocket being probed for an upgrade
-	closing  *gracefulClose // set once a close waits for the queue to flush
-	pollWake chan struct{}  // signals the waiting GET; capacity 1
+	spare []outPacket // the previous batch's array, reused
+	// pollArrived, set while a client's close waits for its GET, is closed
+	// by the GET that arrives (see awaitPoll).
+	pollArrived chan struct{}
+	probe       *wsConn        // a WebSocket being probed for an upgrade
+	closing     *gracefulClose // set once a close waits for the queue to flush
+	pollWake    chan struct{}  // signals the waiting GET; capacity 1
 
 	id       string
 	protocol int
@@ -556,6 +562,11 @@ func (s *Session) onPacket(p codec.Packet) {
 		}
 		s.heartbeatReceived()
 	case codec.Close:
+		s.mu.Lock()
+		if s.state != stateClosed {
+			s.byClient = true
+		}
+		s.mu.Unlock()
 		s.finish(ReasonTransportClose, nil)
 	case codec.Noop, codec.Upgrade:
 		// A noop carries nothing; a stray upgrade outside a probe is ignored,

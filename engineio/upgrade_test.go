@@ -57,25 +57,29 @@ func TestUpgradeRejections(t *testing.T) {
 	resp, body := hs.get("EIO=4&transport=websocket&sid=" + o.SID)
 	requireProtocolError(t, resp, body, 400, 3)
 
-	// A second concurrent probe is refused while the first is pending.
+	// A second concurrent probe is accepted and closed at once, as in Node,
+	// while the first is pending; it gets no "3probe".
 	c1 := hs.dialWS("EIO=4&transport=websocket&sid=" + o.SID)
 	c1.writeText("2probe")
 	require.Equal(t, "3probe", c1.readText())
-	_, _, _, err := ws.Dial(t.Context(), hs.wsURL("EIO=4&transport=websocket&sid="+o.SID))
-	require.Error(t, err)
-	var st ws.StatusError
-	require.ErrorAs(t, err, &st)
-	require.EqualValues(t, 400, st)
+	hs.dialWS("EIO=4&transport=websocket&sid=" + o.SID).requireRefused()
+	c1.writeText("5")
+	c1.writeText("4still here")
+	require.Equal(t, "still here", string(hs.h.nextMsg(t).data))
 
-	// A WebSocket session cannot be "upgraded" again.
-	_, ow, _ := hs.openWS(4)
-	_, _, _, err = ws.Dial(t.Context(), hs.wsURL("EIO=4&transport=websocket&sid="+ow.SID))
-	require.Error(t, err)
+	// So is one for a session upgraded already, or on WebSocket from the
+	// start: the session keeps its transport.
+	hs.dialWS("EIO=4&transport=websocket&sid=" + o.SID).requireRefused()
+	c2, ow, _ := hs.openWS(4)
+	hs.dialWS("EIO=4&transport=websocket&sid=" + ow.SID).requireRefused()
+	c2.writeText("4after")
+	require.Equal(t, "after", string(hs.h.nextMsg(t).data))
+	hs.h.requireNoClose(t)
 
 	// Upgrades disabled.
 	hs2 := newHarness(t, &Options{DisableUpgrades: true})
 	o2, _ := hs2.handshakeV4()
-	_, _, _, err = ws.Dial(t.Context(), hs2.wsURL("EIO=4&transport=websocket&sid="+o2.SID))
+	_, _, _, err := ws.Dial(t.Context(), hs2.wsURL("EIO=4&transport=websocket&sid="+o2.SID))
 	require.Error(t, err)
 }
 
