@@ -267,3 +267,33 @@ func readAllClose(t testing.TB, resp *http.Response) []byte {
 	}
 	return b
 }
+
+func TestUpgradeGetRightAfterUpgradePacketGets400(t *testing.T) {
+	hs := newHarness(t, nil)
+	for range 20 {
+		o, _ := hs.handshakeV4()
+		c := hs.dialWS("EIO=4&transport=websocket&sid=" + o.SID)
+		c.writeText("2probe")
+		require.Equal(t, "3probe", c.readText())
+		c.writeText("5")
+		// Sent as soon as "5" is: the server may see it first, and must
+		// still answer as for a session that has left polling.
+		resp, body := hs.get("EIO=4&transport=polling&sid=" + o.SID)
+		requireProtocolError(t, resp, body, 400, 3)
+		c.writeText("4hello")
+		require.Equal(t, "hello", string(hs.h.nextMsg(t).data))
+	}
+}
+
+func TestUpgradeGetDuringProbeGetsNoopSoon(t *testing.T) {
+	hs := newHarness(t, nil)
+	o, _ := hs.handshakeV4()
+	c := hs.dialWS("EIO=4&transport=websocket&sid=" + o.SID)
+	c.writeText("2probe")
+	require.Equal(t, "3probe", c.readText())
+	start := time.Now()
+	resp, body := hs.get("EIO=4&transport=polling&sid=" + o.SID)
+	require.Equal(t, 200, resp.StatusCode)
+	require.Equal(t, "6", string(body))
+	require.Less(t, time.Since(start), 100*time.Millisecond, "Node answers within its 100 ms upgrade check")
+}
