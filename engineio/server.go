@@ -158,6 +158,11 @@ func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, sid, tra
 		writeError(w, ErrUnknownSID)
 		return
 	}
+	if s.heartbeatOverdue(time.Now()) {
+		s.finish(ReasonPingTimeout, nil)
+		writeError(w, ErrUnknownSID)
+		return
+	}
 	if transport == TransportWebSocket {
 		if srv.opts.AllowRequest != nil && srv.opts.AllowRequest(r) != nil {
 			writeError(w, ErrForbidden)

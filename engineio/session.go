@@ -56,8 +56,8 @@ type Session struct {
 	recvMu sync.Mutex
 
 	heartbeat heartbeat
-	wheelTick int64 // the heartbeat wheel slot's tick; guarded by the wheel
-	inWheel   bool  // in a wheel slot; guarded by the wheel
+	wheelAt   int64 // the deadline the heartbeat wheel has; guarded by the wheel
+	wheelPos  uint8 // where the wheel keeps the session; guarded by the wheel
 	closed    atomic.Bool
 
 	done  chan struct{} // closed when the session has ended; made on demand
