@@ -13,6 +13,10 @@ var (
 	errPollerFailed       = errors.New("engineio: idle connection poller failed")
 )
 
+// pongSlack is how late a ping may go out and still have its pong due
+// PingTimeout after the ping was due rather than after it went out.
+const pongSlack = 2 * time.Millisecond
+
 // heartbeat keeps a session alive and ends it when the client goes silent.
 //
 // Protocol 4: the server pings every PingInterval and expects a pong within
@@ -64,11 +68,12 @@ func (s *Session) heartbeatCheck(now time.Time) {
 		return
 	}
 	h.awaiting = true
-	// The pong is due PingTimeout after the ping was due, so that a late
-	// timer does not push the session's end later still; but the client
-	// has at least half of PingTimeout to answer a ping sent very late.
+	// The pong is due PingTimeout after the ping was due, so that the
+	// timer's few hundred microseconds do not push the session's end
+	// later; a ping sent later than pongSlack (a loaded machine) leaves
+	// the client all but pongSlack of PingTimeout, as Node would.
 	timeout := int64(s.srv.opts.PingTimeout)
-	h.deadline = max(h.deadline+timeout, now.UnixNano()+timeout/2)
+	h.deadline = max(h.deadline+timeout, now.UnixNano()+timeout-int64(pongSlack))
 	deadline := h.deadline
 	if s.state == stateOpen {
 		s.enqueueLocked(outPacket{typ: codec.Ping})
