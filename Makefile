@@ -7,6 +7,12 @@
 #   make vet      go vet over the library and the examples
 #   make gotest   go test -race -count=1 (fuzz seed corpora run as tests)
 #   make interop  only the interop suites (Go test servers vs the official JS clients)
+#   make protocol the protocol edge checks alone (Engine.IO 3 and 4, Socket.IO 5,
+#                 with the official protocol suites' settings); they are part of
+#                 make interop too
+#   make protocol-loop N=20
+#                 those checks N times in a row, no retries, stopping at the
+#                 first failure
 #   make cluster  only the cross-runtime Redis cluster interop
 #   make e2e      only the examples' browser tests (installs Chromium if missing)
 #   make fuzz     each Go fuzz target for FUZZTIME (default 30s)
@@ -22,7 +28,7 @@ GO ?= go
 FUZZTIME ?= 30s
 export GO FUZZTIME
 
-.PHONY: run test vet gotest interop cluster e2e fuzz redis
+.PHONY: run test vet gotest interop protocol protocol-loop cluster e2e fuzz redis
 
 # Steps run in order (also under make -j: Redis must answer before the Go
 # tests); every step runs even after a failure, and the target fails at the
@@ -63,6 +69,14 @@ redis:
 
 interop:
 	bash scripts/interop.sh
+
+N ?= 20
+
+protocol:
+	bash scripts/protocol-loop.sh 1
+
+protocol-loop:
+	bash scripts/protocol-loop.sh $(N)
 
 fuzz:
 	bash scripts/fuzz.sh
