@@ -13,9 +13,9 @@ var (
 	errPollerFailed       = errors.New("engineio: idle connection poller failed")
 )
 
-// pongSlack is how late a ping may go out and still have its pong due
-// PingTimeout after the ping was due rather than after it went out.
-const pongSlack = 2 * time.Millisecond
+// A ping that goes out late by up to 1/pongSlackDiv of PingTimeout still
+// has its pong due PingTimeout after the ping was due.
+const pongSlackDiv = 10
 
 // heartbeat keeps a session alive and ends it when the client goes silent.
 //
@@ -68,12 +68,11 @@ func (s *Session) heartbeatCheck(now time.Time) {
 		return
 	}
 	h.awaiting = true
-	// The pong is due PingTimeout after the ping was due, so that the
-	// timer's few hundred microseconds do not push the session's end
-	// later; a ping sent later than pongSlack (a loaded machine) leaves
-	// the client all but pongSlack of PingTimeout, as Node would.
+	// The pong is due PingTimeout after the ping was due, so that a timer
+	// firing late does not push the session's end later; but the client
+	// always has at least 90% of PingTimeout from the ping's sending.
 	timeout := int64(s.srv.opts.PingTimeout)
-	h.deadline = max(h.deadline+timeout, now.UnixNano()+timeout-int64(pongSlack))
+	h.deadline = max(h.deadline+timeout, now.UnixNano()+timeout-timeout/pongSlackDiv)
 	deadline := h.deadline
 	if s.state == stateOpen {
 		s.enqueueLocked(outPacket{typ: codec.Ping})
