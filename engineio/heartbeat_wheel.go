@@ -51,8 +51,8 @@ type heartbeatWheel struct {
 	mu        sync.Mutex
 	slots     [wheelSlots][]*Session
 	near      []nearEntry // min-heap by deadline: the sessions due this tick
-	processed int64      // the last tick whose slot has moved to near
-	count     int        // sessions in slots and near
+	processed int64       // the last tick whose slot has moved to near
+	count     int         // sessions in slots and near
 	timer     *time.Timer
 	armedAt   int64 // when the timer fires, Unix nanoseconds; 0 if unarmed
 	lastFire  int64 // when it last fired, Unix nanoseconds

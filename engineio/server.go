@@ -276,28 +276,31 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, protocol in
 		// The open packet goes in a write of its own, a moment after the
 		// 101 response, as it does from Node: a client that reads both at
 		// once may deliver the packet before its code that waits for the
-		// connection's open event has registered for messages.
-		time.Sleep(openPacketPause)
-		s.mu.Lock()
-		if s.state == stateClosed {
-			// The session ended while OnOpen ran, when finish had no
-			// WebSocket to close: close it here and start no reader.
-			s.mu.Unlock()
-			ws.close()
-			srv.wg.Done() // the reader counted above
-			return true
-		}
-		s.ws = ws
-		s.wakeLocked()
-		s.mu.Unlock()
-		go func() {
-			defer srv.wg.Done()
-			ws.readLoop(s)
-		}()
+		// connection's open event has registered for messages. A timer
+		// starts the connection then, so no goroutine waits meanwhile.
+		time.AfterFunc(openPacketPause, func() { srv.startWebSocket(s, ws) })
 		return true
 	}
 	s.servePoll(w, r)
 	return true
+}
+
+// startWebSocket makes ws the transport of the new session s, which sends
+// its open packet, and runs its reader; the reader was counted in srv.wg.
+func (srv *Server) startWebSocket(s *Session, ws *wsConn) {
+	defer srv.wg.Done()
+	s.mu.Lock()
+	if s.state == stateClosed {
+		// The session ended before it had its WebSocket (in OnOpen, or
+		// during the pause), when finish had none to close.
+		s.mu.Unlock()
+		ws.close()
+		return
+	}
+	s.ws = ws
+	s.wakeLocked()
+	s.mu.Unlock()
+	ws.readLoop(s)
 }
 
 // openPacketPause is how long a WebSocket handshake waits between the 101
