@@ -10,7 +10,16 @@ import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import WebSocket from "ws";
 import { fetchText, rawHandshake, decodePayloadV3, DEFAULT_TIMEOUT } from "./helpers.mjs";
-import { fileServer, Wire, firstReadHoldsOpenPacket, PING_INTERVAL, PING_TIMEOUT, MAX_PAYLOAD, SUITE_FLAGS } from "./protocol-helpers.mjs";
+import {
+  fileServer,
+  Wire,
+  firstReadHoldsOpenPacket,
+  sleepAtLeast,
+  PING_INTERVAL,
+  PING_TIMEOUT,
+  MAX_PAYLOAD,
+  SUITE_FLAGS,
+} from "./protocol-helpers.mjs";
 
 const server = fileServer("eioecho", [...SUITE_FLAGS, "-max-buffer", String(MAX_PAYLOAD), "-eio3"]);
 
@@ -198,7 +207,7 @@ describe("Engine.IO protocol 3: heartbeat", () => {
     const runs = Array.from({ length: 8 }, async (_, i) => {
       await sleep(i * 7);
       const sid = await handshake(srv);
-      await sleep(PING_INTERVAL + PING_TIMEOUT);
+      await sleepAtLeast(performance.now(), PING_INTERVAL + PING_TIMEOUT);
       const p = await push(srv, sid, "1:2");
       assert.equal(p.status, 400, `session ${i}: ${p.status} ${p.text}`);
       assert.equal((await srv.waitClose(sid)).reason, "ping timeout");
@@ -219,7 +228,7 @@ describe("Engine.IO protocol 3: heartbeat", () => {
     const srv = await server.ready;
     const before = performance.now();
     const { w, open } = await openWS(t, srv);
-    await sleep(PING_INTERVAL + PING_TIMEOUT);
+    await sleepAtLeast(performance.now(), PING_INTERVAL + PING_TIMEOUT);
     const g = await poll(srv, open.sid);
     assert.equal(g.status, 400);
     assert.equal(JSON.parse(g.text).code, 1, g.text); // unknown, not just off polling

@@ -9,6 +9,7 @@
 // that stays silent for pingInterval + pingTimeout).
 
 import { after } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import net from "node:net";
 import WebSocket from "ws";
 import { startServer, DEFAULT_TIMEOUT } from "./helpers.mjs";
@@ -131,6 +132,18 @@ export function firstReadHoldsOpenPacket(port, path) {
       reject(err);
     });
   });
+}
+
+/**
+ * Resolves once at least ms milliseconds of real time have passed since
+ * `since` (a performance.now() reading). A timer alone may fire a
+ * millisecond or so early: Node schedules it on the event loop's clock,
+ * read when the loop turned, which a busy turn leaves behind.
+ */
+export async function sleepAtLeast(since, ms) {
+  for (let left = ms; left > 0; left = since + ms - performance.now()) {
+    await sleep(Math.ceil(left));
+  }
 }
 
 /** The keys of the open packet's JSON, sorted. */
