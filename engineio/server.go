@@ -158,8 +158,10 @@ func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, sid, tra
 		writeError(w, ErrUnknownSID)
 		return
 	}
-	if s.heartbeatOverdue(time.Now()) {
-		s.finish(ReasonPingTimeout, nil)
+	// A session that has ended, or whose heartbeat is overdue, is as
+	// unknown as one forgotten already: finish may still be forgetting it.
+	if s.closed.Load() || s.heartbeatOverdue(time.Now()) {
+		s.finish(ReasonPingTimeout, nil) // nothing if it has ended
 		writeError(w, ErrUnknownSID)
 		return
 	}
