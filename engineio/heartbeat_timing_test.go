@@ -86,8 +86,10 @@ func TestHeartbeatDeadlinesOnTime(t *testing.T) {
 	mu.Unlock()
 	median := func(d []time.Duration) time.Duration { slices.Sort(d); return d[len(d)/2] }
 	t.Logf("ping late by %v (timers %v), end late by %v (timers %v)", pingLate, refPing, endLate, refEnd)
+	// The deadlines count from just before OnOpen, where opened is read:
+	// a few microseconds early is on time.
 	require.GreaterOrEqual(t, slices.Min(pingLate), -time.Millisecond, "a ping went out early")
-	require.GreaterOrEqual(t, slices.Min(endLate), time.Duration(0), "a session ended early")
+	require.GreaterOrEqual(t, slices.Min(endLate), -time.Millisecond, "a session ended early")
 	require.LessOrEqual(t, median(pingLate), median(refPing)+3*time.Millisecond, "pings late")
 	require.LessOrEqual(t, median(endLate), median(refEnd)+2*time.Millisecond, "ends late")
 }
