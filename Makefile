@@ -10,6 +10,12 @@
 #                 the small-scale hostile-client run, TestHostile)
 #   make hostile  the full-scale hostile-client run (docs/ROBUSTNESS.md)
 #   make interop  only the interop suites (Go test servers vs the official JS clients)
+#   make protocol the protocol edge checks alone (Engine.IO 3 and 4, Socket.IO 5,
+#                 with the official protocol suites' settings); they are part of
+#                 make interop too
+#   make protocol-loop N=20
+#                 those checks N times in a row, no retries, stopping at the
+#                 first failure
 #   make cluster  only the cross-runtime Redis cluster interop
 #   make e2e      only the examples' browser tests (installs Chromium if missing)
 #   make fuzz     each Go fuzz target for FUZZTIME (default 30s)
@@ -25,7 +31,7 @@ GO ?= go
 FUZZTIME ?= 30s
 export GO FUZZTIME
 
-.PHONY: run test vet lint gotest interop cluster e2e fuzz redis hostile
+.PHONY: run test vet lint gotest interop protocol protocol-loop cluster e2e fuzz redis hostile
 
 # Steps run in order (also under make -j: Redis must answer before the Go
 # tests); every step runs even after a failure, and the target fails at the
@@ -82,6 +88,14 @@ redis:
 
 interop:
 	bash scripts/interop.sh
+
+N ?= 20
+
+protocol:
+	bash scripts/protocol-loop.sh 1
+
+protocol-loop:
+	bash scripts/protocol-loop.sh $(N)
 
 fuzz:
 	bash scripts/fuzz.sh

@@ -13,13 +13,19 @@ var (
 	errPollerFailed       = errors.New("engineio: idle connection poller failed")
 )
 
+// A ping that goes out late by up to 1/pongSlackDiv of PingTimeout still
+// has its pong due PingTimeout after the ping was due.
+const pongSlackDiv = 10
+
 // heartbeat keeps a session alive and ends it when the client goes silent.
 //
 // Protocol 4: the server pings every PingInterval and expects a pong within
 // PingTimeout. Protocol 3: the client pings; the server ends the session when
 // no ping arrives within PingInterval+PingTimeout. The server's
-// heartbeatWheel calls heartbeatCheck when the deadline may have come; in
+// heartbeatWheel calls heartbeatCheck when the deadline has come; in
 // protocol 4 the deadline alternates between the next ping and the pong.
+// A polling request checks the deadline itself (heartbeatOverdue), so it
+// never finds a session the wheel is about to end.
 // Guarded by the session's mu.
 type heartbeat struct {
 	deadline int64 // Unix nanoseconds
@@ -62,13 +68,34 @@ func (s *Session) heartbeatCheck(now time.Time) {
 		return
 	}
 	h.awaiting = true
-	h.deadline = now.Add(s.srv.opts.PingTimeout).UnixNano()
+	// The pong is due PingTimeout after the ping was due, so that a timer
+	// firing late does not push the session's end later; but the client
+	// always has at least 90% of PingTimeout from the ping's sending.
+	timeout := int64(s.srv.opts.PingTimeout)
+	h.deadline = max(h.deadline+timeout, now.UnixNano()+timeout-timeout/pongSlackDiv)
 	deadline := h.deadline
 	if s.state == stateOpen {
 		s.enqueueLocked(outPacket{typ: codec.Ping})
 	}
 	s.mu.Unlock()
 	s.srv.heartbeats.add(s, deadline)
+}
+
+// heartbeatOverdue reports whether the client's heartbeat is overdue at
+// now: a request of a session whose end the wheel has yet to reach is
+// answered as the end's, exactly at the deadline.
+func (s *Session) heartbeatOverdue(now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := &s.heartbeat
+	if h.stopped {
+		return false
+	}
+	end := h.deadline
+	if s.protocol != 3 && !h.awaiting {
+		end += int64(s.srv.opts.PingTimeout) // the ping is not out yet
+	}
+	return now.UnixNano() >= end
 }
 
 // heartbeatReceived records the client's heartbeat: a pong (protocol 4) or

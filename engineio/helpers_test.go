@@ -339,6 +339,17 @@ func (c *wsClient) readFrame() ws.Frame {
 	return f
 }
 
+// requireRefused fails unless the server closes the WebSocket at once: a
+// close frame first, then the end of the connection once it is answered.
+func (c *wsClient) requireRefused() {
+	c.t.Helper()
+	f := c.readFrame()
+	require.Equal(c.t, ws.OpClose, f.Header.OpCode, "frame %q", f.Payload)
+	require.NoError(c.t, ws.WriteFrame(c.conn, ws.MaskFrame(ws.NewCloseFrame(ws.NewCloseFrameBody(ws.StatusNormalClosure, "")))))
+	_, err := c.rw.Read(make([]byte, 1))
+	require.ErrorIs(c.t, err, io.EOF)
+}
+
 // openWS opens a v4 WebSocket session and returns its OPEN packet.
 func (hs *harness) openWS(eio int) (*wsClient, openPacket, *Session) {
 	hs.t.Helper()

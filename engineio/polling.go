@@ -7,9 +7,15 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gosio/gosio/engineio/internal/codec"
 )
+
+// upgradeNoopDelay is how long a GET that arrives during an upgrade waits
+// for the upgrade to complete before it is answered with a noop; Node's
+// upgrade check answers such a GET within 100 ms.
+const upgradeNoopDelay = 50 * time.Millisecond
 
 var (
 	errPollOverlap     = errors.New("engineio: overlapping polling requests")
@@ -33,23 +39,48 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.pollActive = true
+	if s.pollArrived != nil {
+		close(s.pollArrived) // a close waits for this GET
+		s.pollArrived = nil
+	}
 	var batch []outPacket
 	noop := false
+	// A GET sent after the probe was answered may come from a client that
+	// has sent its upgrade packet on the WebSocket already, where it may
+	// not be read yet: it waits a moment for the upgrade to complete, so
+	// that it gets 400 as the session's old transport, as with Node.
+	var late <-chan time.Time
+	if s.upgrading {
+		t := time.NewTimer(upgradeNoopDelay)
+		defer t.Stop()
+		late = t.C
+	}
 	for {
 		if s.state == stateClosed {
 			// The session ended while this GET waited: tell the client
-			// cleanly, as Node does, rather than with an error.
+			// cleanly, as Node does, rather than with an error; a client
+			// that closed it itself gets a noop, since it knows.
 			s.pollActive = false
+			typ := codec.Close
+			if s.byClient {
+				typ = codec.Noop
+			}
 			s.mu.Unlock()
-			s.writePayload(w, r, []outPacket{{typ: codec.Close}})
+			s.writePayload(w, r, []outPacket{{typ: typ}})
 			return
 		}
-		if s.websocket || (s.upgrading && len(s.queue) == 0) {
+		if s.websocket && late != nil {
+			s.pollActive = false
+			s.mu.Unlock()
+			writeError(w, ErrBadRequest)
+			return
+		}
+		if s.websocket || (s.upgrading && len(s.queue) == 0 && late == nil) {
 			// The client is moving to WebSocket: complete its poll so it can.
 			noop = true
 			break
 		}
-		if len(s.queue) > 0 {
+		if len(s.queue) > 0 && !s.byClient {
 			batch = s.takeOwnedQueueLocked()
 			if n := len(batch); n > 1 && batch[n-1].typ == codec.Close {
 				// The close packet goes alone in the next response: some
@@ -63,6 +94,8 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		select {
 		case <-s.pollWake:
+		case <-late:
+			late = nil // the upgrade has not completed: answer noop
 		case <-s.done:
 		case <-r.Context().Done():
 			s.mu.Lock()
@@ -271,12 +304,19 @@ func (s *Session) servePost(w http.ResponseWriter, r *http.Request) {
 	// only after this one is answered, so packets of consecutive POSTs are
 	// delivered in order and never overlap, and a handler that cannot keep
 	// up slows the client down instead of piling up its messages.
+	deliver := func(p codec.Packet) error {
+		if p.Type == codec.Close {
+			s.awaitPoll()
+		}
+		s.onPacket(p)
+		return nil
+	}
 	if len(body) <= collectMaxBody {
 		for _, p := range pkts {
-			s.onPacket(p)
+			_ = deliver(p)
 		}
 	} else {
-		_ = decode(body, func(p codec.Packet) error { s.onPacket(p); return nil })
+		_ = decode(body, deliver)
 	}
 	// No Content-Length: net/http computes it for a body this small
 	// without allocating, and one header fewer is one fewer to copy and
@@ -286,6 +326,44 @@ func (s *Session) servePost(w http.ResponseWriter, r *http.Request) {
 }
 
 var okBody = []byte("ok")
+
+// pollCloseGrace is how long a client's close packet waits for the GET the
+// client may have sent with it, when none is waiting.
+const pollCloseGrace = 50 * time.Millisecond
+
+// awaitPoll runs before a close packet the client POSTed is handled: when
+// no GET is waiting, it waits, at most pollCloseGrace, for one to arrive.
+// A client that closes while polling sends its close with a GET pending,
+// which gets a noop and must not get 400; both come on their own
+// connections at about the same time, and the server may read the POST
+// first.
+func (s *Session) awaitPoll() {
+	s.mu.Lock()
+	if s.state == stateClosed {
+		s.mu.Unlock()
+		return
+	}
+	s.byClient = true // a GET that arrives now waits for the end
+	if s.pollActive || s.websocket || s.done == nil {
+		s.mu.Unlock()
+		return
+	}
+	arrived := make(chan struct{})
+	s.pollArrived = arrived
+	s.mu.Unlock()
+	t := time.NewTimer(pollCloseGrace)
+	select {
+	case <-arrived:
+	case <-t.C:
+	case <-s.done:
+	}
+	t.Stop()
+	s.mu.Lock()
+	if s.pollArrived == arrived {
+		s.pollArrived = nil
+	}
+	s.mu.Unlock()
+}
 
 // readBody reads a POST body of at most limit bytes; a longer one is
 // returned longer than limit. The body becomes message data the handler

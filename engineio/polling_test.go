@@ -176,6 +176,44 @@ func TestPollingPostClosePacket(t *testing.T) {
 	require.Equal(t, ReasonTransportClose, c.reason)
 }
 
+func TestPollingPostCloseAnswersPendingGetWithNoop(t *testing.T) {
+	hs := newHarness(t, nil)
+	o, s := hs.handshakeV4()
+	q := "EIO=4&transport=polling&sid=" + o.SID
+	get := hs.goGet(q, nil)
+	waitPollActive(t, s)
+	_, b := hs.post(q, "1")
+	require.Equal(t, "ok", string(b))
+	r := awaitResult(t, get)
+	require.Equal(t, 200, r.resp.StatusCode)
+	require.Equal(t, "6", string(r.body), "the client closed: a noop, not a close packet")
+	require.Equal(t, ReasonTransportClose, hs.h.nextClose(t).reason)
+	resp, body := hs.get(q)
+	requireProtocolError(t, resp, body, 400, 1)
+}
+
+func TestPollingPostCloseWaitsForTheGetSentWithIt(t *testing.T) {
+	hs := newHarness(t, nil)
+	o, s := hs.handshakeV4()
+	q := "EIO=4&transport=polling&sid=" + o.SID
+	// The POST is read first; the GET the client sent with it comes
+	// while the close waits for it, and gets the noop.
+	post := make(chan []byte, 1)
+	go func() { _, b := hs.post(q, "1"); post <- b }()
+	require.Eventually(t, func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.pollArrived != nil
+	}, waitTimeout, time.Millisecond)
+	r := awaitResult(t, hs.goGet(q, nil))
+	require.Equal(t, 200, r.resp.StatusCode)
+	require.Equal(t, "6", string(r.body))
+	require.Equal(t, "ok", string(<-post))
+	require.Equal(t, ReasonTransportClose, hs.h.nextClose(t).reason)
+	resp, body := hs.get(q)
+	requireProtocolError(t, resp, body, 400, 1)
+}
+
 func TestPollingBadMethod(t *testing.T) {
 	hs := newHarness(t, nil)
 	o, _ := hs.handshakeV4()

@@ -37,11 +37,17 @@ type Session struct {
 	// yet taken by a writer: one of each kind is enough, so a client that
 	// pings without reading costs a bounded queue (see queuePongLocked).
 	pongs pongKinds
+	// byClient: the client ended the session with a close packet, so a GET
+	// still waiting is answered with a noop, as Node does, not a close.
+	byClient bool
 
-	spare    []outPacket    // the previous batch's array, reused
-	probe    *wsConn        // a WebSocket being probed for an upgrade
-	closing  *gracefulClose // set once a close waits for the queue to flush
-	pollWake chan struct{}  // signals the waiting GET; capacity 1
+	spare []outPacket // the previous batch's array, reused
+	// pollArrived, set while a client's close waits for its GET, is closed
+	// by the GET that arrives (see awaitPoll).
+	pollArrived chan struct{}
+	probe       *wsConn        // a WebSocket being probed for an upgrade
+	closing     *gracefulClose // set once a close waits for the queue to flush
+	pollWake    chan struct{}  // signals the waiting GET; capacity 1
 
 	id       string
 	protocol int
@@ -56,8 +62,8 @@ type Session struct {
 	recvMu sync.Mutex
 
 	heartbeat heartbeat
-	wheelTick int64 // the heartbeat wheel slot's tick; guarded by the wheel
-	inWheel   bool  // in a wheel slot; guarded by the wheel
+	wheelAt   int64 // the deadline the heartbeat wheel has; guarded by the wheel
+	wheelPos  uint8 // where the wheel keeps the session; guarded by the wheel
 	closed    atomic.Bool
 
 	done  chan struct{} // closed when the session has ended; made on demand
@@ -633,6 +639,11 @@ func (s *Session) onPacket(p codec.Packet) {
 		}
 		s.heartbeatReceived()
 	case codec.Close:
+		s.mu.Lock()
+		if s.state != stateClosed {
+			s.byClient = true
+		}
+		s.mu.Unlock()
 		s.finish(ReasonTransportClose, nil)
 	case codec.Noop, codec.Upgrade:
 		// A noop carries nothing; a stray upgrade outside a probe is ignored,

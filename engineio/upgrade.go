@@ -2,6 +2,7 @@ package engineio
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"time"
 
@@ -19,21 +20,29 @@ func (srv *Server) serveUpgrade(s *Session, w http.ResponseWriter, r *http.Reque
 		writeError(w, ErrBadRequest)
 		return
 	}
-	s.mu.Lock()
-	ok := s.state == stateOpen && !s.websocket && s.probe == nil && !srv.opts.DisableUpgrades
-	s.mu.Unlock()
-	if !ok {
+	if srv.opts.DisableUpgrades {
 		writeError(w, ErrBadRequest)
 		return
 	}
+	s.mu.Lock()
+	ok := s.state == stateOpen && !s.websocket && s.probe == nil
+	s.mu.Unlock()
 	c := srv.acceptWebSocket(w, r, w.Header())
 	if c == nil {
 		return
 	}
+	if !ok {
+		// The session is on WebSocket already, or another one is probing
+		// for it: as Node does, this one is accepted and closed at once,
+		// so the client sees a closed WebSocket rather than an HTTP
+		// error, and the session keeps its transport.
+		c.refuse()
+		return
+	}
 	s.mu.Lock()
-	if s.state != stateOpen || s.probe != nil {
+	if s.state != stateOpen || s.websocket || s.probe != nil {
 		s.mu.Unlock()
-		c.close()
+		c.refuse()
 		return
 	}
 	s.probe = c
@@ -78,13 +87,17 @@ func (c *wsConn) probeLoop(s *Session) {
 		}
 		switch {
 		case p.Type == codec.Ping && bytes.Equal(p.Data, []byte("probe")):
+			// Marked before the answer goes out: a GET the client sends
+			// once it has the answer must find the upgrade under way.
+			s.mu.Lock()
+			s.upgrading = true
+			s.mu.Unlock()
 			// The read goroutine is the connection's only user until the
 			// upgrade completes, so it may write the answer itself.
 			if _, err := c.in.conn.Write(frameProbe); err != nil {
 				return
 			}
 			s.mu.Lock()
-			s.upgrading = true
 			s.wakeLocked() // a waiting GET answers noop
 			s.mu.Unlock()
 		case p.Type == codec.Upgrade:
@@ -113,4 +126,21 @@ func (c *wsConn) probeLoop(s *Session) {
 			return
 		}
 	}
+}
+
+// refuseWait bounds how long a refused WebSocket waits for the client's
+// answer to its close frame.
+const refuseWait = time.Second
+
+// refuse ends a WebSocket that will carry nothing: it sends a close frame,
+// then waits, at most refuseWait, for the client to close its side, so that
+// the client reads the close frame rather than a reset connection. It runs
+// on the hijacked request's goroutine.
+func (c *wsConn) refuse() {
+	conn := c.in.conn
+	_ = conn.SetDeadline(time.Now().Add(refuseWait))
+	if _, err := conn.Write(frameWSBye); err == nil {
+		_, _ = io.Copy(io.Discard, conn)
+	}
+	c.close()
 }

@@ -57,25 +57,29 @@ func TestUpgradeRejections(t *testing.T) {
 	resp, body := hs.get("EIO=4&transport=websocket&sid=" + o.SID)
 	requireProtocolError(t, resp, body, 400, 3)
 
-	// A second concurrent probe is refused while the first is pending.
+	// A second concurrent probe is accepted and closed at once, as in Node,
+	// while the first is pending; it gets no "3probe".
 	c1 := hs.dialWS("EIO=4&transport=websocket&sid=" + o.SID)
 	c1.writeText("2probe")
 	require.Equal(t, "3probe", c1.readText())
-	_, _, _, err := ws.Dial(t.Context(), hs.wsURL("EIO=4&transport=websocket&sid="+o.SID))
-	require.Error(t, err)
-	var st ws.StatusError
-	require.ErrorAs(t, err, &st)
-	require.EqualValues(t, 400, st)
+	hs.dialWS("EIO=4&transport=websocket&sid=" + o.SID).requireRefused()
+	c1.writeText("5")
+	c1.writeText("4still here")
+	require.Equal(t, "still here", string(hs.h.nextMsg(t).data))
 
-	// A WebSocket session cannot be "upgraded" again.
-	_, ow, _ := hs.openWS(4)
-	_, _, _, err = ws.Dial(t.Context(), hs.wsURL("EIO=4&transport=websocket&sid="+ow.SID))
-	require.Error(t, err)
+	// So is one for a session upgraded already, or on WebSocket from the
+	// start: the session keeps its transport.
+	hs.dialWS("EIO=4&transport=websocket&sid=" + o.SID).requireRefused()
+	c2, ow, _ := hs.openWS(4)
+	hs.dialWS("EIO=4&transport=websocket&sid=" + ow.SID).requireRefused()
+	c2.writeText("4after")
+	require.Equal(t, "after", string(hs.h.nextMsg(t).data))
+	hs.h.requireNoClose(t)
 
 	// Upgrades disabled.
 	hs2 := newHarness(t, &Options{DisableUpgrades: true})
 	o2, _ := hs2.handshakeV4()
-	_, _, _, err = ws.Dial(t.Context(), hs2.wsURL("EIO=4&transport=websocket&sid="+o2.SID))
+	_, _, _, err := ws.Dial(t.Context(), hs2.wsURL("EIO=4&transport=websocket&sid="+o2.SID))
 	require.Error(t, err)
 }
 
@@ -264,4 +268,34 @@ func readAllClose(t testing.TB, resp *http.Response) []byte {
 		t.Errorf("reading body: %v", err)
 	}
 	return b
+}
+
+func TestUpgradeGetRightAfterUpgradePacketGets400(t *testing.T) {
+	hs := newHarness(t, nil)
+	for range 20 {
+		o, _ := hs.handshakeV4()
+		c := hs.dialWS("EIO=4&transport=websocket&sid=" + o.SID)
+		c.writeText("2probe")
+		require.Equal(t, "3probe", c.readText())
+		c.writeText("5")
+		// Sent as soon as "5" is: the server may see it first, and must
+		// still answer as for a session that has left polling.
+		resp, body := hs.get("EIO=4&transport=polling&sid=" + o.SID)
+		requireProtocolError(t, resp, body, 400, 3)
+		c.writeText("4hello")
+		require.Equal(t, "hello", string(hs.h.nextMsg(t).data))
+	}
+}
+
+func TestUpgradeGetDuringProbeGetsNoopSoon(t *testing.T) {
+	hs := newHarness(t, nil)
+	o, _ := hs.handshakeV4()
+	c := hs.dialWS("EIO=4&transport=websocket&sid=" + o.SID)
+	c.writeText("2probe")
+	require.Equal(t, "3probe", c.readText())
+	start := time.Now()
+	resp, body := hs.get("EIO=4&transport=polling&sid=" + o.SID)
+	require.Equal(t, 200, resp.StatusCode)
+	require.Equal(t, "6", string(body))
+	require.Less(t, time.Since(start), 100*time.Millisecond, "Node answers within its 100 ms upgrade check")
 }
