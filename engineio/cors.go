@@ -7,10 +7,32 @@ import (
 	"strings"
 )
 
-// applyCORS sets the CORS headers for an allowed origin and answers preflight
+// Handler returns next behind the policy c, applied as the engine applies
+// it to its own requests: preflight requests are answered, and the others
+// reach next with the CORS headers set. It is for an application's other
+// routes, a REST API beside Socket.IO say, so that one policy covers both:
+//
+//	cors := &engineio.CORSOptions{AllowedOrigins: []string{"https://app.example"}}
+//	io := socketio.NewServer(&socketio.Options{Engine: engineio.Options{CORS: cors}})
+//	mux.Handle("/socket.io/", io)
+//	mux.Handle("/api/", cors.Handler(api))
+//
+// A nil c returns next.
+func (c *CORSOptions) Handler(next http.Handler) http.Handler {
+	if c == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !c.apply(w, r) {
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+// apply sets the CORS headers for an allowed origin and answers preflight
 // requests. It reports whether the request was a preflight and is answered.
-func (srv *Server) applyCORS(w http.ResponseWriter, r *http.Request) bool {
-	c := srv.opts.CORS
+// A nil c does nothing.
+func (c *CORSOptions) apply(w http.ResponseWriter, r *http.Request) bool {
 	if c == nil {
 		return false
 	}

@@ -2,6 +2,7 @@ package engineio
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -84,4 +85,41 @@ func TestCORSOffByDefault(t *testing.T) {
 	// An OPTIONS request without CORS is not a preflight answer.
 	resp = preflight(hs, "https://app.example")
 	require.NotEqual(t, http.StatusNoContent, resp.StatusCode)
+}
+
+// CORSOptions.Handler applies to an application's own routes what the
+// engine applies to its requests: the same answers, from the same code.
+func TestCORSHandlerMatchesTheEngine(t *testing.T) {
+	c := &CORSOptions{AllowedOrigins: []string{"https://app.example"}, AllowCredentials: true, MaxAge: time.Hour}
+	hs := newHarness(t, &Options{CORS: c})
+	engine := preflight(hs, "https://app.example")
+
+	reached := 0
+	api := c.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached++
+		w.WriteHeader(http.StatusCreated)
+	}))
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodOptions, "/api/posts", nil)
+	req.Header.Set("Origin", "https://app.example")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	req.Header.Set("Access-Control-Request-Headers", "content-type, x-custom")
+	api.ServeHTTP(rec, req)
+	require.Equal(t, engine.StatusCode, rec.Code)
+	require.Zero(t, reached, "a preflight is answered, not passed on")
+	for _, h := range []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Credentials",
+		"Access-Control-Allow-Methods", "Access-Control-Allow-Headers", "Access-Control-Max-Age", "Vary"} {
+		require.Equal(t, engine.Header.Values(h), rec.Header().Values(h), h)
+	}
+
+	rec = httptest.NewRecorder()
+	req = httptest.NewRequest(http.MethodPost, "/api/posts", strings.NewReader("{}"))
+	req.Header.Set("Origin", "https://other.example")
+	api.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusCreated, rec.Code)
+	require.Equal(t, 1, reached)
+	require.Empty(t, rec.Header().Get("Access-Control-Allow-Origin"), "an origin not listed gets no CORS header")
+
+	var none *CORSOptions
+	require.NotNil(t, none.Handler(api), "a nil policy leaves the handler as it is")
 }

@@ -95,7 +95,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if srv.applyCORS(w, r) {
+	if srv.opts.CORS.apply(w, r) {
 		return // preflight answered
 	}
 	if srv.opts.Headers != nil {

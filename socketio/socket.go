@@ -437,7 +437,7 @@ func (s *Socket) PrependAny(fn func(event string, args ...any)) {
 func (s *Socket) OffAny(fn func(event string, args ...any)) {
 	s.lmu.Lock()
 	if h := s.hooks; h != nil {
-		h.anyIn = removeAny(h.anyIn, fn)
+		h.anyIn = removeFunc(h.anyIn, fn)
 	}
 	s.lmu.Unlock()
 }
@@ -465,7 +465,7 @@ func (s *Socket) PrependAnyOutgoing(fn func(event string, args ...any)) {
 func (s *Socket) OffAnyOutgoing(fn func(event string, args ...any)) {
 	s.lmu.Lock()
 	if h := s.hooks; h != nil {
-		h.anyOut = removeAny(h.anyOut, fn)
+		h.anyOut = removeFunc(h.anyOut, fn)
 	}
 	s.lmu.Unlock()
 }
@@ -605,16 +605,3 @@ func funcPointer(fn any) uintptr {
 	return v.Pointer()
 }
 
-func removeAny(ls []func(string, ...any), fn func(string, ...any)) []func(string, ...any) {
-	if fn == nil {
-		return nil
-	}
-	ptr := funcPointer(fn)
-	kept := ls[:0:0]
-	for _, l := range ls {
-		if funcPointer(l) != ptr {
-			kept = append(kept, l)
-		}
-	}
-	return kept
-}

@@ -3,7 +3,6 @@ package main
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -34,55 +33,4 @@ func corsPolicy(list string) *engineio.CORSOptions {
 		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete},
 		MaxAge:           10 * time.Minute,
 	}
-}
-
-// withCORS answers the REST routes' cross-origin requests by the policy
-// that the Socket.IO engine applies to /socket.io/, which it leaves to the
-// engine: one -cors-origin covers both, with the same headers.
-func withCORS(c *engineio.CORSOptions, next http.Handler) http.Handler {
-	if c == nil {
-		return next
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/socket.io/") {
-			next.ServeHTTP(w, r)
-			return
-		}
-		h := w.Header()
-		h.Add("Vary", "Origin")
-		origin := r.Header.Get("Origin")
-		allowed := origin != "" && allowsOrigin(c, origin)
-		if allowed {
-			if slices.Contains(c.AllowedOrigins, "*") && !c.AllowCredentials {
-				h.Set("Access-Control-Allow-Origin", "*")
-			} else {
-				h.Set("Access-Control-Allow-Origin", origin)
-			}
-			if c.AllowCredentials {
-				h.Set("Access-Control-Allow-Credentials", "true")
-			}
-		}
-		if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		// A preflight: the browser asks before a PUT, a DELETE or a JSON POST.
-		if allowed {
-			h.Set("Access-Control-Allow-Methods", strings.Join(c.AllowedMethods, ", "))
-			if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
-				h.Set("Access-Control-Allow-Headers", req)
-			}
-			h.Set("Access-Control-Max-Age", strconv.Itoa(int(c.MaxAge.Seconds())))
-		}
-		w.WriteHeader(http.StatusNoContent)
-	})
-}
-
-func allowsOrigin(c *engineio.CORSOptions, origin string) bool {
-	for _, o := range c.AllowedOrigins {
-		if o == "*" || strings.EqualFold(o, origin) {
-			return true
-		}
-	}
-	return false
 }

@@ -147,19 +147,23 @@ func newServer(store Store, cors *engineio.CORSOptions, clientDir string) (http.
 		})
 	})
 
-	mux := http.NewServeMux()
-	mux.Handle("/socket.io/", io)
-	(&API{Store: store, IO: io}).Register(mux)
+	app := http.NewServeMux() // the REST API and the page
+	(&API{Store: store, IO: io}).Register(app)
 	if clientDir != "" {
-		clientjs.Register(mux, clientDir)
+		clientjs.Register(app, clientDir)
 	}
 	files, _ := fs.Sub(static, "static")
-	mux.Handle("GET /{$}", http.FileServerFS(files))
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(files)))
+	app.Handle("GET /{$}", http.FileServerFS(files))
+	app.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(files)))
 	// The pages name their icon, but other clients still ask for
 	// /favicon.ico: answer with the icon rather than a 404.
-	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+	app.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
 		http.ServeFileFS(w, r, files, "favicon.svg")
 	})
-	return withCORS(cors, mux), io
+	// One CORS policy covers both: the engine applies it to /socket.io/,
+	// and CORSOptions.Handler, the same code, to the rest.
+	mux := http.NewServeMux()
+	mux.Handle("/socket.io/", io)
+	mux.Handle("/", cors.Handler(app))
+	return mux, io
 }
