@@ -604,4 +604,3 @@ func funcPointer(fn any) uintptr {
 	}
 	return v.Pointer()
 }
-
