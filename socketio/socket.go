@@ -434,6 +434,9 @@ func (s *Socket) PrependAny(fn func(event string, args ...any)) {
 }
 
 // OffAny removes the catch-all listener fn, or all of them when fn is nil.
+// As with Off, listeners are told apart by their code: keep the func value
+// you registered and pass that one, since the same literal written twice
+// (or inlined by the compiler at two call sites) may have two codes.
 func (s *Socket) OffAny(fn func(event string, args ...any)) {
 	s.lmu.Lock()
 	if h := s.hooks; h != nil {

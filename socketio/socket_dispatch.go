@@ -90,7 +90,6 @@ func (s *Socket) allowEvent(name string) bool {
 		log.Warn("socketio: event rate exceeded", "nsp", s.nsp.name, "socket", id, "event", name)
 		return true
 	case RateDrop:
-		s.nsp.server.count(func(st *Stats) *atomic.Uint64 { return &st.RateDropped })
 		log.Debug("socketio: event dropped by rate limit", "nsp", s.nsp.name, "socket", id, "event", name)
 		s.nsp.server.noteDrop(DropRateLimited, s, name)
 		return false

@@ -15,9 +15,10 @@ import (
 type Stats struct {
 	// Connects and Disconnects count namespace connections and their ends.
 	Connects, Disconnects atomic.Uint64
-	// RateWarned, RateDropped and RateDisconnected count the events over
-	// Limits.EventRate, by the policy applied.
-	RateWarned, RateDropped, RateDisconnected atomic.Uint64
+	// RateWarned and RateDisconnected count the events over
+	// Limits.EventRate warned of and disconnected for; those dropped are
+	// counted with the server's other drops, in [Server.Drops].
+	RateWarned, RateDisconnected atomic.Uint64
 	// NamespacesRefused counts namespace connections refused by
 	// Limits.MaxNamespaces.
 	NamespacesRefused atomic.Uint64

@@ -53,7 +53,7 @@ func TestObserverAndStats(t *testing.T) {
 
 	c.send(`2["ev"]`)
 	c.send(`2["ev"]`)
-	require.Eventually(t, func() bool { return st.RateDropped.Load() == 1 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return io.Drops().RateLimited == 1 }, 5*time.Second, time.Millisecond)
 
 	c.close()
 	e = receive(t, obs)

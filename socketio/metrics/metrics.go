@@ -127,7 +127,6 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		{&e.VolatileDropped, "volatile", "dropped"},
 		{&e.PayloadTooLarge, "max_payload", "disconnected"},
 		{&s.RateWarned, "event_rate", "warned"},
-		{&s.RateDropped, "event_rate", "dropped"},
 		{&s.RateDisconnected, "event_rate", "disconnected"},
 		{&s.NamespacesRefused, "max_namespaces", "refused"},
 		{&s.RoomsRefused, "max_rooms", "refused"},
@@ -135,6 +134,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	} {
 		counter(descLimits, l.v, l.limit, l.action)
 	}
+	// Events dropped by the rate limit are counted with the other drops.
+	ch <- prometheus.MustNewConstMetric(descLimits, prometheus.CounterValue,
+		float64(c.io.Drops().RateLimited), "event_rate", "dropped")
 	for _, sc := range c.io.Engine().SessionCounts() {
 		proto := strconv.Itoa(sc.Protocol)
 		ch <- prometheus.MustNewConstMetric(descSessions, prometheus.GaugeValue, float64(sc.Count), sc.Transport, proto)
