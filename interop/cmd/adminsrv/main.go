@@ -23,19 +23,16 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"log"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"slices"
-	"syscall"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/gosio/gosio/interop/internal/testserver"
 	"github.com/gosio/gosio/socketio"
 	"github.com/gosio/gosio/socketio/admin"
 )
@@ -97,20 +94,8 @@ func main() {
 	if *ui != "" {
 		mux.Handle("/admin-ui/", http.StripPrefix("/admin-ui/", http.FileServer(http.Dir(*ui))))
 	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		log.Fatal(err)
-	}
-	hs := &http.Server{Handler: mux}
-	go func() { _ = hs.Serve(ln) }()
-	fmt.Printf("LISTENING %d\n", ln.Addr().(*net.TCPAddr).Port)
-
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	<-sig
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	_ = adm.Close()
-	_ = io.Shutdown(ctx)
-	_ = hs.Shutdown(ctx)
+	testserver.Run("adminsrv", *addr, mux, 3*time.Second, func(ctx context.Context) {
+		_ = adm.Close()
+		_ = io.Shutdown(ctx)
+	})
 }

@@ -70,18 +70,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/gosio/gosio/engineio"
+	"github.com/gosio/gosio/interop/internal/testserver"
 	"github.com/gosio/gosio/socketio"
 )
 
@@ -324,24 +321,8 @@ func main() {
 		writeJSON(w, "ok")
 	})
 
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		log.Fatalf("apitest: %v", err)
-	}
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Fatalf("apitest: %v", err)
-		}
-	}()
-	fmt.Printf("LISTENING %d\n", ln.Addr().(*net.TCPAddr).Port)
-
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	<-sig
-	a.releaseOnce.Do(func() { close(a.release) })
-	_ = io.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	_ = hs.Shutdown(ctx)
+	testserver.Run("apitest", *addr, mux, 2*time.Second, func(context.Context) {
+		a.releaseOnce.Do(func() { close(a.release) })
+		_ = io.Close()
+	})
 }

@@ -40,22 +40,18 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gosio/gosio/interop/internal/testserver"
 	"github.com/gosio/gosio/socketio"
 	"github.com/gosio/gosio/socketio/admin"
 	"github.com/gosio/gosio/socketio/redisadapter"
@@ -105,24 +101,7 @@ func main() {
 		defer func() { _ = a.Close() }()
 	}
 
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	srv := &http.Server{Handler: io}
-	go func() { _ = srv.Serve(ln) }()
-	out := bufio.NewWriter(os.Stdout)
-	fmt.Fprintf(out, "LISTENING %d\n", ln.Addr().(*net.TCPAddr).Port)
-	_ = out.Flush()
-
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	<-sig
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(ctx)
-	_ = io.Close()
+	testserver.Run("clusternode", *addr, io, 3*time.Second, func(context.Context) { _ = io.Close() })
 }
 
 func op(io *socketio.Server, t target) *socketio.BroadcastOperator {

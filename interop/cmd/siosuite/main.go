@@ -20,19 +20,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
-	"log"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/gosio/gosio/engineio"
+	"github.com/gosio/gosio/interop/internal/testserver"
 	"github.com/gosio/gosio/socketio"
 )
 
@@ -81,25 +75,7 @@ func main() {
 		_ = s.Emit("auth", authOf(s))
 	})
 
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		log.Fatalf("siosuite: %v", err)
-	}
-	hs := &http.Server{Handler: io, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Fatalf("siosuite: %v", err)
-		}
-	}()
-	fmt.Printf("LISTENING %d\n", ln.Addr().(*net.TCPAddr).Port)
-
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	<-sig
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	_ = io.Close()
-	_ = hs.Shutdown(ctx)
+	testserver.Run("siosuite", *addr, io, 2*time.Second, func(context.Context) { _ = io.Close() })
 }
 
 // authOf is the CONNECT packet's auth payload, {} when it had none.

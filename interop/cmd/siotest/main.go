@@ -95,20 +95,16 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"log"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"os/signal"
 	"regexp"
 	"sort"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/gosio/gosio/engineio"
+	"github.com/gosio/gosio/interop/internal/testserver"
 	"github.com/gosio/gosio/parser/msgpackparser"
 	"github.com/gosio/gosio/socketio"
 )
@@ -625,25 +621,7 @@ func main() {
 	tenants.Use(requireToken)
 	tenants.OnConnection(a.setup)
 
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		log.Fatalf("siotest: %v", err)
-	}
-	hs := &http.Server{Handler: io, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Fatalf("siotest: %v", err)
-		}
-	}()
-	fmt.Printf("LISTENING %d\n", ln.Addr().(*net.TCPAddr).Port)
-
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	<-sig
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	_ = io.Close()
-	_ = hs.Shutdown(ctx)
+	testserver.Run("siotest", *addr, io, 2*time.Second, func(context.Context) { _ = io.Close() })
 }
 
 // requireToken admits a client whose token is "secret": auth.token for
