@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gosio/gosio/engineio/internal/codec"
+	"github.com/gosio/gosio/internal/observe"
 )
 
 // Handler receives the events of a server's sessions. The Socket.IO layer is
@@ -53,8 +54,8 @@ type Server struct {
 	pollerStopped bool
 
 	heartbeats *heartbeatWheel
-	obs        observability // counters and observers (stats.go)
-	flush      *flusher      // writes for WebSockets that were idle (flusher.go)
+	obs        observe.Hub[Stats, Observer] // counters and observers (stats.go)
+	flush      *flusher                     // writes for WebSockets that were idle (flusher.go)
 }
 
 // NewServer returns a server that reports to h. opts may be nil for defaults.

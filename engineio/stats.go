@@ -3,8 +3,6 @@ package engineio
 import (
 	"context"
 	"log/slog"
-	"slices"
-	"sync"
 	"sync/atomic"
 )
 
@@ -54,53 +52,16 @@ type Observer interface {
 	SessionClosed(s *Session, reason CloseReason)
 }
 
-// observability holds a server's counters and observers; both stay nil,
-// and cost a nil check, until asked for.
-type observability struct {
-	stats     atomic.Pointer[Stats]
-	observers atomic.Pointer[[]Observer]
-	mu        sync.Mutex // serialises Stats' first call and Observe
-}
-
 // Stats returns the server's counters, which start counting on the first
 // call. Every caller gets the same *Stats.
 func (srv *Server) Stats() *Stats {
-	if st := srv.obs.stats.Load(); st != nil {
-		return st
-	}
-	srv.obs.mu.Lock()
-	defer srv.obs.mu.Unlock()
-	if st := srv.obs.stats.Load(); st != nil {
-		return st
-	}
-	st := new(Stats)
-	srv.obs.stats.Store(st)
-	return st
+	return srv.obs.Stats()
 }
 
 // Observe registers o for the server's session events. The returned
 // function unregisters it.
 func (srv *Server) Observe(o Observer) (stop func()) {
-	srv.obs.mu.Lock()
-	defer srv.obs.mu.Unlock()
-	var list []Observer
-	if p := srv.obs.observers.Load(); p != nil {
-		list = slices.Clone(*p)
-	}
-	list = append(list, o)
-	srv.obs.observers.Store(&list)
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			srv.obs.mu.Lock()
-			defer srv.obs.mu.Unlock()
-			list := slices.Clone(*srv.obs.observers.Load())
-			if i := slices.Index(list, o); i >= 0 {
-				list = slices.Delete(list, i, i+1)
-			}
-			srv.obs.observers.Store(&list)
-		})
-	}
+	return srv.obs.Observe(o)
 }
 
 // SessionCount is a number of open sessions of one transport and protocol
@@ -148,14 +109,14 @@ func (srv *Server) SessionCounts() []SessionCount {
 }
 
 func (srv *Server) countIn(size int) {
-	if st := srv.obs.stats.Load(); st != nil {
+	if st := srv.obs.Counting(); st != nil {
 		st.MessagesIn.Add(1)
 		st.BytesIn.Add(uint64(size))
 	}
 }
 
 func (srv *Server) countOut(count int, size int64) {
-	if st := srv.obs.stats.Load(); st != nil {
+	if st := srv.obs.Counting(); st != nil {
 		st.MessagesOut.Add(uint64(count))
 		st.BytesOut.Add(uint64(size))
 	}
@@ -163,16 +124,13 @@ func (srv *Server) countOut(count int, size int64) {
 
 // count adds one to the counter pick chooses, when counting is on.
 func (srv *Server) count(pick func(*Stats) *atomic.Uint64) {
-	if st := srv.obs.stats.Load(); st != nil {
+	if st := srv.obs.Counting(); st != nil {
 		pick(st).Add(1)
 	}
 }
 
 func (srv *Server) observers() []Observer {
-	if p := srv.obs.observers.Load(); p != nil {
-		return *p
-	}
-	return nil
+	return srv.obs.Observers()
 }
 
 func (srv *Server) notifyOpened(s *Session) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gosio/gosio/engineio"
+	"github.com/gosio/gosio/internal/observe"
 )
 
 // Server is a Socket.IO server. It is an [http.Handler]: mount it at
@@ -33,8 +34,8 @@ type Server struct {
 	running tracked
 	closed  atomic.Bool
 
-	stalls stallWatch    // handlers running long on their reader (inline.go)
-	obs    observability // counters and observers (stats.go)
+	stalls stallWatch                   // handlers running long on their reader (inline.go)
+	obs    observe.Hub[Stats, Observer] // counters and observers (stats.go)
 	// listenersRunning counts the listeners running now, for Shutdown's
 	// report of what is left.
 	listenersRunning atomic.Int64

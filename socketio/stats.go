@@ -3,8 +3,6 @@ package socketio
 import (
 	"context"
 	"log/slog"
-	"slices"
-	"sync"
 	"sync/atomic"
 )
 
@@ -44,64 +42,27 @@ type Observer interface {
 	SocketDisconnected(s *Socket, reason DisconnectReason)
 }
 
-// observability holds a server's counters and observers; they stay nil,
-// and cost a nil check, until asked for.
-type observability struct {
-	stats     atomic.Pointer[Stats]
-	observers atomic.Pointer[[]Observer]
-	mu        sync.Mutex
-}
-
 // Stats returns the server's counters, which start counting on the first
 // call. Every caller gets the same *Stats.
 func (srv *Server) Stats() *Stats {
-	if st := srv.obs.stats.Load(); st != nil {
-		return st
-	}
-	srv.obs.mu.Lock()
-	defer srv.obs.mu.Unlock()
-	if st := srv.obs.stats.Load(); st != nil {
-		return st
-	}
-	st := new(Stats)
-	srv.obs.stats.Store(st)
-	return st
+	return srv.obs.Stats()
 }
 
 // Observe registers o for socket connections and disconnections. The
 // returned function unregisters it.
 func (srv *Server) Observe(o Observer) (stop func()) {
-	srv.obs.mu.Lock()
-	defer srv.obs.mu.Unlock()
-	var list []Observer
-	if p := srv.obs.observers.Load(); p != nil {
-		list = slices.Clone(*p)
-	}
-	list = append(list, o)
-	srv.obs.observers.Store(&list)
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			srv.obs.mu.Lock()
-			defer srv.obs.mu.Unlock()
-			list := slices.Clone(*srv.obs.observers.Load())
-			if i := slices.Index(list, o); i >= 0 {
-				list = slices.Delete(list, i, i+1)
-			}
-			srv.obs.observers.Store(&list)
-		})
-	}
+	return srv.obs.Observe(o)
 }
 
 // count adds one to the counter pick chooses, when counting is on.
 func (srv *Server) count(pick func(*Stats) *atomic.Uint64) {
-	if st := srv.obs.stats.Load(); st != nil {
+	if st := srv.obs.Counting(); st != nil {
 		pick(st).Add(1)
 	}
 }
 
 func (srv *Server) countBroadcast(recipients int) {
-	if st := srv.obs.stats.Load(); st != nil {
+	if st := srv.obs.Counting(); st != nil {
 		st.Broadcasts.Add(1)
 		st.BroadcastRecipients.Add(uint64(recipients))
 	}
@@ -112,10 +73,8 @@ func (srv *Server) notifyConnected(s *Socket) {
 	if log := srv.opts.Logger; log.Enabled(context.Background(), slog.LevelDebug) {
 		log.Debug("socketio: socket connected", "nsp", s.nsp.name, "socket", s.id, "sid", s.client.sess.ID())
 	}
-	if p := srv.obs.observers.Load(); p != nil {
-		for _, o := range *p {
-			o.SocketConnected(s)
-		}
+	for _, o := range srv.obs.Observers() {
+		o.SocketConnected(s)
 	}
 }
 
@@ -124,9 +83,7 @@ func (srv *Server) notifyDisconnected(s *Socket, reason DisconnectReason) {
 	if log := srv.opts.Logger; log.Enabled(context.Background(), slog.LevelDebug) {
 		log.Debug("socketio: socket disconnected", "nsp", s.nsp.name, "socket", s.id, "sid", s.client.sess.ID(), "reason", string(reason))
 	}
-	if p := srv.obs.observers.Load(); p != nil {
-		for _, o := range *p {
-			o.SocketDisconnected(s, reason)
-		}
+	for _, o := range srv.obs.Observers() {
+		o.SocketDisconnected(s, reason)
 	}
 }
