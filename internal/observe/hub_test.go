@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-type counters struct{ n int }
+type counters struct{ _ int }
 
 type watcher interface{ id() int }
 
