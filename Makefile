@@ -86,7 +86,9 @@ redis:
 	bash scripts/ensure-redis.sh
 	bash scripts/ensure-redis-cluster.sh
 
+# The Admin UI's browser test in interop/ needs Chromium too.
 interop:
+	bash examples/e2e/ensure-chromium.sh
 	bash scripts/interop.sh
 
 N ?= 20
