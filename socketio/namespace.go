@@ -42,6 +42,9 @@ type Namespace struct {
 	leaving map[string]chan struct{}
 
 	ackIDs atomic.Uint64
+	// outListening counts the sockets with outgoing catch-all listeners,
+	// which broadcasts tell of what they send (see OnAnyOutgoing).
+	outListening atomic.Int32
 }
 
 func newNamespace(srv *Server, name string) *Namespace {
