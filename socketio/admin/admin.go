@@ -145,6 +145,10 @@ func Instrument(io *socketio.Server, opts Options) (*Admin, error) {
 	if opts.Mode == Development {
 		a.live = newLiveSockets(a)
 		a.stops = append(a.stops, a.live.start()...)
+		// Node's instrument keeps the client id and transport in
+		// socket.data._admin in development mode, where its UI reads them
+		// for the sockets of other servers: this server's answers carry it.
+		a.stops = append(a.stops, io.ShareAdminInfo())
 	}
 	if opts.Auth != nil {
 		a.nsp.Use(a.authenticate)
