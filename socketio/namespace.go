@@ -343,7 +343,8 @@ func (n *Namespace) runMiddlewares(s *Socket) (err error) {
 		func() {
 			defer func() {
 				if r := recover(); r != nil {
-					n.server.opts.Logger.Error("socketio: middleware panic", "nsp", n.name, "panic", r)
+					n.server.opts.Logger.Error("socketio: middleware panic", "nsp", n.name, "sid", s.client.sess.ID(),
+						"address", s.client.sess.Request().RemoteAddr, "panic", r)
 					err = &ConnectError{Message: "Internal server error"}
 				}
 			}()

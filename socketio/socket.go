@@ -200,7 +200,7 @@ func (s *Socket) sendConnect() {
 	s.held = nil
 	e, err := s.nsp.server.encode(first, true)
 	if err != nil {
-		s.nsp.server.opts.Logger.Error("socketio: encoding", "err", err)
+		s.nsp.server.opts.Logger.Error("socketio: encoding", "nsp", s.nsp.name, "socket", s.id, "sid", s.client.sess.ID(), "err", err)
 		return
 	}
 	msgs := e.msgs

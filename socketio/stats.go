@@ -92,7 +92,8 @@ func (srv *Server) countBroadcast(recipients int) {
 func (srv *Server) notifyConnected(s *Socket) {
 	srv.count(func(st *Stats) *atomic.Uint64 { return &st.Connects })
 	if log := srv.opts.Logger; log.Enabled(context.Background(), slog.LevelDebug) {
-		log.Debug("socketio: socket connected", "nsp", s.nsp.name, "socket", s.id, "sid", s.client.sess.ID())
+		log.Debug("socketio: socket connected", "nsp", s.nsp.name, "socket", s.id, "sid", s.client.sess.ID(),
+			"transport", s.client.sess.Transport(), "address", s.client.sess.Request().RemoteAddr)
 	}
 	for _, o := range srv.obs.Observers() {
 		o.SocketConnected(s)
@@ -102,7 +103,8 @@ func (srv *Server) notifyConnected(s *Socket) {
 func (srv *Server) notifyDisconnected(s *Socket, reason DisconnectReason) {
 	srv.count(func(st *Stats) *atomic.Uint64 { return &st.Disconnects })
 	if log := srv.opts.Logger; log.Enabled(context.Background(), slog.LevelDebug) {
-		log.Debug("socketio: socket disconnected", "nsp", s.nsp.name, "socket", s.id, "sid", s.client.sess.ID(), "reason", string(reason))
+		log.Debug("socketio: socket disconnected", "nsp", s.nsp.name, "socket", s.id, "sid", s.client.sess.ID(),
+			"transport", s.client.sess.Transport(), "reason", string(reason))
 	}
 	for _, o := range srv.obs.Observers() {
 		o.SocketDisconnected(s, reason)
