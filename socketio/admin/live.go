@@ -24,6 +24,11 @@ type liveSockets struct {
 	roomOff []func()
 }
 
+var (
+	_ socketio.DataObserver = (*liveSockets)(nil)
+	_ engineio.Observer     = (*liveSockets)(nil)
+)
+
 func newLiveSockets(a *Admin) *liveSockets {
 	return &liveSockets{a: a, byConn: make(map[string][]*socketio.Socket), hooked: make(map[*socketio.Socket]hooks)}
 }
