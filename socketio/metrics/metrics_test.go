@@ -152,3 +152,27 @@ func TestScrapeAddsUp(t *testing.T) {
 	require.Equal(t, 0.0, m[`gosio_engine_sessions{protocol="4",transport="websocket"}`])
 	require.Equal(t, 0.0, m[`gosio_sockets{namespace="/"}`])
 }
+
+// TestAdapterRequestMetrics checks the exposition of what a cluster adapter
+// reports through Namespace.StartAdapterRequest.
+func TestAdapterRequestMetrics(t *testing.T) {
+	srv := socketio.NewServer(nil)
+	defer func() { _ = srv.Close() }()
+	hs := httptest.NewServer(Handler(srv))
+	defer hs.Close()
+	nsp := srv.Of("/")
+	nsp.StartAdapterRequest("fetchSockets").Done(nil)
+	nsp.StartAdapterRequest("fetchSockets").Done(nil)
+	nsp.StartAdapterRequest("fetchSockets").TimedOut()
+	nsp.StartAdapterRequest("allRooms").Done(context.Canceled)
+
+	m := scrape(t, hs.URL)
+	require.Equal(t, 2.0, m[`gosio_adapter_requests_total{kind="fetchSockets",outcome="ok"}`])
+	require.Equal(t, 1.0, m[`gosio_adapter_requests_total{kind="fetchSockets",outcome="timeout"}`])
+	require.Equal(t, 0.0, m[`gosio_adapter_requests_total{kind="fetchSockets",outcome="error"}`])
+	require.Equal(t, 1.0, m[`gosio_adapter_requests_total{kind="allRooms",outcome="error"}`])
+	require.Equal(t, 3.0, m[`gosio_adapter_request_seconds_count{kind="fetchSockets"}`])
+	require.Equal(t, 3.0, m[`gosio_adapter_request_seconds_bucket{kind="fetchSockets",le="10"}`])
+	require.Equal(t, 1.0, m[`gosio_adapter_request_seconds_count{kind="allRooms"}`])
+	require.Equal(t, 0.0, m["gosio_ack_round_trip_seconds_count"])
+}
