@@ -142,6 +142,7 @@ func setup(io *socketio.Server, em *redisemitter.Emitter) {
 
 		// Read as a map: binary data stays []byte (a struct's `any` field
 		// would get it as base64 text).
+		s.On("set-data", func(v map[string]any, ack socketio.Ack) { s.SetData(v); _ = ack("ok") })
 		s.On("broadcast", func(m map[string]any, ack socketio.Ack) {
 			t := target{Rooms: strings1(m["rooms"]), Except: strings1(m["except"]), Data: m["data"]}
 			t.Event, _ = m["event"].(string)
