@@ -18,6 +18,7 @@
 // events, each with an acknowledgement (the Node test server implements
 // the same ones, so the suite drives both alike):
 //
+//	"set-data" {...}                          → SetData({...}); ack("ok")
 //	"broadcast" {rooms?, except?, event, data} → io.To(rooms).Except(except).Emit(event, data); ack("ok")
 //	"fetch" {rooms?}                          → ack([{id, rooms, data, query, local}]) of io.In(rooms).FetchSockets()
 //	"remote" {id, op, event?, data?, room?}   → on the fetched socket id: op "emit" (event, data),
