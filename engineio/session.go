@@ -2,6 +2,8 @@ package engineio
 
 import (
 	"bytes"
+	"context"
+	"log/slog"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -596,7 +598,9 @@ func (s *Session) finish(reason CloseReason, err error) {
 	}
 	s.srv.forget(s)
 	s.srv.notifyClosed(s, reason)
-	s.srv.opts.Logger.Debug("engineio: session closed", "sid", s.id, "reason", string(reason), "err", err)
+	if log := s.srv.opts.Logger; log.Enabled(context.Background(), slog.LevelDebug) {
+		log.Debug("engineio: session closed", "sid", s.id, "transport", s.Transport(), "reason", string(reason), "err", err)
+	}
 	// OnClose runs after any delivery in progress, on its own goroutine, so a
 	// handler that closes its own session does not deadlock.
 	go func() {

@@ -146,7 +146,7 @@ func (srv *Server) notifyOpened(s *Session) {
 func (srv *Server) notifyUpgraded(s *Session) {
 	srv.count(func(st *Stats) *atomic.Uint64 { return &st.Upgrades })
 	if log := srv.opts.Logger; log.Enabled(context.Background(), slog.LevelDebug) {
-		log.Debug("engineio: session upgraded", "sid", s.id, "transport", TransportWebSocket)
+		log.Debug("engineio: session upgraded", "sid", s.id, "transport", TransportWebSocket, "address", s.Request().RemoteAddr)
 	}
 	for _, o := range srv.observers() {
 		o.SessionUpgraded(s)

@@ -108,7 +108,7 @@ func (srv *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, heade
 	}
 	conn, rw, _, err := u.Upgrade(r, w)
 	if err != nil {
-		srv.opts.Logger.Debug("engineio: websocket upgrade failed", "err", err)
+		srv.opts.Logger.Debug("engineio: websocket upgrade failed", "sid", r.URL.Query().Get("sid"), "address", r.RemoteAddr, "err", err)
 		return nil // the upgrader has answered with an HTTP error
 	}
 	c := &wsConn{srv: srv, compress: deflate != nil && deflate.Accepted(), base64: queryHas(r.URL.RawQuery, "b64")}

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gosio/gosio/parser"
 )
@@ -146,7 +147,26 @@ func (s *Socket) newAck(id uint64, requested bool) Ack {
 	if !requested {
 		return func(...any) error { return nil }
 	}
+	if st := s.nsp.server.obs.Counting(); st != nil {
+		return (&timedAckReply{ackReply: ackReply{s: s, id: id}, st: st, start: time.Now()}).send
+	}
 	return (&ackReply{s: s, id: id}).send
+}
+
+// timedAckReply is an ackReply timed for [Stats.AckReply], made only while
+// the server counts: ackReply keeps its size class.
+type timedAckReply struct {
+	ackReply
+	st    *Stats
+	start time.Time
+}
+
+func (t *timedAckReply) send(args ...any) error {
+	err := t.ackReply.send(args...)
+	if err != ErrAlreadyAcked {
+		t.st.AckReply.Observe(time.Since(t.start))
+	}
+	return err
 }
 
 // ackReply is the state of one requested acknowledgement.

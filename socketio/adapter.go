@@ -13,6 +13,22 @@ import (
 //
 // Methods must be safe for concurrent use. Broadcast must encode a packet
 // once, whatever the number of recipients.
+//
+// A cluster adapter does two more things for the server's observability:
+//
+//   - It times each request that waits for other servers (or for its
+//     broker: a server count) with one line, which costs nothing while the
+//     server's counters are off, for [Stats.AdapterRequests] and the
+//     metrics package's gosio_adapter_requests_total and
+//     gosio_adapter_request_seconds:
+//
+//     req := nsp.StartAdapterRequest("fetchSockets") // Node's request names
+//     err := ...                                      // the round trip
+//     req.Done(err)                                   // or req.TimedOut()
+//
+//   - In its fetchSockets answers it sends [RemoteSocket.WireData], not
+//     Data, as each socket's data, so that a Node server's Admin UI sees
+//     this server's sockets with their client id and transport.
 type Adapter interface {
 	// AddAll adds socket id to rooms.
 	AddAll(id string, rooms []string)

@@ -173,7 +173,14 @@ func (a *MemoryAdapter) Broadcast(_ context.Context, pkt *parser.Packet, opts *B
 		return err
 	}
 	n := 0
-	a.apply(opts, func(s *Socket) { s.sendEncoded(out, opts.Flags.Volatile); n++ })
+	if a.nsp.outListening.Load() > 0 {
+		// Some socket listens to what it is sent: tell those the broadcast
+		// reaches, as Node's adapter does. Otherwise nothing per recipient.
+		data, _ := pkt.Data.([]any)
+		a.apply(opts, func(s *Socket) { s.notifyOutgoing(data); s.sendEncoded(out, opts.Flags.Volatile); n++ })
+	} else {
+		a.apply(opts, func(s *Socket) { s.sendEncoded(out, opts.Flags.Volatile); n++ })
+	}
 	a.nsp.server.countBroadcast(n)
 	return nil
 }
@@ -186,10 +193,18 @@ func (a *MemoryAdapter) BroadcastWithAck(_ context.Context, pkt *parser.Packet, 
 		return err
 	}
 	n := 0
+	var data []any
+	notify := a.nsp.outListening.Load() > 0 // see Broadcast
+	if notify {
+		data, _ = pkt.Data.([]any)
+	}
 	a.apply(opts, func(s *Socket) {
 		id := s.id
 		if s.registerAck(pkt.ID, func(args []parser.RawValue) { onAck(Response{SocketID: id, Args: args}) }) != nil {
 			return
+		}
+		if notify {
+			s.notifyOutgoing(data)
 		}
 		if s.sendEncoded(out, opts.Flags.Volatile) {
 			n++

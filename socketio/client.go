@@ -175,7 +175,7 @@ func (c *client) onMessage(binary bool, data []byte) {
 	pkt, err := c.decoder.Add(binary, data)
 	if err != nil {
 		c.pktBytes = 0
-		c.srv.opts.Logger.Debug("socketio: parse error", "sid", c.sess.ID(), "err", err)
+		c.srv.opts.Logger.Debug("socketio: parse error", "sid", c.sess.ID(), "address", c.sess.Request().RemoteAddr, "err", err)
 		c.closeWith(ReasonParseError)
 		return
 	}
@@ -385,7 +385,8 @@ func (c *client) sendConnectError(nsp string, err error) {
 	if !errors.As(err, &ce) {
 		// Only a ConnectError is meant for the client: another error's text
 		// may tell it what it must not know.
-		c.srv.opts.Logger.Warn("socketio: connection refused by middleware", "nsp", nsp, "err", err)
+		c.srv.opts.Logger.Warn("socketio: connection refused by middleware", "nsp", nsp, "sid", c.sess.ID(),
+			"address", c.sess.Request().RemoteAddr, "err", err)
 		ce = &ConnectError{Message: "Internal server error"}
 	}
 	var data any

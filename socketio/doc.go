@@ -119,6 +119,15 @@
 // # Failures are visible
 //
 // Diagnostics go to Options.Logger, which is slog.Default() unless set.
+// Records name what they are about with the same attributes, engineio's
+// and socketio's alike: "sid" (the Engine.IO session), "socket" (the
+// socket id), "nsp", "transport", "address" (the connection's remote
+// address), "reason" (a close or disconnect reason) and "err". Sessions
+// opening, upgrading and closing, and sockets connecting and
+// disconnecting, are logged at Debug; what needs a look (a refused
+// connection, a listener's error, a client disconnected by a limit) at
+// Warn, once per socket at most; panics and failures of the server itself
+// at Error. Nothing is logged per message at Info or above.
 // Packets the server drops — a broadcast that finds a slow client's queue
 // full, a volatile packet, an event over the rate limit — are counted
 // ([Server.Drops]) and reported one by one to Options.OnDrop.

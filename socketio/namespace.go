@@ -42,6 +42,9 @@ type Namespace struct {
 	leaving map[string]chan struct{}
 
 	ackIDs atomic.Uint64
+	// outListening counts the sockets with outgoing catch-all listeners,
+	// which broadcasts tell of what they send (see OnAnyOutgoing).
+	outListening atomic.Int32
 }
 
 func newNamespace(srv *Server, name string) *Namespace {
@@ -340,7 +343,8 @@ func (n *Namespace) runMiddlewares(s *Socket) (err error) {
 		func() {
 			defer func() {
 				if r := recover(); r != nil {
-					n.server.opts.Logger.Error("socketio: middleware panic", "nsp", n.name, "panic", r)
+					n.server.opts.Logger.Error("socketio: middleware panic", "nsp", n.name, "sid", s.client.sess.ID(),
+						"address", s.client.sess.Request().RemoteAddr, "panic", r)
 					err = &ConnectError{Message: "Internal server error"}
 				}
 			}()

@@ -106,8 +106,9 @@ const (
 	// to Options.OnDrop and logged at debug level; an acknowledgement it
 	// asked for is not answered. The default.
 	RateDrop RatePolicy = iota
-	// RateWarn logs the excess (at warning level) and still delivers the
-	// event.
+	// RateWarn logs the excess (at warning level the first time for a
+	// socket, then at debug level, so that a client cannot fill the log;
+	// Stats.RateWarned counts every one) and still delivers the event.
 	RateWarn
 	// RateDisconnect disconnects the socket ("server namespace disconnect").
 	RateDisconnect

@@ -41,6 +41,8 @@ type Server struct {
 	listenersRunning atomic.Int64
 
 	drops dropCounters // see Drops
+	// adminInfo counts the callers of ShareAdminInfo that have it on.
+	adminInfo atomic.Int32
 
 	// pendingBytes is the bytes of the received events waiting in the
 	// sockets' inboxes, bounded by Limits.MaxPendingEventBytesTotal.

@@ -71,6 +71,9 @@ type socketHooks struct {
 	// Kept here rather than in Socket, whose size class it would change.
 	closingRooms *[]string
 	anyRaw       []func(*RawEvent) // see OnAnyRaw
+	// outCounted says this socket is counted in its namespace's
+	// outListening: it has outgoing catch-all listeners and is not closed.
+	outCounted bool
 }
 
 // hooksLocked returns s.hooks, making it; s.lmu must be held for writing.
@@ -197,7 +200,7 @@ func (s *Socket) sendConnect() {
 	s.held = nil
 	e, err := s.nsp.server.encode(first, true)
 	if err != nil {
-		s.nsp.server.opts.Logger.Error("socketio: encoding", "err", err)
+		s.nsp.server.opts.Logger.Error("socketio: encoding", "nsp", s.nsp.name, "socket", s.id, "sid", s.client.sess.ID(), "err", err)
 		return
 	}
 	msgs := e.msgs
@@ -264,8 +267,15 @@ func (s *Socket) Data() any {
 }
 
 // SetData stores per-socket application state. Safe for concurrent use; the
-// value itself should not be mutated after it is stored.
-func (s *Socket) SetData(v any) { s.data.Store(&v) }
+// value itself should not be mutated after it is stored: store a new one,
+// which the server's [DataObserver]s (the Admin UI's) are told of once the
+// socket is connected.
+func (s *Socket) SetData(v any) {
+	s.data.Store(&v)
+	if s.connected.Load() {
+		s.nsp.server.notifyDataSet(s)
+	}
+}
 
 // Connected reports whether the socket is connected.
 func (s *Socket) Connected() bool { return s.connected.Load() }
@@ -299,6 +309,11 @@ type socketContext struct {
 // endContext cancels the socket's context, now or as soon as it is made.
 func (s *Socket) endContext() {
 	s.ended.Store(true)
+	s.lmu.Lock()
+	if h := s.hooks; h != nil {
+		s.countOutLocked(h) // no broadcast reaches it any more
+	}
+	s.lmu.Unlock()
 	if c := s.ctx.Load(); c != nil {
 		c.cancel()
 	}
@@ -445,14 +460,32 @@ func (s *Socket) OffAny(fn func(event string, args ...any)) {
 	s.lmu.Unlock()
 }
 
-// OnAnyOutgoing registers a listener called for every event this socket
-// emits (broadcasts excluded, as in Node), with the Go arguments given to
-// Emit.
+// OnAnyOutgoing registers a listener called for every event sent to this
+// socket: those it emits, with the Go arguments given to Emit, and the
+// broadcasts that reach it (as Node's adapter tells a socket's outgoing
+// listeners), with the arguments the broadcast was given or, from another
+// server of a cluster, as decoded from it; with connection state recovery
+// on, a broadcast's last argument is its offset, as in Node.
 func (s *Socket) OnAnyOutgoing(fn func(event string, args ...any)) {
 	s.lmu.Lock()
 	h := s.hooksLocked()
 	h.anyOut = append(h.anyOut, fn)
+	s.countOutLocked(h)
 	s.lmu.Unlock()
+}
+
+// countOutLocked keeps the namespace's count of the sockets that listen to
+// their outgoing events, which spares broadcasts a look at each recipient
+// while there are none. s.lmu must be held for writing.
+func (s *Socket) countOutLocked(h *socketHooks) {
+	switch listening := len(h.anyOut) > 0 && !s.ended.Load(); {
+	case listening && !h.outCounted:
+		h.outCounted = true
+		s.nsp.outListening.Add(1)
+	case !listening && h.outCounted:
+		h.outCounted = false
+		s.nsp.outListening.Add(-1)
+	}
 }
 
 // PrependAnyOutgoing is like OnAnyOutgoing, but the listener runs first.
@@ -460,6 +493,7 @@ func (s *Socket) PrependAnyOutgoing(fn func(event string, args ...any)) {
 	s.lmu.Lock()
 	h := s.hooksLocked()
 	h.anyOut = append([]func(string, ...any){fn}, h.anyOut...)
+	s.countOutLocked(h)
 	s.lmu.Unlock()
 }
 
@@ -469,6 +503,7 @@ func (s *Socket) OffAnyOutgoing(fn func(event string, args ...any)) {
 	s.lmu.Lock()
 	if h := s.hooks; h != nil {
 		h.anyOut = removeFunc(h.anyOut, fn)
+		s.countOutLocked(h)
 	}
 	s.lmu.Unlock()
 }
@@ -542,6 +577,14 @@ func (s *Socket) Disconnect(close bool) {
 
 // registerAck records fn as the answer handler for ack id.
 func (s *Socket) registerAck(id uint64, fn func([]parser.RawValue)) error {
+	if st := s.nsp.server.obs.Counting(); st != nil {
+		// Timed only while counting: the wrapper costs an allocation.
+		start, answer := time.Now(), fn
+		fn = func(args []parser.RawValue) {
+			st.AckRoundTrip.Observe(time.Since(start))
+			answer(args)
+		}
+	}
 	err := s.acks.add(id, fn, s.nsp.server.opts.Limits.MaxPendingAcks)
 	if err == ErrTooManyPendingAcks {
 		s.nsp.server.count(func(st *Stats) *atomic.Uint64 { return &st.AcksRefused })
@@ -606,4 +649,22 @@ func funcPointer(fn any) uintptr {
 		return 0
 	}
 	return v.Pointer()
+}
+
+// notifyOutgoing tells s's outgoing catch-all listeners of a broadcast
+// whose packet data is data (the event's name, then its arguments).
+func (s *Socket) notifyOutgoing(data []any) {
+	var out []func(string, ...any)
+	s.lmu.RLock()
+	if h := s.hooks; h != nil {
+		out = h.anyOut
+	}
+	s.lmu.RUnlock()
+	if len(out) == 0 || len(data) == 0 {
+		return
+	}
+	event, _ := data[0].(string)
+	for _, fn := range out {
+		fn(event, data[1:]...)
+	}
 }

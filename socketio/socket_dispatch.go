@@ -1,8 +1,10 @@
 package socketio
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime/debug"
 	"slices"
 	"sync/atomic"
@@ -55,7 +57,8 @@ func (s *Socket) refuseEvent(name string, size int64) {
 		id = s.id
 	}
 	srv.opts.Logger.Warn("socketio: too many pending events, disconnecting",
-		"nsp", s.nsp.name, "socket", id, "event", name, "size", size,
+		"nsp", s.nsp.name, "socket", id, "sid", s.client.sess.ID(), "address", s.client.sess.Request().RemoteAddr,
+		"event", name, "size", size,
 		"pending", items, "pendingBytes", bytes, "serverPendingBytes", srv.pendingBytes.Load())
 	if s.client.dropConnecting(s) { // it never connects: the client is told so
 		s.client.sendConnectError(s.nsp.name, &ConnectError{Message: "Too many pending events"})
@@ -87,15 +90,23 @@ func (s *Socket) allowEvent(name string) bool {
 	switch lim.Policy {
 	case RateWarn:
 		s.nsp.server.count(func(st *Stats) *atomic.Uint64 { return &st.RateWarned })
-		log.Warn("socketio: event rate exceeded", "nsp", s.nsp.name, "socket", id, "event", name)
+		// Warned of once per socket: a client over the limit would
+		// otherwise write a log line per message. Stats counts them all.
+		level := slog.LevelDebug
+		if !s.rate.warned {
+			s.rate.warned, level = true, slog.LevelWarn
+		}
+		log.Log(context.Background(), level, "socketio: event rate exceeded", "nsp", s.nsp.name, "socket", id,
+			"sid", s.client.sess.ID(), "event", name)
 		return true
 	case RateDrop:
-		log.Debug("socketio: event dropped by rate limit", "nsp", s.nsp.name, "socket", id, "event", name)
+		log.Debug("socketio: event dropped by rate limit", "nsp", s.nsp.name, "socket", id, "sid", s.client.sess.ID(), "event", name)
 		s.nsp.server.noteDrop(DropRateLimited, s, name)
 		return false
 	default:
 		s.nsp.server.count(func(st *Stats) *atomic.Uint64 { return &st.RateDisconnected })
-		log.Warn("socketio: event rate exceeded, disconnecting", "nsp", s.nsp.name, "socket", id)
+		log.Warn("socketio: event rate exceeded, disconnecting", "nsp", s.nsp.name, "socket", id,
+			"sid", s.client.sess.ID(), "address", s.client.sess.Request().RemoteAddr)
 		s.Disconnect(false)
 		return false
 	}
@@ -106,6 +117,7 @@ func (s *Socket) allowEvent(name string) bool {
 type tokenBucket struct {
 	tokens float64
 	last   time.Time
+	warned bool // RateWarn has logged at Warn for this socket
 }
 
 func (b *tokenBucket) take(lim *EventRateLimit, now time.Time) bool {
@@ -214,8 +226,14 @@ func (s *Socket) emitLocal(event string, args ...any) {
 	ls := s.listeners
 	s.lmu.RUnlock()
 	if event == "error" && !slices.ContainsFunc(ls, func(l listener) bool { return l.event == event }) {
-		s.nsp.server.opts.Logger.Warn("socketio: unhandled socket error",
-			"nsp", s.nsp.name, "socket", s.id, "err", args[0])
+		// What a client sent wrong is its own business, and may come with
+		// every message: Debug. What a listener returned is the app's: Warn.
+		level := slog.LevelWarn
+		if _, bad := args[0].(*DecodeError); bad {
+			level = slog.LevelDebug
+		}
+		s.nsp.server.opts.Logger.Log(context.Background(), level, "socketio: unhandled socket error",
+			"nsp", s.nsp.name, "socket", s.id, "sid", s.client.sess.ID(), "err", args[0])
 		return
 	}
 	for _, l := range ls {
@@ -250,7 +268,7 @@ func (s *Socket) guard(f func()) {
 				panic(le) // a registration that cannot work stops the program: see ListenerError
 			}
 			s.nsp.server.opts.Logger.Error("socketio: handler panic",
-				"nsp", s.nsp.name, "socket", s.id, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				"nsp", s.nsp.name, "socket", s.id, "sid", s.client.sess.ID(), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			if s.connected.Load() {
 				_ = s.send(&parser.Packet{Type: parser.Disconnect, Namespace: s.nsp.name}, false, true)
 				s.onClose(ReasonServerDisconnect)

@@ -27,6 +27,16 @@ type Stats struct {
 	// RoomsRefused counts Join calls refused by Limits.MaxRooms, and
 	// AcksRefused EmitWithAck calls refused by Limits.MaxPendingAcks.
 	RoomsRefused, AcksRefused atomic.Uint64
+	// AckRoundTrip times the acknowledged emits to clients (Socket and
+	// broadcast EmitWithAck), from the send to the client's answer; those
+	// never answered are not timed.
+	AckRoundTrip Histogram
+	// AckReply times the clients' acknowledged events, from the start of
+	// their listeners to the handler's answer: how long the application
+	// takes to answer. Those never answered are not timed.
+	AckReply Histogram
+
+	adapter adapterRequests // see AdapterRequests
 }
 
 // Observer is told when sockets connect to and disconnect from the
@@ -40,6 +50,17 @@ type Observer interface {
 	// listeners, once it has left its rooms, on the socket's goroutine:
 	// always after SocketConnected.
 	SocketDisconnected(s *Socket, reason DisconnectReason)
+}
+
+// DataObserver is an [Observer] that is also told when a connected
+// socket's data is replaced with [Socket.SetData], as Node's Admin UI
+// hears of socket.data changes. Observers that do not implement it are not
+// told.
+type DataObserver interface {
+	Observer
+	// SocketDataSet is called by SetData, on the caller's goroutine, after
+	// the new value is stored. It must be quick and must not block.
+	SocketDataSet(s *Socket)
 }
 
 // Stats returns the server's counters, which start counting on the first
@@ -71,7 +92,8 @@ func (srv *Server) countBroadcast(recipients int) {
 func (srv *Server) notifyConnected(s *Socket) {
 	srv.count(func(st *Stats) *atomic.Uint64 { return &st.Connects })
 	if log := srv.opts.Logger; log.Enabled(context.Background(), slog.LevelDebug) {
-		log.Debug("socketio: socket connected", "nsp", s.nsp.name, "socket", s.id, "sid", s.client.sess.ID())
+		log.Debug("socketio: socket connected", "nsp", s.nsp.name, "socket", s.id, "sid", s.client.sess.ID(),
+			"transport", s.client.sess.Transport(), "address", s.client.sess.Request().RemoteAddr)
 	}
 	for _, o := range srv.obs.Observers() {
 		o.SocketConnected(s)
@@ -81,9 +103,18 @@ func (srv *Server) notifyConnected(s *Socket) {
 func (srv *Server) notifyDisconnected(s *Socket, reason DisconnectReason) {
 	srv.count(func(st *Stats) *atomic.Uint64 { return &st.Disconnects })
 	if log := srv.opts.Logger; log.Enabled(context.Background(), slog.LevelDebug) {
-		log.Debug("socketio: socket disconnected", "nsp", s.nsp.name, "socket", s.id, "sid", s.client.sess.ID(), "reason", string(reason))
+		log.Debug("socketio: socket disconnected", "nsp", s.nsp.name, "socket", s.id, "sid", s.client.sess.ID(),
+			"transport", s.client.sess.Transport(), "reason", string(reason))
 	}
 	for _, o := range srv.obs.Observers() {
 		o.SocketDisconnected(s, reason)
+	}
+}
+
+func (srv *Server) notifyDataSet(s *Socket) {
+	for _, o := range srv.obs.Observers() {
+		if d, ok := o.(DataObserver); ok {
+			d.SocketDataSet(s)
+		}
 	}
 }

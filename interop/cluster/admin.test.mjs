@@ -8,7 +8,7 @@ import { io as ioc } from "socket.io-client";
 import { once } from "node:events";
 import { uniqueKey, startNodeServer, startGoServer, connectClient, call, eventually } from "./helpers.mjs";
 
-const UI_EVENTS = ["config", "server_stats", "all_sockets", "socket_connected", "socket_disconnected", "room_joined", "room_left"];
+const UI_EVENTS = ["config", "server_stats", "all_sockets", "socket_connected", "socket_updated", "socket_disconnected", "room_joined", "room_left"];
 
 async function connectUI(port) {
   const ui = ioc(`http://127.0.0.1:${port}/admin`, { transports: ["websocket"], reconnection: false, forceNew: true });
@@ -57,11 +57,15 @@ describe("admin UI on a mixed Go and Node cluster", () => {
         assert.ok(gs && ns, `both app sockets in ${JSON.stringify(list.map((s) => [s.nsp, s.id]))}`);
         assert.deepEqual(gs.data, { runtime: "go", tag: "g" });
         assert.equal(ns.nsp, "/");
-        if (side === "go") {
-          // Node keeps the client id and transport in data._admin, which the Go side reads.
-          assert.equal(ns.transport, "websocket");
-          assert.equal(ns.clientId, n.io.engine.id.slice(0, 12));
-          assert.equal(ns.data._admin, undefined);
+        assert.equal(gs.nsp, "/");
+        // Whichever server answers for a socket, the UI gets its client id
+        // and transport: Node keeps them in data._admin, which the Go side
+        // reads, and the Go side puts them there in its fetchSockets
+        // answers, for Node's UI to read; neither shows the entry as data.
+        for (const [s, client] of [[ns, n], [gs, g]]) {
+          assert.equal(s.transport, "websocket", `transport of ${s.id}`);
+          assert.equal(s.clientId, client.io.engine.id.slice(0, 12), `client id of ${s.id}`);
+          assert.equal(s.data._admin, undefined);
         }
 
         // Actions reach the other server's sockets; both servers report the joins.
@@ -74,6 +78,18 @@ describe("admin UI on a mixed Go and Node cluster", () => {
         });
         const fetched = await call(g, "fetch", { rooms: [room] });
         assert.deepEqual(fetched.map((s) => s.id).sort(), [g.id, n.id].sort());
+
+        // Data set by either app shows live, whichever server the UI is on.
+        const mood = `seen-from-${side}`;
+        await call(g, "set-data", { runtime: "go", tag: "g", mood });
+        await call(n, "set-data", { mood });
+        await eventually(() => {
+          const updated = (id) => heard(ui, "socket_updated").some(([u]) => u.id === id && u.data?.mood === mood);
+          return updated(g.id) && updated(n.id);
+        });
+        const [[gu]] = heard(ui, "socket_updated").filter(([u]) => u.id === g.id && u.data?.mood === mood);
+        assert.deepEqual(gu, { id: g.id, nsp: "/", data: { runtime: "go", tag: "g", mood } });
+        await call(g, "set-data", { runtime: "go", tag: "g" }); // as the next round expects
       } finally {
         ui.disconnect();
       }

@@ -91,6 +91,10 @@ function setup(io) {
     // data._admin stays.
     Object.assign(s.data, { runtime: "node", tag: q.tag || "" });
 
+    s.on("set-data", (v, ack) => {
+      Object.assign(s.data, v); // property by property: the Admin UI hears each
+      ack("ok");
+    });
     s.on("broadcast", (t, ack) => {
       op(io, t).emit(t.event, t.data);
       ack("ok");

@@ -132,6 +132,18 @@ describe("admin: development mode, no authentication", () => {
     const sent = await ui.wait("event_sent", (n, sid, args) => args[0] === "shout");
     assert.deepEqual(sent.slice(0, 3), ["/", app.id, ["shout", "hey", 2]]);
 
+    // Broadcasts reach the outgoing listeners, as Node's adapter tells them.
+    const news = waitFor(app, "news");
+    await emitAck(app, "broadcast", "room-1", { n: 7 });
+    await news;
+    const bsent = await ui.wait("event_sent", (n, sid, args) => args[0] === "news");
+    assert.deepEqual(bsent.slice(0, 3), ["/", app.id, ["news", { n: 7 }]]);
+
+    // Data set by the app shows at once, as Node's proxy of socket.data reports it.
+    await emitAck(app, "set-data", { mood: "fine" });
+    const [dataUpdate] = await ui.wait("socket_updated", (s) => s.id === app.id && "data" in s);
+    assert.deepEqual(dataUpdate, { id: app.id, nsp: "/", data: { mood: "fine" } });
+
     const appID = app.id; // the client forgets it on disconnect
     app.disconnect();
     const [dnsp, did, reason] = await ui.wait("socket_disconnected", (n, sid) => sid === appID);

@@ -16,6 +16,14 @@
 // (https://admin.socket.io) or serve the files of the npm package's ui/dist
 // directory with [net/http.FileServer].
 //
+// As Node's, the UI hears of a socket's new data at once: Node watches
+// socket.data through a proxy, so it sees every property set; in Go a
+// socket's data changes only through [socketio.Socket.SetData], which is
+// what the UI hears of (a map changed in place after SetData is not seen
+// until the next SetData or a reload of the list). In a cluster with Node
+// servers, the sockets of this server show with their client id and
+// transport in the Node servers' UIs too ([socketio.Server.ShareAdminInfo]).
+//
 // Cost: the server's counters ([socketio.Server.Stats],
 // [engineio.Server.Stats]) are turned on, an atomic add per message; the
 // stats timer runs once a second. In development mode each socket also
@@ -145,6 +153,10 @@ func Instrument(io *socketio.Server, opts Options) (*Admin, error) {
 	if opts.Mode == Development {
 		a.live = newLiveSockets(a)
 		a.stops = append(a.stops, a.live.start()...)
+		// Node's instrument keeps the client id and transport in
+		// socket.data._admin in development mode, where its UI reads them
+		// for the sockets of other servers: this server's answers carry it.
+		a.stops = append(a.stops, io.ShareAdminInfo())
 	}
 	if opts.Auth != nil {
 		a.nsp.Use(a.authenticate)

@@ -12,8 +12,9 @@ import (
 )
 
 // liveSockets keeps the UI's socket list up to date in development mode:
-// sockets connecting, upgrading, joining and leaving rooms, disconnecting,
-// and their events. It is a [socketio.Observer] and an [engineio.Observer].
+// sockets connecting, upgrading, joining and leaving rooms, their data
+// set, disconnecting, and their events (broadcasts included). It is a
+// [socketio.DataObserver] and an [engineio.Observer].
 type liveSockets struct {
 	a       *Admin
 	closed  atomic.Bool
@@ -22,6 +23,11 @@ type liveSockets struct {
 	hooked  map[*socketio.Socket]hooks    // sockets whose events are reported
 	roomOff []func()
 }
+
+var (
+	_ socketio.DataObserver = (*liveSockets)(nil)
+	_ engineio.Observer     = (*liveSockets)(nil)
+)
 
 func newLiveSockets(a *Admin) *liveSockets {
 	return &liveSockets{a: a, byConn: make(map[string][]*socketio.Socket), hooked: make(map[*socketio.Socket]hooks)}
@@ -168,6 +174,16 @@ func (l *liveSockets) SocketDisconnected(s *socketio.Socket, reason socketio.Dis
 	}
 	l.mu.Unlock()
 	l.emit("socket_disconnected", s.Namespace().Name(), s.ID(), string(reason), timestamp())
+}
+
+// SocketDataSet implements [socketio.DataObserver]: the UI shows the new
+// data, as Node's does when socket.data changes.
+func (l *liveSockets) SocketDataSet(s *socketio.Socket) {
+	if s.Namespace() == l.a.nsp || !l.listened() {
+		return
+	}
+	data, _, _ := splitData(s.Data())
+	l.emit("socket_updated", map[string]any{"id": s.ID(), "nsp": s.Namespace().Name(), "data": data})
 }
 
 // SessionOpened implements [engineio.Observer].

@@ -23,6 +23,14 @@
 //	broadcasts_total, broadcast_recipients_total         broadcasts and the sockets they reached
 //	limit_hits_total{limit,action}                       what each limit and policy refused,
 //	                                                     dropped or disconnected
+//	ack_round_trip_seconds                               acknowledged emits to clients, send to
+//	                                                     answer (histogram)
+//	ack_reply_seconds                                    clients' acknowledged events, listener
+//	                                                     start to the app's answer (histogram)
+//	adapter_requests_total{kind,outcome}                 cluster adapter requests (fetchSockets,
+//	                                                     allRooms, serverSideEmit, serverCount,
+//	                                                     ...) by outcome: ok, error, timeout
+//	adapter_request_seconds{kind}                        their latency (histogram)
 package metrics
 
 import (
@@ -67,6 +75,10 @@ var (
 	descConnects    = desc("socket_connects_total", "Namespace connections.")
 	descDisconnects = desc("socket_disconnects_total", "Namespace disconnections.")
 	descLimits      = desc("limit_hits_total", "Requests refused, messages dropped and clients disconnected by each limit and policy.", "limit", "action")
+	descAckRTT      = desc("ack_round_trip_seconds", "Acknowledged emits to clients, from the send to the client's answer.")
+	descAckReply    = desc("ack_reply_seconds", "Clients' acknowledged events, from the start of their listeners to the application's answer.")
+	descAdapterReqs = desc("adapter_requests_total", "Requests of the cluster adapters to the other servers, by kind and outcome (ok, error, timeout).", "kind", "outcome")
+	descAdapterLat  = desc("adapter_request_seconds", "Latency of the cluster adapters' requests, by kind.", "kind")
 )
 
 func desc(name, help string, labels ...string) *prometheus.Desc {
@@ -96,7 +108,8 @@ func Handler(io *socketio.Server) http.Handler {
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descHandshakes, descUpgrades, descSessions, descQueued, descQueuedBytes,
 		descBroadcasts, descFanout, descCloses, descMsgsIn, descMsgsOut,
-		descBytesIn, descBytesOut, descSockets, descConnects, descDisconnects, descLimits} {
+		descBytesIn, descBytesOut, descSockets, descConnects, descDisconnects, descLimits,
+		descAckRTT, descAckReply, descAdapterReqs, descAdapterLat} {
 		ch <- d
 	}
 }
@@ -146,6 +159,17 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	for _, n := range c.io.Namespaces() {
 		ch <- prometheus.MustNewConstMetric(descSockets, prometheus.GaugeValue, float64(len(n.Sockets())), n.Name())
 	}
+	ch <- histogram(descAckRTT, s.AckRoundTrip.Snapshot())
+	ch <- histogram(descAckReply, s.AckReply.Snapshot())
+	for _, r := range s.AdapterRequests() {
+		for _, o := range []struct {
+			n       uint64
+			outcome string
+		}{{r.OK, "ok"}, {r.Errors, "error"}, {r.Timeouts, "timeout"}} {
+			ch <- prometheus.MustNewConstMetric(descAdapterReqs, prometheus.CounterValue, float64(o.n), r.Kind, o.outcome)
+		}
+		ch <- histogram(descAdapterLat, r.Latency, r.Kind)
+	}
 	c.mu.Lock()
 	for r, v := range c.closes {
 		ch <- prometheus.MustNewConstMetric(descCloses, prometheus.CounterValue, float64(v), string(r))
@@ -167,4 +191,13 @@ func (o closeCounter) SessionClosed(_ *engineio.Session, r engineio.CloseReason)
 	o.c.mu.Lock()
 	o.c.closes[r]++
 	o.c.mu.Unlock()
+}
+
+// histogram turns a server's histogram into Prometheus's, in seconds.
+func histogram(d *prometheus.Desc, h socketio.HistogramSnapshot, labels ...string) prometheus.Metric {
+	buckets := make(map[float64]uint64, len(h.Counts))
+	for i, bound := range socketio.HistogramBounds {
+		buckets[bound.Seconds()] = h.Counts[i]
+	}
+	return prometheus.MustNewConstHistogram(d, h.Count, h.Sum.Seconds(), buckets, labels...)
 }

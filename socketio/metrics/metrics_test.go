@@ -48,6 +48,7 @@ func TestScrapeAddsUp(t *testing.T) {
 	defer func() { _ = srv.Close() }()
 	srv.OnConnection(func(s *socketio.Socket) {
 		s.On("ev", func(v string) { _ = s.Emit("ev", v) })
+		s.On("ask", func(v string, ack socketio.Ack) { _ = ack(v) })
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", srv)
@@ -107,6 +108,18 @@ func TestScrapeAddsUp(t *testing.T) {
 	require.Equal(t, `2["news",1]`, recv())
 	send("0/other,") // refused by MaxNamespaces
 	require.Contains(t, recv(), "Too many namespaces")
+	// One acknowledgement each way.
+	send(`21["ask","q"]`)
+	require.Equal(t, `31["q"]`, recv())
+	answered := make(chan error, 1)
+	go func() {
+		_, err := srv.Of("/").Sockets()[0].EmitWithAck(context.Background(), "ping?")
+		answered <- err
+	}()
+	require.Equal(t, `20["ping?"]`, recv()) // the namespace's first ack id is 0
+	send(`30["pong"]`)
+	require.NoError(t, <-answered)
+	const acks = 1
 
 	m := scrape(t, metricsURL)
 	require.Equal(t, 1.0, m["gosio_engine_handshakes_total"])
@@ -115,8 +128,13 @@ func TestScrapeAddsUp(t *testing.T) {
 	require.Equal(t, 0.0, m[`gosio_engine_sessions{protocol="4",transport="polling"}`])
 	require.Equal(t, 1.0, m[`gosio_sockets{namespace="/"}`])
 	require.Equal(t, 1.0, m["gosio_socket_connects_total"])
-	require.Equal(t, float64(events+2), m["gosio_engine_messages_received_total"], "CONNECT, events, refused CONNECT")
-	require.Equal(t, float64(events+3), m["gosio_engine_messages_sent_total"], "CONNECT, echoes, broadcast, refusal")
+	require.Equal(t, float64(events+2+2*acks), m["gosio_engine_messages_received_total"], "CONNECT, events, refused CONNECT, acked event, ack")
+	require.Equal(t, float64(events+3+2*acks), m["gosio_engine_messages_sent_total"], "CONNECT, echoes, broadcast, refusal, ack, acked event")
+	require.Equal(t, float64(acks), m["gosio_ack_reply_seconds_count"])
+	require.Equal(t, float64(acks), m["gosio_ack_round_trip_seconds_count"])
+	require.Equal(t, float64(acks), m[`gosio_ack_round_trip_seconds_bucket{le="+Inf"}`])
+	require.Greater(t, m["gosio_ack_round_trip_seconds_sum"], 0.0)
+	require.Less(t, m["gosio_ack_round_trip_seconds_sum"], 10.0)
 	require.Equal(t, 1.0, m["gosio_broadcasts_total"])
 	require.Equal(t, 1.0, m["gosio_broadcast_recipients_total"])
 	require.Equal(t, 0.0, m[`gosio_engine_queued_messages{protocol="4",transport="websocket"}`])
@@ -133,4 +151,28 @@ func TestScrapeAddsUp(t *testing.T) {
 	}, 5*time.Second, 10*time.Millisecond)
 	require.Equal(t, 0.0, m[`gosio_engine_sessions{protocol="4",transport="websocket"}`])
 	require.Equal(t, 0.0, m[`gosio_sockets{namespace="/"}`])
+}
+
+// TestAdapterRequestMetrics checks the exposition of what a cluster adapter
+// reports through Namespace.StartAdapterRequest.
+func TestAdapterRequestMetrics(t *testing.T) {
+	srv := socketio.NewServer(nil)
+	defer func() { _ = srv.Close() }()
+	hs := httptest.NewServer(Handler(srv))
+	defer hs.Close()
+	nsp := srv.Of("/")
+	nsp.StartAdapterRequest("fetchSockets").Done(nil)
+	nsp.StartAdapterRequest("fetchSockets").Done(nil)
+	nsp.StartAdapterRequest("fetchSockets").TimedOut()
+	nsp.StartAdapterRequest("allRooms").Done(context.Canceled)
+
+	m := scrape(t, hs.URL)
+	require.Equal(t, 2.0, m[`gosio_adapter_requests_total{kind="fetchSockets",outcome="ok"}`])
+	require.Equal(t, 1.0, m[`gosio_adapter_requests_total{kind="fetchSockets",outcome="timeout"}`])
+	require.Equal(t, 0.0, m[`gosio_adapter_requests_total{kind="fetchSockets",outcome="error"}`])
+	require.Equal(t, 1.0, m[`gosio_adapter_requests_total{kind="allRooms",outcome="error"}`])
+	require.Equal(t, 3.0, m[`gosio_adapter_request_seconds_count{kind="fetchSockets"}`])
+	require.Equal(t, 3.0, m[`gosio_adapter_request_seconds_bucket{kind="fetchSockets",le="10"}`])
+	require.Equal(t, 1.0, m[`gosio_adapter_request_seconds_count{kind="allRooms"}`])
+	require.Equal(t, 0.0, m["gosio_ack_round_trip_seconds_count"])
 }

@@ -208,6 +208,46 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 		assert.Equal(t, "1", cs[2][1].next())
 	})
 
+	t.Run("requests are timed; answers carry the admin info once shared", func(t *testing.T) {
+		nodes := startCluster(t, 2, cfg())
+		st := nodes[0].io.Stats()
+		cs := connectAll(t, nodes, 1, func(i, j int) string { return "&data=n" + string(rune('0'+i)) })
+		other := nodes[1].io.Of("/").Sockets()[0]
+		fetch := func() map[string]any {
+			socks, err := nodes[0].io.FetchSockets(bg())
+			require.NoError(t, err)
+			for _, s := range socks {
+				if s.ID == cs[1][0].id {
+					data, _ := s.Data.(map[string]any)
+					return data
+				}
+			}
+			t.Fatal("the other server's socket is missing")
+			return nil
+		}
+		assert.Equal(t, map[string]any{"tag": "n1"}, fetch())
+		stop := nodes[1].io.ShareAdminInfo()
+		assert.Equal(t, map[string]any{"tag": "n1", "_admin": map[string]any{
+			"clientId": other.ClientID()[:12], "transport": "websocket",
+		}}, fetch())
+		stop()
+		assert.Equal(t, map[string]any{"tag": "n1"}, other.Data(), "the socket's own data")
+
+		_, err := nodes[0].io.FetchSockets(bg())
+		require.NoError(t, err)
+		_, err = nodes[0].adapter().ServerCount(bg())
+		require.NoError(t, err)
+		kinds := map[string]socketio.AdapterRequestStats{}
+		for _, r := range st.AdapterRequests() {
+			kinds[r.Kind] = r
+		}
+		assert.EqualValues(t, 3, kinds["fetchSockets"].OK, "%+v", kinds)
+		assert.EqualValues(t, 3, kinds["fetchSockets"].Latency.Count)
+		assert.Greater(t, kinds["fetchSockets"].Latency.Sum, time.Duration(0))
+		assert.GreaterOrEqual(t, kinds["serverCount"].OK, uint64(1), "%+v", kinds)
+		assert.Zero(t, kinds["fetchSockets"].Errors+kinds["fetchSockets"].Timeouts)
+	})
+
 	t.Run("socketsJoin, socketsLeave and disconnectSockets across nodes", func(t *testing.T) {
 		nodes := startCluster(t, 3, cfg())
 		cs := connectAll(t, nodes, 2, func(i, j int) string {
@@ -334,6 +374,19 @@ func TestRequestsTimeout(t *testing.T) {
 	_, err = nodes[0].adapter().AllRooms(bg())
 	require.ErrorIs(t, err, ErrTimeout)
 	assert.Less(t, time.Since(start), 2*time.Second)
+	// The server's counters saw both time out (they count from the first
+	// Stats call, made by the hook only when on: turn them on and again).
+	st := nodes[0].io.Stats()
+	_, err = nodes[0].adapter().AllRooms(bg())
+	require.ErrorIs(t, err, ErrTimeout)
+	rs := st.AdapterRequests()
+	require.Len(t, rs, 2, "%+v", rs)
+	assert.Equal(t, "allRooms", rs[0].Kind)
+	assert.EqualValues(t, 1, rs[0].Timeouts)
+	assert.Zero(t, rs[0].OK+rs[0].Errors)
+	assert.GreaterOrEqual(t, rs[0].Latency.Sum, 300*time.Millisecond)
+	assert.Equal(t, "serverCount", rs[1].Kind, "how many answers to wait for")
+	assert.EqualValues(t, 1, rs[1].OK)
 }
 
 // Adapter methods fail with ErrClosed after Close, and Close is idempotent.

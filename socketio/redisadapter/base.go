@@ -2,6 +2,7 @@ package redisadapter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -111,7 +112,9 @@ func (b *base) finishLocked(id string, r *request) {
 
 // roundTrip registers r under id, publishes the request and waits for the
 // other servers' answers (bounded by ctx and RequestsTimeout).
-func (b *base) roundTrip(ctx context.Context, id string, r *request, what string, publish func() error) error {
+func (b *base) roundTrip(ctx context.Context, id string, r *request, what string, publish func() error) (err error) {
+	req := b.nsp.StartAdapterRequest(what)
+	defer func() { observed(req, err) }()
 	if err := b.register(id, r); err != nil {
 		return err
 	}
@@ -122,16 +125,28 @@ func (b *base) roundTrip(ctx context.Context, id string, r *request, what string
 	return b.await(ctx, id, r, what)
 }
 
+// observed ends req for the server's adapter request counters.
+func observed(req socketio.AdapterRequest, err error) {
+	if errors.Is(err, ErrTimeout) {
+		req.TimedOut()
+	} else {
+		req.Done(err)
+	}
+}
+
 // startRequest is roundTrip whose answers are awaited in the background.
 func (b *base) startRequest(id string, r *request, what string, publish func() error) error {
+	req := b.nsp.StartAdapterRequest(what)
 	if err := b.register(id, r); err != nil {
+		observed(req, err)
 		return err
 	}
 	if err := publish(); err != nil {
 		b.unregister(id)
+		observed(req, err)
 		return err
 	}
-	b.spawn(func() { _ = b.await(context.Background(), id, r, what) })
+	b.spawn(func() { observed(req, b.await(context.Background(), id, r, what)) })
 	return nil
 }
 
@@ -278,7 +293,9 @@ func loggerFor(l *slog.Logger, nsp *socketio.Namespace) *slog.Logger {
 func (b *base) serverCount(ctx context.Context, sharded bool, channel string) (int, error) {
 	ctx, cancel := b.bounded(ctx)
 	defer cancel()
+	req := b.nsp.StartAdapterRequest("serverCount")
 	n, err := numSub(ctx, b.client, sharded, channel)
+	req.Done(err)
 	if err != nil {
 		b.log.Warn("redisadapter: counting servers failed", "sharded", sharded, "err", err)
 		return 0, fmt.Errorf("redisadapter: server count: %w", err)

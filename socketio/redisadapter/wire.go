@@ -315,7 +315,7 @@ func wireSockets(sockets []*socketio.RemoteSocket, warn func(id string, err erro
 				hs[n-1].Value = map[string]any{}
 			}
 		}
-		data, err := msgpack.NormalizeValue(s.Data)
+		data, err := msgpack.NormalizeValue(s.WireData())
 		if err != nil {
 			warn(s.ID, err)
 			data = nil

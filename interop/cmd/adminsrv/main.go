@@ -11,6 +11,7 @@
 //	"shout" ...args        → emit "shout" ...args back to the socket
 //	"join" room ack        → join room, ack(sorted rooms)
 //	"set-data" value ack   → SetData(value), ack("ok")
+//	"broadcast" room v ack → broadcast "news" v to room, ack("ok")
 //
 // and a middleware of "/chat" sets the socket's data to {"user": auth.user}.
 //
@@ -64,6 +65,10 @@ func main() {
 			_ = ack(rooms)
 		})
 		s.On("set-data", func(v any, ack socketio.Ack) { s.SetData(v); _ = ack("ok") })
+		s.On("broadcast", func(room string, v any, ack socketio.Ack) {
+			_ = s.Namespace().To(room).Emit("news", v)
+			_ = ack("ok")
+		})
 	}
 	io.OnConnection(setup)
 	chat := io.Of("/chat")

@@ -18,6 +18,7 @@
 // events, each with an acknowledgement (the Node test server implements
 // the same ones, so the suite drives both alike):
 //
+//	"set-data" {...}                          → SetData({...}); ack("ok")
 //	"broadcast" {rooms?, except?, event, data} → io.To(rooms).Except(except).Emit(event, data); ack("ok")
 //	"fetch" {rooms?}                          → ack([{id, rooms, data, query, local}]) of io.In(rooms).FetchSockets()
 //	"remote" {id, op, event?, data?, room?}   → on the fetched socket id: op "emit" (event, data),
@@ -142,6 +143,7 @@ func setup(io *socketio.Server, em *redisemitter.Emitter) {
 
 		// Read as a map: binary data stays []byte (a struct's `any` field
 		// would get it as base64 text).
+		s.On("set-data", func(v map[string]any, ack socketio.Ack) { s.SetData(v); _ = ack("ok") })
 		s.On("broadcast", func(m map[string]any, ack socketio.Ack) {
 			t := target{Rooms: strings1(m["rooms"]), Except: strings1(m["except"]), Data: m["data"]}
 			t.Event, _ = m["event"].(string)
