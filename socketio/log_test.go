@@ -76,17 +76,7 @@ func TestLogAttributes(t *testing.T) {
 		s.On("ev", func(v string) { events <- v })
 	})
 	base := hs.URL + "/socket.io/?EIO=4&transport=polling"
-	get := func(url string) string {
-		t.Helper()
-		resp, err := http.Get(url)
-		require.NoError(t, err)
-		defer func() { _ = resp.Body.Close() }()
-		b, err := io.ReadAll(resp.Body)
-		require.NoError(t, err)
-		require.Equal(t, http.StatusOK, resp.StatusCode, string(b))
-		return string(b)
-	}
-	open := get(base)
+	open := pollGet(t, base)
 	require.True(t, strings.HasPrefix(open, "0{"), open)
 	var hello struct{ SID string }
 	require.NoError(t, json.Unmarshal([]byte(open[1:]), &hello))
@@ -94,7 +84,7 @@ func TestLogAttributes(t *testing.T) {
 	resp, err := http.Post(base+"&sid="+sid, "text/plain", strings.NewReader("40"))
 	require.NoError(t, err)
 	_ = resp.Body.Close()
-	connect := get(base + "&sid=" + sid)
+	connect := pollGet(t, base + "&sid=" + sid)
 	require.True(t, strings.HasPrefix(connect, "40{"), connect)
 	var ack struct{ SID string }
 	require.NoError(t, json.Unmarshal([]byte(connect[2:]), &ack))
