@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosio/gosio/internal/clusterwire"
+	"github.com/gosio/gosio/internal/redisutil"
 	"github.com/gosio/gosio/socketio"
 )
 
@@ -40,7 +41,7 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 		// SSUBSCRIBE is asynchronous: wait until every node listens on the
 		// namespace channel, or an early publish may reach no one.
 		require.Eventually(t, func() bool {
-			got, err := numSub(bg(), nodes[0].rdb, true, sa.channel)
+			got, err := redisutil.NumSub(bg(), nodes[0].rdb, true, sa.channel)
 			return err == nil && got == len(nodes)
 		}, 5*time.Second, 10*time.Millisecond)
 		if mode == Static {
@@ -49,7 +50,7 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 		require.Eventually(t, func() bool {
 			for room, want := range rooms {
 				ch := sa.dynamicChannel(room)
-				got, err := numSub(bg(), nodes[0].rdb, true, ch)
+				got, err := redisutil.NumSub(bg(), nodes[0].rdb, true, ch)
 				if err != nil || got != want {
 					return false
 				}
