@@ -199,25 +199,6 @@ func ReadPacket(v any, nsp string) *parser.Packet {
 	return &parser.Packet{Type: parser.Event, Namespace: nsp, Data: data}
 }
 
-// HasBinary reports whether a generic value holds []byte somewhere.
-func HasBinary(v any) bool {
-	switch x := v.(type) {
-	case []byte:
-		return true
-	case []any:
-		return slices.ContainsFunc(x, HasBinary)
-	case map[string]any:
-		for _, e := range x {
-			if HasBinary(e) {
-				return true
-			}
-		}
-	case msgpack.Map:
-		return slices.ContainsFunc(x, func(kv msgpack.KV) bool { return HasBinary(kv.Value) })
-	}
-	return false
-}
-
 // nodeTime formats t as JavaScript's String(new Date()).
 func nodeTime(t time.Time) string {
 	return t.Format("Mon Jan 02 2006 15:04:05 GMT-0700 (MST)")
@@ -359,7 +340,7 @@ func DecodeMessage(payload []byte) (map[string]any, error) {
 		if err := json.Unmarshal(payload, &m); err != nil {
 			return nil, err
 		}
-		FromNodeBuffers(m)
+		msgpack.FromNodeBuffers(m)
 		return m, nil
 	}
 	v, err := msgpack.Unmarshal(payload)

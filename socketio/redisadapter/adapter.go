@@ -162,7 +162,7 @@ func (a *Adapter) publishAsync(channel string, payload []byte) {
 }
 
 func (a *Adapter) publishJSON(ctx context.Context, channel string, v any) error {
-	payload, err := msgpack.MarshalJSON(clusterwire.ToNodeBuffers(v))
+	payload, err := msgpack.MarshalJSON(msgpack.ToNodeBuffers(v))
 	if err != nil {
 		return fmt.Errorf("redisadapter: encode: %w", err)
 	}
@@ -180,7 +180,7 @@ func (a *Adapter) publishResponse(requester string, payload []byte) {
 }
 
 func (a *Adapter) respondJSON(requester string, v any) {
-	payload, err := msgpack.MarshalJSON(clusterwire.ToNodeBuffers(v))
+	payload, err := msgpack.MarshalJSON(msgpack.ToNodeBuffers(v))
 	if err != nil {
 		a.log.Warn("redisadapter: cannot encode response", "err", err)
 		return
@@ -284,7 +284,7 @@ func (a *Adapter) onRequest(payload []byte) {
 		if id != "" {
 			ack = func(args []any) {
 				// Node always answers on the shared channel.
-				payload, err := msgpack.MarshalJSON(clusterwire.ToNodeBuffers(msgpack.Object(
+				payload, err := msgpack.MarshalJSON(msgpack.ToNodeBuffers(msgpack.Object(
 					"type", reqServerSideEmit, "requestId", id, "data", clusterwire.FirstArg(args),
 				)))
 				if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosio/gosio/internal/clusterwire"
+	"github.com/gosio/gosio/internal/msgpack"
 	"github.com/gosio/gosio/internal/redisutil"
 	"github.com/gosio/gosio/socketio"
 )
@@ -364,7 +365,7 @@ func TestShardedDynamicPrivate(t *testing.T) { clusterSuite(t, true, DynamicPriv
 
 func TestNodeBufferJSONForm(t *testing.T) {
 	v := map[string]any{"data": []any{"x", []byte{1, 255}, map[string]any{"b": []byte{}}}}
-	payload, err := json.Marshal(clusterwire.ToNodeBuffers(v))
+	payload, err := json.Marshal(msgpack.ToNodeBuffers(v))
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"data":["x",{"type":"Buffer","data":[1,255]},{"b":{"type":"Buffer","data":[]}}]}`, string(payload))
 	m, err := clusterwire.DecodeMessage(payload)

@@ -165,7 +165,7 @@ func (a *ShardedAdapter) roomLoop() {
 func encodeClusterMessage(typ int, data msgpack.Map, m msgpack.Map) ([]byte, error) {
 	switch typ {
 	case msgBroadcast, msgBroadcastAck, msgFetchSocketsResponse, msgServerSideEmit, msgServerSideEmitResponse:
-		if clusterwire.HasBinary(data) {
+		if msgpack.HasBinary(data) {
 			return msgpack.Marshal(m)
 		}
 	}
