@@ -68,9 +68,9 @@ func newAdapter(nsp *socketio.Namespace, h *hub) *Adapter {
 	a := &Adapter{
 		MemoryAdapter: socketio.NewMemoryAdapter(nsp),
 		nsp:           nsp, client: h.client, opts: o, hub: h,
-		uid:      clusterwire.HexID(),
-		stream:   streamwire.StreamFor(o.StreamName, o.StreamCount, nsp.Name()),
-		ctx:      ctx, cancel: cancel,
+		uid:    clusterwire.HexID(),
+		stream: streamwire.StreamFor(o.StreamName, o.StreamCount, nsp.Name()),
+		ctx:    ctx, cancel: cancel,
 		requests: map[string]*request{},
 		acks:     map[string]*ackRequest{},
 	}
