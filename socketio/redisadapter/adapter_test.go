@@ -13,6 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gosio/gosio/internal/clusterwire"
+	"github.com/gosio/gosio/internal/msgpack"
+	"github.com/gosio/gosio/internal/redisutil"
 	"github.com/gosio/gosio/socketio"
 )
 
@@ -39,7 +42,7 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 		// SSUBSCRIBE is asynchronous: wait until every node listens on the
 		// namespace channel, or an early publish may reach no one.
 		require.Eventually(t, func() bool {
-			got, err := numSub(bg(), nodes[0].rdb, true, sa.channel)
+			got, err := redisutil.NumSub(bg(), nodes[0].rdb, true, sa.channel)
 			return err == nil && got == len(nodes)
 		}, 5*time.Second, 10*time.Millisecond)
 		if mode == Static {
@@ -48,7 +51,7 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 		require.Eventually(t, func() bool {
 			for room, want := range rooms {
 				ch := sa.dynamicChannel(room)
-				got, err := numSub(bg(), nodes[0].rdb, true, ch)
+				got, err := redisutil.NumSub(bg(), nodes[0].rdb, true, ch)
 				if err != nil || got != want {
 					return false
 				}
@@ -362,14 +365,14 @@ func TestShardedDynamicPrivate(t *testing.T) { clusterSuite(t, true, DynamicPriv
 
 func TestNodeBufferJSONForm(t *testing.T) {
 	v := map[string]any{"data": []any{"x", []byte{1, 255}, map[string]any{"b": []byte{}}}}
-	payload, err := json.Marshal(toNodeBuffers(v))
+	payload, err := json.Marshal(msgpack.ToNodeBuffers(v))
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"data":["x",{"type":"Buffer","data":[1,255]},{"b":{"type":"Buffer","data":[]}}]}`, string(payload))
-	m, err := decodeMessage(payload)
+	m, err := clusterwire.DecodeMessage(payload)
 	require.NoError(t, err)
 	assert.Equal(t, v, m)
 	// Look-alikes stay as they are.
-	m, err = decodeMessage([]byte(`{"a":{"type":"Buffer","data":[1,256]},"b":{"type":"Buffer","data":[1],"x":1}}`))
+	m, err = clusterwire.DecodeMessage([]byte(`{"a":{"type":"Buffer","data":[1,256]},"b":{"type":"Buffer","data":[1],"x":1}}`))
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"type": "Buffer", "data": []any{1.0, 256.0}}, m["a"])
 	assert.Len(t, m["b"], 3)

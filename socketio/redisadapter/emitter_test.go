@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gosio/gosio/internal/redisutil"
 	"github.com/gosio/gosio/socketio"
 	"github.com/gosio/gosio/socketio/redisemitter"
 )
@@ -43,13 +44,13 @@ func emitterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 	}
 	if sharded && mode != Static {
 		require.Eventually(t, func() bool {
-			n, err := numSub(bg(), nodes[0].rdb, true, key+"#/#r#")
+			n, err := redisutil.NumSub(bg(), nodes[0].rdb, true, key+"#/#r#")
 			return err == nil && n == 2
 		}, 5*time.Second, 10*time.Millisecond)
 	}
 	if sharded && mode == DynamicPrivate {
 		require.Eventually(t, func() bool {
-			n, err := numSub(bg(), nodes[0].rdb, true, key+"#/#"+cs[1][1].id+"#")
+			n, err := redisutil.NumSub(bg(), nodes[0].rdb, true, key+"#/#"+cs[1][1].id+"#")
 			return err == nil && n == 1
 		}, 5*time.Second, 10*time.Millisecond)
 	}
