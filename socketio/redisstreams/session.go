@@ -3,7 +3,6 @@ package redisstreams
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/gosio/gosio/internal/clusterwire"
 	"github.com/gosio/gosio/internal/msgpack"
+	"github.com/gosio/gosio/internal/streamwire"
 	"github.com/gosio/gosio/socketio"
 )
 
@@ -194,29 +194,21 @@ func nextOffset(offset string) (string, error) {
 // that is a BROADCAST of namespace nsp that a socket in rooms received, or
 // nil.
 func missedPacket(e redis.XMessage, nsp string, rooms []string) []any {
-	if e.Values["nsp"] != nsp || e.Values["type"] != broadcastType {
+	m, err := streamwire.DecodeEntry(e.Values)
+	if err != nil || m.Nsp != nsp || m.Type != streamwire.Broadcast {
 		return nil
 	}
-	raw, _ := e.Values["data"].(string)
-	v, err := decodeEntryData(raw)
-	if err != nil {
-		return nil
-	}
-	m, _ := v.(map[string]any)
-	pkt, _ := m["packet"].(map[string]any)
+	pkt, _ := m.Data["packet"].(map[string]any)
 	data, _ := pkt["data"].([]any)
 	if len(data) == 0 {
 		return nil
 	}
-	opts := clusterwire.ReadOpts(m["opts"])
+	opts := clusterwire.ReadOpts(m.Data["opts"])
 	if !included(rooms, opts.Rooms, opts.Except) {
 		return nil
 	}
 	return append(data, e.ID)
 }
-
-// broadcastType is MessageType.BROADCAST as the stream's "type" field.
-const broadcastType = "3"
 
 // included tells whether a socket in rooms received a broadcast to targets
 // (all sockets when empty) except excluded, as Node's shouldIncludePacket.
@@ -240,19 +232,33 @@ func included(rooms, targets, excluded []string) bool {
 	return in
 }
 
-// decodeEntryData reads an entry's "data" field: JSON text when it starts
-// with "{", else base64 msgpack (a payload with binary), as Node decides.
-func decodeEntryData(raw string) (any, error) {
-	if strings.HasPrefix(raw, "{") {
-		var v any
-		if err := json.Unmarshal([]byte(raw), &v); err != nil {
-			return nil, err
-		}
-		return msgpack.FromNodeBuffers(v), nil
+// restorePage is the number of entries each XRANGE of a restore reads.
+const restorePage = 1000
+
+var _ socketio.SessionAdapter = (*Adapter)(nil)
+
+func (a *Adapter) sessionStore() *sessionStore {
+	return &sessionStore{
+		rdb: a.client, nsp: a.nsp, stream: a.stream, prefix: a.opts.SessionKeyPrefix,
+		page: restorePage, maxPages: restorePages,
 	}
-	b, err := base64.StdEncoding.DecodeString(raw)
-	if err != nil {
-		return nil, err
-	}
-	return msgpack.Unmarshal(b)
+}
+
+// PersistSession implements socketio.SessionAdapter: the session is kept
+// in Redis, where any server of the cluster (Node's too) restores it, for
+// the server's MaxDisconnectionDuration.
+func (a *Adapter) PersistSession(ctx context.Context, s *socketio.SavedSession) error {
+	ctx, cancel := a.bounded(ctx)
+	defer cancel()
+	return a.sessionStore().persist(ctx, s)
+}
+
+// RestoreSession implements socketio.SessionAdapter: it takes the session
+// (once) and reads the namespace's broadcasts after offset from the
+// stream. An offset that is not a stream entry id, or that the stream no
+// longer holds (trimmed by MaxLen), restores nothing, as in Node.
+func (a *Adapter) RestoreSession(ctx context.Context, pid, offset string) (*socketio.SavedSession, error) {
+	ctx, cancel := a.bounded(ctx)
+	defer cancel()
+	return a.sessionStore().restore(ctx, pid, offset)
 }
