@@ -4,10 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"net"
-	"os"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,28 +14,17 @@ import (
 	"github.com/gosio/gosio/socketio"
 )
 
-const sessionTestAddr = "127.0.0.1:6379"
-
-var sessionTestSeq atomic.Int64
-
 // sessionTestStore returns a store on a stream and key prefix of its own,
 // for a namespace of a server with recovery on (MaxDisconnectionDuration
 // one minute).
 func sessionTestStore(t *testing.T, page int64) (*sessionStore, redis.UniversalClient) {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", sessionTestAddr, time.Second)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Redis is required at %s (run `make redis`): %v", sessionTestAddr, err)
-		}
-		t.Skipf("no Redis at %s (run `make redis`; under CI=true this fails): %v", sessionTestAddr, err)
-	}
-	_ = c.Close()
-	rdb := redis.NewClient(&redis.Options{Addr: sessionTestAddr})
+	requireRedis(t, redisAddr)
+	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
 	io := socketio.NewServer(&socketio.Options{
 		ConnectionStateRecovery: &socketio.RecoveryOptions{MaxDisconnectionDuration: time.Minute},
 	})
-	name := fmt.Sprintf("gosio-test-%d-%s-%d", os.Getpid(), strings.ReplaceAll(t.Name(), "/", "_"), sessionTestSeq.Add(1))
+	name := testKey(t)
 	st := &sessionStore{rdb: rdb, nsp: io.Of("/"), stream: name, prefix: name + ":session:", page: page, maxPages: restorePages}
 	t.Cleanup(func() {
 		_ = io.Close()
