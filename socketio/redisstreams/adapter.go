@@ -29,7 +29,8 @@ import (
 type Adapter struct {
 	*socketio.MemoryAdapter
 	nsp    *socketio.Namespace
-	client redis.UniversalClient // XADD, PUBLISH, PUBSUB NUMSUB, sessions
+	client redis.UniversalClient // PUBLISH, PUBSUB NUMSUB, sessions
+	writer redis.UniversalClient // XADD (the hub's copy of client without retries)
 	opts   Options               // with defaults applied
 	log    *slog.Logger
 	uid    string // this server's id on the wire (8 random bytes in hex, as Node)
@@ -180,7 +181,7 @@ func (a *Adapter) xadd(ctx context.Context, typ int, data msgpack.Map) (string, 
 	}
 	ctx, cancel := a.bounded(ctx)
 	defer cancel()
-	id, err := a.client.XAdd(ctx, &redis.XAddArgs{
+	id, err := a.writer.XAdd(ctx, &redis.XAddArgs{
 		Stream: a.stream, MaxLen: a.opts.MaxLen, Approx: true, ID: "*", Values: vals,
 	}).Result()
 	if err != nil {

@@ -20,6 +20,13 @@ type hub struct {
 
 	mu      sync.Mutex
 	readers map[string]*reader // by stream name
+	// writer appends to the streams: a copy of client that does not
+	// retry, so that an XADD whose answer was lost is reported as failed
+	// instead of being appended a second time. It lives while adapters
+	// use it (users).
+	writer redis.UniversalClient
+	owned  bool
+	users  int
 }
 
 // reader reads one stream (XREAD BLOCK) and hands each entry to the
@@ -53,6 +60,11 @@ type reader struct {
 func (h *hub) join(a *Adapter) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.users == 0 {
+		h.writer, h.owned = dedicated(h.client, false)
+	}
+	h.users++
+	a.writer = h.writer
 	r := h.readers[a.stream]
 	if r == nil {
 		r = newReader(h, a)
@@ -67,6 +79,10 @@ func (h *hub) join(a *Adapter) {
 // the last adapter of the stream.
 func (h *hub) leave(a *Adapter) {
 	h.mu.Lock()
+	h.users--
+	if h.users == 0 && h.owned {
+		_ = h.writer.Close()
+	}
 	r := h.readers[a.stream]
 	if r == nil {
 		h.mu.Unlock()
@@ -106,7 +122,7 @@ func newReader(h *hub, a *Adapter) *reader {
 		adapters: map[string][]*Adapter{},
 		stop:     make(chan struct{}), done: make(chan struct{}),
 	}
-	r.rdb, r.owned = dedicated(h.client)
+	r.rdb, r.owned = dedicated(h.client, true)
 	ctx, cancel := context.WithTimeout(context.Background(), h.opts.RequestsTimeout)
 	defer cancel()
 	r.last = "$"
@@ -122,16 +138,24 @@ func newReader(h *hub, a *Adapter) *reader {
 }
 
 // dedicated returns a client of its own with c's options, when c is one
-// whose options can be copied.
-func dedicated(c redis.UniversalClient) (redis.UniversalClient, bool) {
+// whose options can be copied: with one connection (per node) for a
+// reader, and without retries in any case (a retried XADD appends twice;
+// a reader retries by itself).
+func dedicated(c redis.UniversalClient, reader bool) (redis.UniversalClient, bool) {
 	switch x := c.(type) {
 	case *redis.Client:
 		o := *x.Options()
-		o.PoolSize, o.MinIdleConns, o.MaxIdleConns = 1, 0, 1
+		o.MaxRetries = -1
+		if reader {
+			o.PoolSize, o.MinIdleConns, o.MaxIdleConns = 1, 0, 1
+		}
 		return redis.NewClient(&o), true
 	case *redis.ClusterClient:
 		o := *x.Options()
-		o.PoolSize, o.MinIdleConns, o.MaxIdleConns = 1, 0, 1
+		o.MaxRetries = -1
+		if reader {
+			o.PoolSize, o.MinIdleConns, o.MaxIdleConns = 1, 0, 1
+		}
 		return redis.NewClusterClient(&o), true
 	}
 	return c, false
