@@ -11,8 +11,8 @@
 // registers), -redis (default 127.0.0.1:6379),
 // -key (default socket.io), -sharded (use redisadapter.NewSharded), -mode
 // (the sharded subscription mode, default dynamic), -admin ID (instrument
-// for the Admin UI, without authentication, as server ID), -v (log to
-// stderr).
+// for the Admin UI, without authentication, as server ID), -recovery
+// (connection state recovery on; see recovery.go), -v (log to stderr).
 //
 // Each socket of "/" gets data {runtime: "go", tag: <query tag>} (none with
 // ?nodata=1) and joins
@@ -88,7 +88,11 @@ func main() {
 		os.Exit(2)
 	}
 	defer be.close()
-	io := socketio.NewServer(&socketio.Options{Adapter: be.factory, Logger: logger})
+	opts := &socketio.Options{Adapter: be.factory, Logger: logger}
+	for _, f := range optionHooks {
+		f(opts)
+	}
+	io := socketio.NewServer(opts)
 	setup(io, be.emitter)
 	if *adminID != "" {
 		a, err := admin.Instrument(io, admin.Options{NoAuth: true, ServerID: *adminID})
@@ -130,10 +134,11 @@ func setup(io *socketio.Server, em emitter) {
 	})
 	io.OnConnection(func(s *socketio.Socket) {
 		q := s.Handshake().Query
-		if rooms := q.Get("rooms"); rooms != "" {
+		// A recovered socket has its rooms and data back (-recovery).
+		if rooms := q.Get("rooms"); rooms != "" && !s.Recovered() {
 			s.Join(strings.Split(rooms, ",")...)
 		}
-		if q.Get("nodata") == "" { // ?nodata=1 leaves the socket's data unset
+		if q.Get("nodata") == "" && !s.Recovered() { // ?nodata=1 leaves the socket's data unset
 			s.SetData(map[string]any{"runtime": "go", "tag": q.Get("tag")})
 		}
 		ctx := context.Background()
