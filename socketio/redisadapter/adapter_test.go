@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gosio/gosio/internal/clusterwire"
 	"github.com/gosio/gosio/socketio"
 )
 
@@ -362,14 +363,14 @@ func TestShardedDynamicPrivate(t *testing.T) { clusterSuite(t, true, DynamicPriv
 
 func TestNodeBufferJSONForm(t *testing.T) {
 	v := map[string]any{"data": []any{"x", []byte{1, 255}, map[string]any{"b": []byte{}}}}
-	payload, err := json.Marshal(toNodeBuffers(v))
+	payload, err := json.Marshal(clusterwire.ToNodeBuffers(v))
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"data":["x",{"type":"Buffer","data":[1,255]},{"b":{"type":"Buffer","data":[]}}]}`, string(payload))
-	m, err := decodeMessage(payload)
+	m, err := clusterwire.DecodeMessage(payload)
 	require.NoError(t, err)
 	assert.Equal(t, v, m)
 	// Look-alikes stay as they are.
-	m, err = decodeMessage([]byte(`{"a":{"type":"Buffer","data":[1,256]},"b":{"type":"Buffer","data":[1],"x":1}}`))
+	m, err = clusterwire.DecodeMessage([]byte(`{"a":{"type":"Buffer","data":[1,256]},"b":{"type":"Buffer","data":[1],"x":1}}`))
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"type": "Buffer", "data": []any{1.0, 256.0}}, m["a"])
 	assert.Len(t, m["b"], 3)

@@ -1,4 +1,4 @@
-package redisadapter
+package clusterwire
 
 import "github.com/gosio/gosio/internal/msgpack"
 
@@ -8,9 +8,9 @@ import "github.com/gosio/gosio/internal/msgpack"
 // take for text. These two walks translate between the forms, so binary
 // arguments of server-side emits and socket data survive both ways.
 
-// toNodeBuffers returns v with every []byte in its []any and map[string]any
+// ToNodeBuffers returns v with every []byte in its []any and map[string]any
 // values replaced by Node's JSON form of a Buffer.
-func toNodeBuffers(v any) any {
+func ToNodeBuffers(v any) any {
 	switch x := v.(type) {
 	case []byte:
 		data := make([]int, len(x))
@@ -21,39 +21,39 @@ func toNodeBuffers(v any) any {
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = toNodeBuffers(e)
+			out[i] = ToNodeBuffers(e)
 		}
 		return out
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[k] = toNodeBuffers(e)
+			out[k] = ToNodeBuffers(e)
 		}
 		return out
 	case msgpack.Map:
 		out := make(msgpack.Map, len(x))
 		for i, kv := range x {
-			out[i] = msgpack.KV{Key: kv.Key, Value: toNodeBuffers(kv.Value)}
+			out[i] = msgpack.KV{Key: kv.Key, Value: ToNodeBuffers(kv.Value)}
 		}
 		return out
 	}
 	return v
 }
 
-// fromNodeBuffers turns Node's JSON form of a Buffer back into []byte, in
+// FromNodeBuffers turns Node's JSON form of a Buffer back into []byte, in
 // place, in values decoded by encoding/json.
-func fromNodeBuffers(v any) any {
+func FromNodeBuffers(v any) any {
 	switch x := v.(type) {
 	case []any:
 		for i, e := range x {
-			x[i] = fromNodeBuffers(e)
+			x[i] = FromNodeBuffers(e)
 		}
 	case map[string]any:
 		if b, ok := nodeBuffer(x); ok {
 			return b
 		}
 		for k, e := range x {
-			x[k] = fromNodeBuffers(e)
+			x[k] = FromNodeBuffers(e)
 		}
 	}
 	return v
