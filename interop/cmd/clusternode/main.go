@@ -6,7 +6,8 @@
 // It prints exactly one line "LISTENING <port>" on stdout once it accepts
 // connections, and shuts down on SIGINT/SIGTERM.
 //
-// Flags: -addr (default 127.0.0.1:0), -redis (default 127.0.0.1:6379),
+// Flags: -addr (default 127.0.0.1:0), -adapter (redis, the default, or
+// postgres: see adapter_postgres.go), -redis (default 127.0.0.1:6379),
 // -key (default socket.io), -sharded (use redisadapter.NewSharded), -mode
 // (the sharded subscription mode, default dynamic), -admin ID (instrument
 // for the Admin UI, without authentication, as server ID), -v (log to
@@ -76,21 +77,30 @@ func main() {
 	mode := flag.String("mode", "dynamic", "sharded subscription mode")
 	verbose := flag.Bool("v", false, "log to stderr")
 	adminID := flag.String("admin", "", "instrument for the Admin UI (no authentication) with this server id")
+	adapterName := flag.String("adapter", "redis", "cluster adapter: redis or postgres")
 	flag.Parse()
 
 	logger := slog.New(slog.DiscardHandler)
 	if *verbose {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: *redisAddr})
-	defer rdb.Close()
-	aopts := &redisadapter.Options{Key: *key, SubscriptionMode: redisadapter.SubscriptionMode(*mode), Logger: logger}
-	factory := redisadapter.New(rdb, aopts)
-	if *sharded {
-		factory = redisadapter.NewSharded(rdb, aopts)
+	var factory func(*socketio.Namespace) socketio.Adapter
+	var em emitterOp
+	if *adapterName == "postgres" {
+		var closePG func()
+		factory, em, closePG = postgresCluster(*key, logger)
+		defer closePG()
+	} else {
+		rdb := redis.NewClient(&redis.Options{Addr: *redisAddr})
+		defer rdb.Close()
+		aopts := &redisadapter.Options{Key: *key, SubscriptionMode: redisadapter.SubscriptionMode(*mode), Logger: logger}
+		factory = redisadapter.New(rdb, aopts)
+		if *sharded {
+			factory = redisadapter.NewSharded(rdb, aopts)
+		}
+		em = redisEmitterOp(redisemitter.New(rdb, &redisemitter.Options{Key: *key, Sharded: *sharded, SubscriptionMode: *mode}))
 	}
 	io := socketio.NewServer(&socketio.Options{Adapter: factory, Logger: logger})
-	em := redisemitter.New(rdb, &redisemitter.Options{Key: *key, Sharded: *sharded, SubscriptionMode: *mode})
 	setup(io, em)
 	if *adminID != "" {
 		a, err := admin.Instrument(io, admin.Options{NoAuth: true, ServerID: *adminID})
@@ -124,7 +134,31 @@ func result(rs []socketio.Response, err error) map[string]any {
 	return map[string]any{"ok": true, "responses": vals}
 }
 
-func setup(io *socketio.Server, em *redisemitter.Emitter) {
+// emitterOp runs an "emitter" control event's operation through the
+// adapter's emitter.
+type emitterOp func(t target) error
+
+// redisEmitterOp runs the operations through a redisemitter.Emitter.
+func redisEmitterOp(em *redisemitter.Emitter) emitterOp {
+	return func(t target) error {
+		b := em.To(t.Rooms...).Except(t.Except...)
+		switch t.Op {
+		case "emit":
+			return b.Emit(t.Event, t.Data)
+		case "join":
+			return b.SocketsJoin(t.Room)
+		case "leave":
+			return b.SocketsLeave(t.Room)
+		case "disconnect":
+			return b.DisconnectSockets(false)
+		case "sse":
+			return em.ServerSideEmit(t.Event, t.Data)
+		}
+		return errors.New("unknown op")
+	}
+}
+
+func setup(io *socketio.Server, em emitterOp) {
 	nsp := io.Of("/")
 	nsp.On("ping-server", func(data any, ack socketio.Ack) { _ = ack(map[string]any{"from": "go", "data": data}) })
 	nsp.On("note", func(data any) {
@@ -238,23 +272,7 @@ func setup(io *socketio.Server, em *redisemitter.Emitter) {
 			_ = ack(rooms)
 		})
 		s.On("emitter", func(t target, ack socketio.Ack) {
-			b := em.To(t.Rooms...).Except(t.Except...)
-			var err error
-			switch t.Op {
-			case "emit":
-				err = b.Emit(t.Event, t.Data)
-			case "join":
-				err = b.SocketsJoin(t.Room)
-			case "leave":
-				err = b.SocketsLeave(t.Room)
-			case "disconnect":
-				err = b.DisconnectSockets(false)
-			case "sse":
-				err = em.ServerSideEmit(t.Event, t.Data)
-			default:
-				err = errors.New("unknown op")
-			}
-			if err != nil {
+			if err := em(t); err != nil {
 				_ = ack(err.Error())
 				return
 			}
