@@ -1,7 +1,7 @@
-// Package clusterwire holds what gosio's cluster adapters share with Node's
-// socket.io adapters on the wire: ids, the layouts of broadcast options,
-// packets and fetchSockets answers, and the decoding of JSON or msgpack
-// messages, all in the shapes Node's adapters use.
+// Package clusterwire holds what gosio's cluster adapters and emitters share
+// on the wire: ids, option and packet layouts, and the socket descriptions
+// of fetchSockets answers, all in the shapes Node's adapters use (Redis
+// Pub/Sub, sharded Pub/Sub, Redis Streams).
 package clusterwire
 
 import (
@@ -23,8 +23,8 @@ import (
 
 const uidAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
-// NewUID returns an n-character id from the alphabet of Node's uid2.
-func NewUID(n int) string {
+// UID returns an n-character id from the alphabet of Node's uid2.
+func UID(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	for i := range b {
@@ -33,8 +33,8 @@ func NewUID(n int) string {
 	return string(b)
 }
 
-// NewHexID returns 8 random bytes in hex, as socket.io-adapter's randomId.
-func NewHexID() string {
+// HexID returns 8 random bytes in hex, as socket.io-adapter's randomId.
+func HexID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
@@ -54,7 +54,7 @@ func Unique(rooms []string) []string {
 	return out
 }
 
-// Strs is Unique with nil as an empty list (Node sends [] for none).
+// Strs is Unique that never returns nil: Node's arrays are never null.
 func Strs(rooms []string) []string {
 	if rooms == nil {
 		return []string{}
@@ -199,34 +199,15 @@ func ReadPacket(v any, nsp string) *parser.Packet {
 	return &parser.Packet{Type: parser.Event, Namespace: nsp, Data: data}
 }
 
-// HasBinary reports whether a generic value holds []byte somewhere.
-func HasBinary(v any) bool {
-	switch x := v.(type) {
-	case []byte:
-		return true
-	case []any:
-		return slices.ContainsFunc(x, HasBinary)
-	case map[string]any:
-		for _, e := range x {
-			if HasBinary(e) {
-				return true
-			}
-		}
-	case msgpack.Map:
-		return slices.ContainsFunc(x, func(kv msgpack.KV) bool { return HasBinary(kv.Value) })
-	}
-	return false
-}
-
 // nodeTime formats t as JavaScript's String(new Date()).
 func nodeTime(t time.Time) string {
 	return t.Format("Mon Jan 02 2006 15:04:05 GMT-0700 (MST)")
 }
 
-// HandshakeMap renders h as Node's socket.handshake object, keys in
+// Handshake renders h as Node's socket.handshake object, keys in
 // Node's order. Header names come sorted: Go does not keep the order the
 // client sent them in, which Node's object has.
-func HandshakeMap(h *socketio.Handshake) msgpack.Map {
+func Handshake(h *socketio.Handshake) msgpack.Map {
 	if h == nil {
 		return nil
 	}
@@ -259,7 +240,8 @@ func HandshakeMap(h *socketio.Handshake) msgpack.Map {
 	)
 }
 
-// ReadHandshake reads a handshake rendered by HandshakeMap (or by Node).
+// ReadHandshake reads Node's socket.handshake object (nil when v is not
+// an object).
 func ReadHandshake(v any) *socketio.Handshake {
 	m, _ := v.(map[string]any)
 	if m == nil {
@@ -310,7 +292,7 @@ func ReadHandshake(v any) *socketio.Handshake {
 func Sockets(sockets []*socketio.RemoteSocket, warn func(id string, err error)) []any {
 	out := make([]any, 0, len(sockets))
 	for _, s := range sockets {
-		hs := HandshakeMap(s.Handshake)
+		hs := Handshake(s.Handshake)
 		if n := len(hs); n > 0 { // auth comes last
 			if auth, err := msgpack.NormalizeValue(hs[n-1].Value); err == nil {
 				hs[n-1].Value = auth
@@ -358,7 +340,7 @@ func DecodeMessage(payload []byte) (map[string]any, error) {
 		if err := json.Unmarshal(payload, &m); err != nil {
 			return nil, err
 		}
-		FromNodeBuffers(m)
+		msgpack.FromNodeBuffers(m)
 		return m, nil
 	}
 	v, err := msgpack.Unmarshal(payload)

@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/gosio/gosio/internal/clusterwire"
 	"github.com/gosio/gosio/internal/msgpack"
 )
 
@@ -44,12 +43,12 @@ type Encoded struct {
 // unless it carries binary in a type that may, or its JSON reaches
 // threshold bytes; then msgpack for the attachment table.
 func Encode(typ int, m msgpack.Map, threshold int) (Encoded, error) {
-	if AttachmentType(typ) && clusterwire.HasBinary(m) {
+	if AttachmentType(typ) && msgpack.HasBinary(m) {
 		b, err := msgpack.Marshal(m)
 		return Encoded{Attachment: b}, err
 	}
 	// JSON.stringify turns a Buffer into {"type":"Buffer","data":[...]}.
-	j, err := msgpack.MarshalJSON(clusterwire.ToNodeBuffers(m))
+	j, err := msgpack.MarshalJSON(msgpack.ToNodeBuffers(m))
 	if err != nil {
 		return Encoded{}, err
 	}

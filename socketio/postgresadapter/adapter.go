@@ -101,7 +101,7 @@ func (f *factory) newAdapter(nsp *socketio.Namespace) *Adapter {
 	}
 	a := &Adapter{
 		MemoryAdapter: socketio.NewMemoryAdapter(nsp),
-		nsp:           nsp, f: f, opts: f.opts, uid: clusterwire.NewHexID(),
+		nsp:           nsp, f: f, opts: f.opts, uid: clusterwire.HexID(),
 		ctx: ctx, cancel: cancel,
 		published: make(chan struct{}, 1),
 		nodes:     map[string]time.Time{},
@@ -309,7 +309,7 @@ func (a *Adapter) BroadcastWithAck(ctx context.Context, pkt *parser.Packet, opts
 		if err != nil {
 			return fmt.Errorf("postgresadapter: encode: %w", err)
 		}
-		id := clusterwire.NewHexID()
+		id := clusterwire.HexID()
 		timeout := opts.Flags.Timeout
 		if d, ok := ctx.Deadline(); ok && timeout <= 0 {
 			timeout = time.Until(d)
@@ -393,7 +393,7 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOpti
 	if len(missing) == 0 {
 		return local, nil
 	}
-	id := clusterwire.NewHexID()
+	id := clusterwire.HexID()
 	r := &request{kind: msgFetchSockets, missing: missing, sockets: local, done: make(chan struct{})}
 	if err := a.register(id, r); err != nil {
 		return local, err
@@ -467,7 +467,7 @@ func (a *Adapter) ServerSideEmit(ctx context.Context, args []any, expect func(in
 		expect(0)
 		return nil
 	}
-	id := clusterwire.NewHexID()
+	id := clusterwire.HexID()
 	// expect is told the count when the request ends: the servers that
 	// answered, once every other has answered or gone.
 	r := &request{kind: msgServerSideEmit, missing: missing, onAck: onAck, expect: expect, done: make(chan struct{})}

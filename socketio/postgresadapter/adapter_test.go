@@ -13,11 +13,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosio/gosio/internal/pgnotify"
+	"github.com/gosio/gosio/internal/siotest"
 	"github.com/gosio/gosio/socketio"
 )
 
-func flat(cs [][]*testClient) []*testClient {
-	var out []*testClient
+func flat(cs [][]*siotest.Client) []*siotest.Client {
+	var out []*siotest.Client
 	for _, row := range cs {
 		out = append(out, row...)
 	}
@@ -37,14 +38,14 @@ func TestBroadcast(t *testing.T) {
 	for _, c := range flat(cs) {
 		var froms []float64
 		for range nodes {
-			args := c.expectEvent("hello")
+			args := c.ExpectEvent("hello")
 			froms = append(froms, args[0].(float64))
 			assert.Equal(t, "x", args[1])
 		}
 		assert.ElementsMatch(t, []float64{0, 1, 2}, froms)
 	}
 	for _, c := range flat(cs) {
-		c.expectNothing(100 * time.Millisecond)
+		c.ExpectNothing(100 * time.Millisecond)
 	}
 }
 
@@ -60,11 +61,11 @@ func TestBinaryAndLargePayloads(t *testing.T) {
 	big := strings.Repeat("é", 4000) // 8000 bytes of UTF-8
 	require.NoError(t, nodes[0].io.Emit("big", big))
 	for _, c := range flat(cs) {
-		args := c.expectEvent("bin")
+		args := c.ExpectEvent("bin")
 		assert.Equal(t, "x", args[0])
 		assert.Equal(t, map[string]any{"_placeholder": true, "num": float64(0)}, args[1])
-		assert.Equal(t, []byte{1, 2, 255}, <-c.bin)
-		assert.Equal(t, []any{big}, c.expectEvent("big"))
+		assert.Equal(t, []byte{1, 2, 255}, <-c.Bin)
+		assert.Equal(t, []any{big}, c.ExpectEvent("big"))
 	}
 	var after int
 	require.NoError(t, nodes[0].pool.QueryRow(bg(), "SELECT count(*) FROM "+testTable).Scan(&after))
@@ -82,16 +83,16 @@ func TestRoomsAndExcept(t *testing.T) {
 	require.NoError(t, nodes[0].io.To("a", "b").Emit("a-or-b"))
 	require.NoError(t, nodes[0].io.Except("a").Emit("not-a"))
 	for i := range nodes {
-		cs[i][0].expectEvents("to-a", "a-not-b", "a-or-b")
-		cs[i][1].expectEvents("to-a", "a-or-b")
-		cs[i][2].expectEvents("not-a")
+		cs[i][0].ExpectEvents("to-a", "a-not-b", "a-or-b")
+		cs[i][1].ExpectEvents("to-a", "a-or-b")
+		cs[i][2].ExpectEvents("not-a")
 	}
 	for _, c := range flat(cs) {
-		c.expectNothing(100 * time.Millisecond)
+		c.ExpectNothing(100 * time.Millisecond)
 	}
 	require.NoError(t, nodes[0].io.Local().Emit("local"))
-	cs[0][2].expectEvent("local")
-	cs[1][2].expectNothing(200 * time.Millisecond)
+	cs[0][2].ExpectEvent("local")
+	cs[1][2].ExpectNothing(200 * time.Millisecond)
 }
 
 func TestBroadcastWithAck(t *testing.T) {
@@ -102,10 +103,10 @@ func TestBroadcastWithAck(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			id, arr := c.event()
+			id, arr := c.Event()
 			assert.Equal(t, "question", arr[0])
 			assert.GreaterOrEqual(t, id, 0)
-			c.ack(id, `[`+string(rune('0'+i))+`]`)
+			c.Ack(id, `[`+string(rune('0'+i))+`]`)
 		}()
 	}
 	rs, err := nodes[1].io.Timeout(3*time.Second).EmitWithAck(bg(), "question", 42)
@@ -123,15 +124,15 @@ func TestBroadcastWithAck(t *testing.T) {
 
 	// A silent client: the timeout, with the answers received.
 	go func() {
-		id, _ := cs[0][0].event()
-		cs[0][0].ack(id, `["ok"]`)
+		id, _ := cs[0][0].Event()
+		cs[0][0].Ack(id, `["ok"]`)
 	}()
 	start := time.Now()
-	rs, err = nodes[0].io.To(cs[0][0].id, cs[1][0].id).Timeout(500*time.Millisecond).EmitWithAck(bg(), "q2")
+	rs, err = nodes[0].io.To(cs[0][0].ID, cs[1][0].ID).Timeout(500*time.Millisecond).EmitWithAck(bg(), "q2")
 	require.ErrorIs(t, err, socketio.ErrAckTimeout)
 	assert.Len(t, rs, 1)
 	assert.Less(t, time.Since(start), 2*time.Second)
-	cs[1][0].expectEvent("q2")
+	cs[1][0].ExpectEvent("q2")
 }
 
 func TestFetchSocketsAndRemoteSockets(t *testing.T) {
@@ -146,30 +147,30 @@ func TestFetchSocketsAndRemoteSockets(t *testing.T) {
 	}
 	for i, row := range cs {
 		for _, c := range row {
-			s := byID[c.id]
-			require.NotNil(t, s, "socket %s of node %d", c.id, i)
-			assert.ElementsMatch(t, []string{c.id, "r"}, s.Rooms)
+			s := byID[c.ID]
+			require.NotNil(t, s, "socket %s of node %d", c.ID, i)
+			assert.ElementsMatch(t, []string{c.ID, "r"}, s.Rooms)
 			assert.Equal(t, map[string]any{"tag": "n" + string(rune('0'+i))}, s.Data)
 			require.NotNil(t, s.Handshake)
 			assert.Equal(t, "n"+string(rune('0'+i)), s.Handshake.Query.Get("data"))
 			assert.Equal(t, i == 0, s.Local() != nil)
 		}
 	}
-	remote := byID[cs[2][1].id]
+	remote := byID[cs[2][1].ID]
 	require.NoError(t, remote.Join(bg(), "joined"))
 	require.Eventually(t, func() bool {
 		got, err := nodes[1].io.In("joined").FetchSockets(bg())
 		return err == nil && len(got) == 1 && got[0].ID == remote.ID
 	}, 3*time.Second, 20*time.Millisecond)
 	require.NoError(t, remote.Emit(bg(), "private", 1))
-	assert.Equal(t, []any{float64(1)}, cs[2][1].expectEvent("private"))
+	assert.Equal(t, []any{float64(1)}, cs[2][1].ExpectEvent("private"))
 	require.NoError(t, remote.Leave(bg(), "joined"))
 	require.Eventually(t, func() bool {
 		got, err := nodes[1].io.In("joined").FetchSockets(bg())
 		return err == nil && len(got) == 0
 	}, 3*time.Second, 20*time.Millisecond)
 	require.NoError(t, remote.Disconnect(bg(), false))
-	assert.Equal(t, "1", cs[2][1].next())
+	assert.Equal(t, "1", cs[2][1].Next())
 }
 
 func TestSocketsJoinLeaveDisconnect(t *testing.T) {
@@ -187,8 +188,8 @@ func TestSocketsJoinLeaveDisconnect(t *testing.T) {
 	}, 3*time.Second, 20*time.Millisecond)
 	require.NoError(t, nodes[1].io.To("dst").Emit("in-dst"))
 	for i := range nodes {
-		cs[i][0].expectEvent("in-dst")
-		cs[i][1].expectNothing(50 * time.Millisecond)
+		cs[i][0].ExpectEvent("in-dst")
+		cs[i][1].ExpectNothing(50 * time.Millisecond)
 	}
 	require.NoError(t, nodes[1].io.In("src").SocketsLeave(bg(), "dst"))
 	require.Eventually(t, func() bool {
@@ -197,7 +198,7 @@ func TestSocketsJoinLeaveDisconnect(t *testing.T) {
 	}, 3*time.Second, 20*time.Millisecond)
 	require.NoError(t, nodes[2].io.In("src").DisconnectSockets(bg(), true))
 	for i := range nodes {
-		assert.Equal(t, "1", cs[i][0].next())
+		assert.Equal(t, "1", cs[i][0].Next())
 	}
 	require.Eventually(t, func() bool {
 		got, err := nodes[0].io.FetchSockets(bg())

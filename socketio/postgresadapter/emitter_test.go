@@ -28,7 +28,7 @@ func TestNodeEmitterMessagesWithoutNsp(t *testing.T) {
 		require.NoError(t, err)
 	}
 	notify(`{"type":3,"data":{"packet":{"type":2,"data":["inline",1],"nsp":"/"},"opts":{"rooms":["r"],"flags":{},"except":[]}},"uid":"emitter"}`)
-	assert.Equal(t, []any{float64(1)}, cs[0][0].expectEvent("inline"))
+	assert.Equal(t, []any{float64(1)}, cs[0][0].ExpectEvent("inline"))
 
 	// Binary: msgpack in the table, then a header {uid, type, attachmentId}.
 	body, err := msgpack.Marshal(msgpack.Object("type", 3, "data", msgpack.Object(
@@ -40,8 +40,8 @@ func TestNodeEmitterMessagesWithoutNsp(t *testing.T) {
 	h, err := msgpack.MarshalJSON(msgpack.Object("uid", "emitter", "type", 3, "attachmentId", strconv.FormatInt(id, 10)))
 	require.NoError(t, err)
 	notify(string(h))
-	cs[0][0].expectEvent("bin")
-	assert.Equal(t, []byte{7, 8}, <-cs[0][0].bin)
+	cs[0][0].ExpectEvent("bin")
+	assert.Equal(t, []byte{7, 8}, <-cs[0][0].Bin)
 
 	n, err := a.ServerCount(bg())
 	require.NoError(t, err)
@@ -69,9 +69,9 @@ func TestEmitter(t *testing.T) {
 	require.NoError(t, em.To("a").Emit("to-a", 1))
 	require.NoError(t, em.Except("a").Emit("not-a", []byte{1}))
 	for i := range nodes {
-		assert.Equal(t, []any{float64(1)}, cs[i][0].expectEvent("to-a"))
-		cs[i][1].expectEvent("not-a")
-		assert.Equal(t, []byte{1}, <-cs[i][1].bin)
+		assert.Equal(t, []any{float64(1)}, cs[i][0].ExpectEvent("to-a"))
+		cs[i][1].ExpectEvent("not-a")
+		assert.Equal(t, []byte{1}, <-cs[i][1].Bin)
 	}
 	big := make([]byte, 0, 9000)
 	for len(big) < 9000 {
@@ -79,7 +79,7 @@ func TestEmitter(t *testing.T) {
 	}
 	require.NoError(t, em.Emit("big", string(big)))
 	for _, cl := range flat(cs) {
-		assert.Equal(t, []any{string(big)}, cl.expectEvent("big"))
+		assert.Equal(t, []any{string(big)}, cl.ExpectEvent("big"))
 	}
 
 	require.NoError(t, em.In("a").SocketsJoin("b"))
@@ -98,7 +98,7 @@ func TestEmitter(t *testing.T) {
 
 	require.NoError(t, em.Except("a").DisconnectSockets(false))
 	for i := range nodes {
-		assert.Equal(t, "1", cs[i][1].next())
+		assert.Equal(t, "1", cs[i][1].Next())
 	}
 
 	// Another namespace, through Of.

@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gosio/gosio/internal/siotest"
 )
 
 // privatePG is a PostgreSQL cluster of the test's own, on its own port in
@@ -149,9 +151,9 @@ func TestPostgresRestart(t *testing.T) {
 			deadline := time.After(200 * time.Millisecond)
 			for {
 				select {
-				case p := <-c.in:
+				case p := <-c.In:
 					if len(p) > 0 && p[0] == '2' {
-						if _, arr := parseEvent(t, p); arr[0] == marker {
+						if _, arr := siotest.ParseEvent(t, p); arr[0] == marker {
 							return true
 						}
 					}
@@ -167,10 +169,10 @@ func TestPostgresRestart(t *testing.T) {
 	assert.Len(t, socks, 2)
 	require.NoError(t, nodes[1].io.Emit("bin", []byte{9}))
 	for {
-		_, arr := cs[0][0].event()
+		_, arr := cs[0][0].Event()
 		if arr[0] == "bin" {
 			break
 		}
 	}
-	assert.Equal(t, []byte{9}, <-cs[0][0].bin)
+	assert.Equal(t, []byte{9}, <-cs[0][0].Bin)
 }

@@ -68,7 +68,7 @@ func New(client redis.UniversalClient, opts *Options) func(*socketio.Namespace) 
 }
 
 func newAdapter(nsp *socketio.Namespace, client redis.UniversalClient, o Options) *Adapter {
-	a := &Adapter{base: newBase(nsp, client, o, clusterwire.NewUID(6))}
+	a := &Adapter{base: newBase(nsp, client, o, clusterwire.UID(6))}
 	a.channel = o.Key + "#" + nsp.Name() + "#"
 	a.requestChannel = o.Key + "-request#" + nsp.Name() + "#"
 	a.responseChannel = o.Key + "-response#" + nsp.Name() + "#"
@@ -162,7 +162,7 @@ func (a *Adapter) publishAsync(channel string, payload []byte) {
 }
 
 func (a *Adapter) publishJSON(ctx context.Context, channel string, v any) error {
-	payload, err := msgpack.MarshalJSON(clusterwire.ToNodeBuffers(v))
+	payload, err := msgpack.MarshalJSON(msgpack.ToNodeBuffers(v))
 	if err != nil {
 		return fmt.Errorf("redisadapter: encode: %w", err)
 	}
@@ -180,7 +180,7 @@ func (a *Adapter) publishResponse(requester string, payload []byte) {
 }
 
 func (a *Adapter) respondJSON(requester string, v any) {
-	payload, err := msgpack.MarshalJSON(clusterwire.ToNodeBuffers(v))
+	payload, err := msgpack.MarshalJSON(msgpack.ToNodeBuffers(v))
 	if err != nil {
 		a.log.Warn("redisadapter: cannot encode response", "err", err)
 		return
@@ -284,7 +284,7 @@ func (a *Adapter) onRequest(payload []byte) {
 		if id != "" {
 			ack = func(args []any) {
 				// Node always answers on the shared channel.
-				payload, err := msgpack.MarshalJSON(clusterwire.ToNodeBuffers(msgpack.Object(
+				payload, err := msgpack.MarshalJSON(msgpack.ToNodeBuffers(msgpack.Object(
 					"type", reqServerSideEmit, "requestId", id, "data", clusterwire.FirstArg(args),
 				)))
 				if err != nil {
@@ -452,7 +452,7 @@ func (a *Adapter) BroadcastWithAck(ctx context.Context, pkt *parser.Packet, opts
 		if err != nil {
 			return fmt.Errorf("redisadapter: encode: %w", err)
 		}
-		id := clusterwire.NewUID(6)
+		id := clusterwire.UID(6)
 		timeout := opts.Flags.Timeout
 		if d, ok := ctx.Deadline(); ok && timeout <= 0 {
 			timeout = time.Until(d)
@@ -494,7 +494,7 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOpti
 	if n <= 1 {
 		return local, nil
 	}
-	id := clusterwire.NewUID(6)
+	id := clusterwire.UID(6)
 	r := &request{kind: reqRemoteFetch, expected: n - 1, sockets: local, done: make(chan struct{})}
 	err = a.roundTrip(ctx, id, r, "fetchSockets", func() error {
 		return a.publishJSON(ctx, a.requestChannel, msgpack.Object(
@@ -517,7 +517,7 @@ func (a *Adapter) AllRooms(ctx context.Context) ([]string, error) {
 	if n <= 1 {
 		return local, nil
 	}
-	id := clusterwire.NewUID(6)
+	id := clusterwire.UID(6)
 	r := &request{kind: reqAllRooms, expected: n - 1, rooms: map[string]struct{}{}, done: make(chan struct{})}
 	for _, room := range local {
 		r.rooms[room] = struct{}{}
@@ -542,7 +542,7 @@ func (a *Adapter) AllSockets(ctx context.Context, rooms []string) ([]string, err
 	if err != nil || n <= 1 {
 		return local, err
 	}
-	id := clusterwire.NewUID(6)
+	id := clusterwire.UID(6)
 	r := &request{kind: reqSockets, expected: n - 1, ids: map[string]struct{}{}, done: make(chan struct{})}
 	for _, s := range local {
 		r.ids[s] = struct{}{}
@@ -611,7 +611,7 @@ func (a *Adapter) ServerSideEmit(ctx context.Context, args []any, expect func(in
 		expect(0)
 		return nil
 	}
-	id := clusterwire.NewUID(6)
+	id := clusterwire.UID(6)
 	r := &request{kind: reqServerSideEmit, expected: n - 1, onAck: onAck, done: make(chan struct{})}
 	err = a.startRequest(id, r, "serverSideEmit", func() error {
 		return a.publishJSON(ctx, a.requestChannel, msgpack.Object(

@@ -68,7 +68,7 @@ func NewSharded(client redis.UniversalClient, opts *Options) func(*socketio.Name
 }
 
 func newSharded(nsp *socketio.Namespace, client redis.UniversalClient, o Options) *ShardedAdapter {
-	a := &ShardedAdapter{base: newBase(nsp, client, o, clusterwire.NewHexID()), roomSig: make(chan struct{}, 1)}
+	a := &ShardedAdapter{base: newBase(nsp, client, o, clusterwire.HexID()), roomSig: make(chan struct{}, 1)}
 	a.channel = o.Key + "#" + nsp.Name() + "#"
 	a.responseChannel = a.channel + a.uid + "#"
 	a.subs = newShardSubscriber(client, &a.wg, a.onRaw)
@@ -165,7 +165,7 @@ func (a *ShardedAdapter) roomLoop() {
 func encodeClusterMessage(typ int, data msgpack.Map, m msgpack.Map) ([]byte, error) {
 	switch typ {
 	case msgBroadcast, msgBroadcastAck, msgFetchSocketsResponse, msgServerSideEmit, msgServerSideEmitResponse:
-		if clusterwire.HasBinary(data) {
+		if msgpack.HasBinary(data) {
 			return msgpack.Marshal(m)
 		}
 	}
@@ -367,7 +367,7 @@ func (a *ShardedAdapter) BroadcastWithAck(ctx context.Context, pkt *parser.Packe
 		if err != nil {
 			return fmt.Errorf("redisadapter: encode: %w", err)
 		}
-		id := clusterwire.NewHexID()
+		id := clusterwire.HexID()
 		timeout := opts.Flags.Timeout
 		if d, ok := ctx.Deadline(); ok && timeout <= 0 {
 			timeout = time.Until(d)
@@ -425,7 +425,7 @@ func (a *ShardedAdapter) FetchSockets(ctx context.Context, opts *socketio.Broadc
 	if n <= 1 {
 		return local, nil
 	}
-	id := clusterwire.NewHexID()
+	id := clusterwire.HexID()
 	r := &request{kind: msgFetchSockets, expected: n - 1, sockets: local, done: make(chan struct{})}
 	err = a.roundTrip(ctx, id, r, "fetchSockets", func() error {
 		return a.publishTo(ctx, a.channel, msgFetchSockets, msgpack.Object("opts", clusterOpts(opts, 0), "requestId", id))
@@ -453,7 +453,7 @@ func (a *ShardedAdapter) ServerSideEmit(ctx context.Context, args []any, expect 
 		expect(0)
 		return nil
 	}
-	id := clusterwire.NewHexID()
+	id := clusterwire.HexID()
 	r := &request{kind: msgServerSideEmit, expected: n - 1, onAck: onAck, done: make(chan struct{})}
 	err = a.startRequest(id, r, "serverSideEmit", func() error {
 		return a.publishTo(ctx, a.channel, msgServerSideEmit, msgpack.Object("requestId", id, "packet", packet))

@@ -1,6 +1,6 @@
-package clusterwire
+package msgpack
 
-import "github.com/gosio/gosio/internal/msgpack"
+import "slices"
 
 // Node's adapter sends its requests and responses as JSON (JSON.stringify),
 // where a Buffer becomes {"type":"Buffer","data":[bytes...]}; encoding/json
@@ -17,7 +17,7 @@ func ToNodeBuffers(v any) any {
 		for i, c := range x {
 			data[i] = int(c)
 		}
-		return msgpack.Object("type", "Buffer", "data", data)
+		return Object("type", "Buffer", "data", data)
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
@@ -30,10 +30,10 @@ func ToNodeBuffers(v any) any {
 			out[k] = ToNodeBuffers(e)
 		}
 		return out
-	case msgpack.Map:
-		out := make(msgpack.Map, len(x))
+	case Map:
+		out := make(Map, len(x))
 		for i, kv := range x {
-			out[i] = msgpack.KV{Key: kv.Key, Value: ToNodeBuffers(kv.Value)}
+			out[i] = KV{Key: kv.Key, Value: ToNodeBuffers(kv.Value)}
 		}
 		return out
 	}
@@ -76,4 +76,23 @@ func nodeBuffer(m map[string]any) ([]byte, bool) {
 		b[i] = byte(f)
 	}
 	return b, true
+}
+
+// HasBinary reports whether a generic value holds []byte somewhere.
+func HasBinary(v any) bool {
+	switch x := v.(type) {
+	case []byte:
+		return true
+	case []any:
+		return slices.ContainsFunc(x, HasBinary)
+	case map[string]any:
+		for _, e := range x {
+			if HasBinary(e) {
+				return true
+			}
+		}
+	case Map:
+		return slices.ContainsFunc(x, func(kv KV) bool { return HasBinary(kv.Value) })
+	}
+	return false
 }
