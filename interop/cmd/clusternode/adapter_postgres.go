@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -24,6 +23,13 @@ var (
 	pgURL   = flag.String("pg", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "PostgreSQL URL (-adapter postgres)")
 	pgTable = flag.String("pg-table", "socket_io_attachments", "attachment table (-adapter postgres); created if missing")
 )
+
+func init() {
+	register("postgres", func(cfg config) (*backend, error) {
+		factory, em, closePG := postgresCluster(cfg.key, cfg.logger)
+		return &backend{factory: factory, emitter: em, close: closePG}, nil
+	})
+}
 
 // postgresCluster opens the pool, makes sure the attachment table exists
 // and returns the adapter factory, the emitter's operations and what
@@ -62,7 +68,7 @@ func postgresCluster(prefix string, logger *slog.Logger) (func(*socketio.Namespa
 		case "sse":
 			return em.ServerSideEmit(t.Event, t.Data)
 		}
-		return errors.New("unknown op")
+		return errUnknownOp
 	}
 	return factory, op, pool.Close
 }
