@@ -247,6 +247,8 @@ describe("connection state recovery across Node and Go servers (Redis Streams)",
       await emitToStream(redis, key, "m4", { from: "emitter" });
       await call(controls.go, "broadcast", { event: "m5", data: { n: 5, list: [1, "x"] } });
       assert.equal(await call(controls.go, "emitter", { op: "emit", rooms: ["r1"], event: "m6", data: "go emitter" }), "ok");
+      await call(controls.node, "broadcast", { event: "m7", data: Buffer.from([1, 2, 3]) });
+      await call(controls.go, "broadcast", { rooms: ["r1"], event: "m8", data: { bin: Buffer.from([4, 5]) } });
 
       const back = once(client, "connect");
       proxy.resume();
@@ -262,6 +264,8 @@ describe("connection state recovery across Node and Go servers (Redis Streams)",
           ["m4", { from: "emitter" }],
           ["m5", { n: 5, list: [1, "x"] }],
           ["m6", "go emitter"],
+          ["m7", Buffer.from([1, 2, 3])],
+          ["m8", { bin: Buffer.from([4, 5]) }],
         ],
       });
     } finally {
