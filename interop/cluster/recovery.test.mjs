@@ -301,6 +301,42 @@ describe("connection state recovery across Node and Go servers (Redis Streams)",
     );
   });
 
+  // An offset the stream no longer holds (trimmed) restores nothing, on
+  // either runtime: the client connects as a new socket, and the session
+  // is gone.
+  for (const [fromName, toName] of [["go", "node"], ["node", "go"]]) {
+    it(`an offset trimmed from the stream is not recovered (${fromName} to ${toName})`, async () => {
+      const ports = { go: go.port, node: node.port };
+      proxy = await startProxy(ports[fromName]);
+      const client = await connectRecovering(proxy.port, { rooms: "r1", tag: "t3" });
+      try {
+        const id = client.id;
+        await call(controls[fromName], "broadcast", { rooms: ["r1"], event: "before" });
+        await eventually(() => client.received.some((r) => r.event === "before"));
+        proxy.pause();
+        proxy.setTarget(ports[toName]);
+        const gone = once(client, "disconnect");
+        proxy.drop();
+        await gone;
+        const pid = client._pid;
+        await eventually(async () => (await redis.exists(`sio:session:${pid}`)) === 1);
+        await redis.xTrim(key, "MAXLEN", 0);
+        await emitted(() => call(controls.go, "broadcast", { event: "m1" }));
+        const back = once(client, "connect");
+        proxy.resume();
+        await back;
+        assert.equal(client.recovered, false);
+        assert.notEqual(client.id, id);
+        assert.equal(await redis.exists(`sio:session:${pid}`), 0);
+        assert.ok(!client.received.some((r) => r.event === "m1"));
+      } finally {
+        client.disconnect();
+        await proxy.close();
+        proxy = undefined;
+      }
+    });
+  }
+
   it("the clients of a Go server stopped with SIGTERM recover on the Node server", async () => {
     // A Go server of its own, to stop.
     const doomed = await startGoServer({ key, adapter: "streams", flags: ["-recovery"] });
