@@ -84,7 +84,7 @@ func TestLogAttributes(t *testing.T) {
 	resp, err := http.Post(base+"&sid="+sid, "text/plain", strings.NewReader("40"))
 	require.NoError(t, err)
 	_ = resp.Body.Close()
-	connect := pollGet(t, base + "&sid=" + sid)
+	connect := pollGet(t, base+"&sid="+sid)
 	require.True(t, strings.HasPrefix(connect, "40{"), connect)
 	var ack struct{ SID string }
 	require.NoError(t, json.Unmarshal([]byte(connect[2:]), &ack))

@@ -1,16 +1,18 @@
 // Command clusternode is the Go side of the cluster interop suite
-// (interop/cluster): a gosio server on the Redis adapter, to run next to a
-// Node.js socket.io server on the same Redis. It is not meant for
-// production use.
+// (interop/cluster): a gosio server on a cluster adapter (Redis Pub/Sub,
+// sharded Pub/Sub, Redis Streams, PostgreSQL), to run next to a Node.js
+// socket.io server on the same store. It is not meant for production use.
 //
 // It prints exactly one line "LISTENING <port>" on stdout once it accepts
 // connections, and shuts down on SIGINT/SIGTERM.
 //
-// Flags: -addr (default 127.0.0.1:0), -redis (default 127.0.0.1:6379),
+// Flags: -addr (default 127.0.0.1:0), -adapter (the cluster adapter: "redis",
+// the default, "sharded", "streams", "postgres": each adapter_*.go file
+// registers one, with its own flags), -redis (default 127.0.0.1:6379),
 // -key (default socket.io), -sharded (use redisadapter.NewSharded), -mode
 // (the sharded subscription mode, default dynamic), -admin ID (instrument
-// for the Admin UI, without authentication, as server ID), -v (log to
-// stderr).
+// for the Admin UI, without authentication, as server ID), -recovery
+// (connection state recovery on; see recovery.go), -v (log to stderr).
 //
 // Each socket of "/" gets data {runtime: "go", tag: <query tag>} (none with
 // ?nodata=1) and joins
@@ -19,7 +21,8 @@
 // the same ones, so the suite drives both alike):
 //
 //	"set-data" {...}                          → SetData({...}); ack("ok")
-//	"broadcast" {rooms?, except?, event, data} → io.To(rooms).Except(except).Emit(event, data); ack("ok")
+//	"broadcast" {rooms?, except?, event, data} → io.To(rooms).Except(except).Emit(event, data); ack("ok"),
+//	                                            or ack(the error) when the cluster part failed
 //	"fetch" {rooms?}                          → ack([{id, rooms, data, query, local}]) of io.In(rooms).FetchSockets()
 //	"remote" {id, op, event?, data?, room?}   → on the fetched socket id: op "emit" (event, data),
 //	                                            "join" room, "leave" room, "disconnect"; ack("ok")
@@ -32,7 +35,7 @@
 //	"server-count"                            → ack(n)
 //	"all-rooms"                               → ack(rooms of the whole cluster)
 //	"emitter" {op, rooms?, except?, event?, data?, room?}
-//	                                          → the same through a redisemitter.Emitter (op "emit",
+//	                                          → the same through the adapter's emitter (op "emit",
 //	                                            "join", "leave", "disconnect", "sse"); ack("ok")
 //
 // Server-side events it listens to: "ping-server" data ack → ack({from:
@@ -42,7 +45,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -50,13 +52,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/gosio/gosio/interop/internal/testserver"
 	"github.com/gosio/gosio/socketio"
 	"github.com/gosio/gosio/socketio/admin"
-	"github.com/gosio/gosio/socketio/redisadapter"
-	"github.com/gosio/gosio/socketio/redisemitter"
 )
 
 type target struct {
@@ -77,22 +75,25 @@ func main() {
 	mode := flag.String("mode", "dynamic", "sharded subscription mode")
 	verbose := flag.Bool("v", false, "log to stderr")
 	adminID := flag.String("admin", "", "instrument for the Admin UI (no authentication) with this server id")
+	adapterName := flag.String("adapter", "redis", "cluster adapter (see adapters.go)")
 	flag.Parse()
 
 	logger := slog.New(slog.DiscardHandler)
 	if *verbose {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: *redisAddr})
-	defer rdb.Close()
-	aopts := &redisadapter.Options{Key: *key, SubscriptionMode: redisadapter.SubscriptionMode(*mode), Logger: logger}
-	factory := redisadapter.New(rdb, aopts)
-	if *sharded {
-		factory = redisadapter.NewSharded(rdb, aopts)
+	be, err := newBackend(*adapterName, config{redis: *redisAddr, key: *key, mode: *mode, logger: logger, sharded: *sharded})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
 	}
-	io := socketio.NewServer(&socketio.Options{Adapter: factory, Logger: logger})
-	em := redisemitter.New(rdb, &redisemitter.Options{Key: *key, Sharded: *sharded, SubscriptionMode: *mode})
-	setup(io, em)
+	defer be.close()
+	opts := &socketio.Options{Adapter: be.factory, Logger: logger}
+	for _, f := range optionHooks {
+		f(opts)
+	}
+	io := socketio.NewServer(opts)
+	setup(io, be.emitter)
 	if *adminID != "" {
 		a, err := admin.Instrument(io, admin.Options{NoAuth: true, ServerID: *adminID})
 		if err != nil {
@@ -125,7 +126,7 @@ func result(rs []socketio.Response, err error) map[string]any {
 	return map[string]any{"ok": true, "responses": vals}
 }
 
-func setup(io *socketio.Server, em *redisemitter.Emitter) {
+func setup(io *socketio.Server, em emitterOp) {
 	nsp := io.Of("/")
 	nsp.On("ping-server", func(data any, ack socketio.Ack) { _ = ack(map[string]any{"from": "go", "data": data}) })
 	nsp.On("note", func(data any) {
@@ -133,10 +134,11 @@ func setup(io *socketio.Server, em *redisemitter.Emitter) {
 	})
 	io.OnConnection(func(s *socketio.Socket) {
 		q := s.Handshake().Query
-		if rooms := q.Get("rooms"); rooms != "" {
+		// A recovered socket has its rooms and data back (-recovery).
+		if rooms := q.Get("rooms"); rooms != "" && !s.Recovered() {
 			s.Join(strings.Split(rooms, ",")...)
 		}
-		if q.Get("nodata") == "" { // ?nodata=1 leaves the socket's data unset
+		if q.Get("nodata") == "" && !s.Recovered() { // ?nodata=1 leaves the socket's data unset
 			s.SetData(map[string]any{"runtime": "go", "tag": q.Get("tag")})
 		}
 		ctx := context.Background()
@@ -147,7 +149,10 @@ func setup(io *socketio.Server, em *redisemitter.Emitter) {
 		s.On("broadcast", func(m map[string]any, ack socketio.Ack) {
 			t := target{Rooms: strings1(m["rooms"]), Except: strings1(m["except"]), Data: m["data"]}
 			t.Event, _ = m["event"].(string)
-			_ = op(io, t).Emit(t.Event, t.Data)
+			if err := op(io, t).Emit(t.Event, t.Data); err != nil {
+				_ = ack(err.Error()) // delivered locally; the cluster part failed
+				return
+			}
 			_ = ack("ok")
 		})
 		s.On("fetch", func(t target, ack socketio.Ack) {
@@ -240,23 +245,7 @@ func setup(io *socketio.Server, em *redisemitter.Emitter) {
 			_ = ack(rooms)
 		})
 		s.On("emitter", func(t target, ack socketio.Ack) {
-			b := em.To(t.Rooms...).Except(t.Except...)
-			var err error
-			switch t.Op {
-			case "emit":
-				err = b.Emit(t.Event, t.Data)
-			case "join":
-				err = b.SocketsJoin(t.Room)
-			case "leave":
-				err = b.SocketsLeave(t.Room)
-			case "disconnect":
-				err = b.DisconnectSockets(false)
-			case "sse":
-				err = em.ServerSideEmit(t.Event, t.Data)
-			default:
-				err = errors.New("unknown op")
-			}
-			if err != nil {
+			if err := em(t); err != nil {
 				_ = ack(err.Error())
 				return
 			}

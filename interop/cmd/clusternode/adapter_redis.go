@@ -1,0 +1,45 @@
+package main
+
+import (
+	"github.com/redis/go-redis/v9"
+
+	"github.com/gosio/gosio/socketio/redisadapter"
+	"github.com/gosio/gosio/socketio/redisemitter"
+)
+
+// "redis": the Pub/Sub adapter (classic, or sharded with -sharded);
+// "sharded": the sharded one.
+func init() {
+	register("redis", func(cfg config) (*backend, error) { return redisBackend(cfg, cfg.sharded) })
+	register("sharded", func(cfg config) (*backend, error) { return redisBackend(cfg, true) })
+}
+
+func redisBackend(cfg config, sharded bool) (*backend, error) {
+	rdb := redis.NewClient(&redis.Options{Addr: cfg.redis})
+	aopts := &redisadapter.Options{Key: cfg.key, SubscriptionMode: redisadapter.SubscriptionMode(cfg.mode), Logger: cfg.logger}
+	factory := redisadapter.New(rdb, aopts)
+	if sharded {
+		factory = redisadapter.NewSharded(rdb, aopts)
+	}
+	em := redisemitter.New(rdb, &redisemitter.Options{Key: cfg.key, Sharded: sharded, SubscriptionMode: cfg.mode})
+	return &backend{factory: factory, emitter: pubsubEmitter(em), close: func() { _ = rdb.Close() }}, nil
+}
+
+func pubsubEmitter(em *redisemitter.Emitter) emitterOp {
+	return func(t target) error {
+		b := em.To(t.Rooms...).Except(t.Except...)
+		switch t.Op {
+		case "emit":
+			return b.Emit(t.Event, t.Data)
+		case "join":
+			return b.SocketsJoin(t.Room)
+		case "leave":
+			return b.SocketsLeave(t.Room)
+		case "disconnect":
+			return b.DisconnectSockets(false)
+		case "sse":
+			return em.ServerSideEmit(t.Event, t.Data)
+		}
+		return errUnknownOp
+	}
+}
