@@ -64,10 +64,12 @@ type Adapter interface {
 
 	// ServerSideEmit sends an event (args[0] is its name) to the other
 	// servers of the cluster, where [Namespace.ReceiveServerSideEmit]
-	// delivers it. With onAck set, expect is called once, before
-	// ServerSideEmit returns without error, with the number of other
-	// servers, each of which answers once (onAck). A single server has no
-	// others: nothing is sent, and expect gets 0.
+	// delivers it. With onAck set, expect is called once when
+	// ServerSideEmit returns without error (before it returns, or later for
+	// an adapter that learns the count from the answers, as the PostgreSQL
+	// one does) with the number of other servers whose answers (onAck, one
+	// each) to wait for. A single server has no others: nothing is sent,
+	// and expect gets 0.
 	ServerSideEmit(ctx context.Context, args []any, expect func(n int), onAck func(Response)) error
 	// ServerCount returns the number of servers in the cluster.
 	ServerCount(ctx context.Context) (int, error)

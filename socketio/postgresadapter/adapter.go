@@ -2,6 +2,7 @@ package postgresadapter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -406,10 +407,13 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOpti
 	}
 	id := clusterwire.HexID()
 	r := &request{kind: msgFetchSockets, missing: missing, sockets: local, done: make(chan struct{})}
-	if err := a.register(id, r); err != nil {
+	timing := a.nsp.StartAdapterRequest("fetchSockets")
+	var err error
+	defer func() { observed(timing, err) }()
+	if err = a.register(id, r); err != nil {
 		return local, err
 	}
-	if err := a.publish(ctx, msgFetchSockets, msgpack.Object("opts", wireOpts(opts, 0), "requestId", id)); err != nil {
+	if err = a.publish(ctx, msgFetchSockets, msgpack.Object("opts", wireOpts(opts, 0), "requestId", id)); err != nil {
 		a.unregister(id)
 		return local, err
 	}
@@ -419,7 +423,6 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOpti
 	}
 	t := time.NewTimer(timeout)
 	defer t.Stop()
-	var err error
 	select {
 	case <-r.done:
 	case <-t.C:
@@ -482,11 +485,14 @@ func (a *Adapter) ServerSideEmit(ctx context.Context, args []any, expect func(in
 	// expect is told the count when the request ends: the servers that
 	// answered, once every other has answered or gone.
 	r := &request{kind: msgServerSideEmit, missing: missing, onAck: onAck, expect: expect, done: make(chan struct{})}
+	timing := a.nsp.StartAdapterRequest("serverSideEmit")
 	if err := a.register(id, r); err != nil {
+		observed(timing, err)
 		return err
 	}
 	if err := a.publish(ctx, msgServerSideEmit, msgpack.Object("requestId", id, "packet", packet)); err != nil {
 		a.unregister(id)
+		observed(timing, err)
 		return err
 	}
 	// Forget the request when the caller stops waiting: at its context's
@@ -501,13 +507,18 @@ func (a *Adapter) ServerSideEmit(ctx context.Context, args []any, expect func(in
 		}
 		select {
 		case <-r.done:
+			timing.Done(nil)
 		case <-ctx.Done():
 			a.unregister(id)
+			observed(timing, ctx.Err())
 		case <-limit:
 			a.unregister(id)
+			timing.TimedOut()
 		case <-a.ctx.Done():
+			timing.Done(ErrClosed)
 		}
 	}) {
+		observed(timing, ErrClosed)
 		return ErrClosed
 	}
 	return nil
@@ -544,4 +555,14 @@ func (a *Adapter) Close() error {
 		a.c.close()
 	}
 	return err
+}
+
+// observed ends a request's timing for the server's adapter request
+// counters, with its outcome.
+func observed(timing socketio.AdapterRequest, err error) {
+	if errors.Is(err, ErrTimeout) {
+		timing.TimedOut()
+	} else {
+		timing.Done(err)
+	}
 }

@@ -138,9 +138,13 @@ func TestBroadcastWithAck(t *testing.T) {
 func TestFetchSocketsAndRemoteSockets(t *testing.T) {
 	nodes := startCluster(t, 3, cfg())
 	cs := connectAll(t, nodes, 2, func(i, j int) string { return "&rooms=r&data=n" + string(rune('0'+i)) })
+	st := nodes[0].io.Stats()
 	socks, err := nodes[0].io.FetchSockets(bg())
 	require.NoError(t, err)
 	require.Len(t, socks, 6)
+	fetches := adapterRequests(st)["fetchSockets"]
+	assert.EqualValues(t, 1, fetches.OK, "the request is counted for the metrics")
+	assert.EqualValues(t, 1, fetches.Latency.Count)
 	byID := map[string]*socketio.RemoteSocket{}
 	for _, s := range socks {
 		byID[s.ID] = s
@@ -286,12 +290,23 @@ func TestRequestsTimeout(t *testing.T) {
 	_, err := nodes[0].pool.Exec(bg(), "SELECT pg_notify($1, $2)", pgnotify.Channel(a.opts.ChannelPrefix, "/"), `{"type":2,"uid":"mute","nsp":"/"}`)
 	require.NoError(t, err)
 	waitServerCount(t, nodes, 2)
+	st := nodes[0].io.Stats()
 	start := time.Now()
 	_, err = nodes[0].io.FetchSockets(bg())
 	require.ErrorIs(t, err, ErrTimeout)
 	_, err = nodes[0].io.ServerSideEmitWithAck(bg(), "x")
 	require.Error(t, err)
 	assert.Less(t, time.Since(start), 2*time.Second)
+	assert.EqualValues(t, 1, adapterRequests(st)["fetchSockets"].Timeouts, "the timeout is counted for the metrics")
+}
+
+// adapterRequests returns the server's adapter request counters by kind.
+func adapterRequests(st *socketio.Stats) map[string]socketio.AdapterRequestStats {
+	kinds := map[string]socketio.AdapterRequestStats{}
+	for _, r := range st.AdapterRequests() {
+		kinds[r.Kind] = r
+	}
+	return kinds
 }
 
 // Adapter methods fail with ErrClosed after Close, which is idempotent,

@@ -67,8 +67,16 @@ func clusterSuite(t *testing.T, client func() redis.UniversalClient, sharded boo
 	})
 
 	t.Run("fetchSockets", func(t *testing.T) {
+		st := nodes[0].io.Stats()
 		socks, err := nodes[0].io.In("odd").FetchSockets(bg())
 		require.NoError(t, err)
+		var fetches uint64
+		for _, r := range st.AdapterRequests() {
+			if r.Kind == "fetchSockets" {
+				fetches = r.OK
+			}
+		}
+		assert.EqualValues(t, 1, fetches, "the request is counted for the metrics")
 		var ids, want []string
 		for _, s := range socks {
 			ids = append(ids, s.ID)
