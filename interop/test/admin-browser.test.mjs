@@ -2,7 +2,8 @@
 // served by the Go server from node_modules) in headless Chromium against a
 // gosio server instrumented with socketio/admin: it logs in, lists the
 // server, the sockets and the rooms, keeps its session across a reload, and
-// its screenshots go to docs/.
+// its screenshots go to docs/ (written when missing or with
+// UPDATE_SCREENSHOTS=1, so that a test run leaves the committed ones alone).
 //
 // Needs Chromium (examples/e2e/ensure-chromium.sh installs it; CHROMIUM
 // overrides the path; `make interop` installs it). Skipped when it is missing,
@@ -21,6 +22,12 @@ import { adminServer } from "./admin-ui.mjs";
 const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
 const uiDir = path.join(INTEROP_DIR, "node_modules", "@socket.io", "admin-ui", "ui", "dist");
 const docsDir = path.join(INTEROP_DIR, "..", "docs");
+
+async function screenshot(page, name) {
+  const file = path.join(docsDir, name);
+  if (existsSync(file) && process.env.UPDATE_SCREENSHOTS !== "1") return;
+  await page.screenshot({ path: file });
+}
 
 async function appClient(t, srv, nsp, opts) {
   const socket = io(srv.base + nsp, { forceNew: true, reconnection: false, ...opts });
@@ -77,7 +84,7 @@ test("the Admin UI page logs in, shows servers, sockets and rooms, and a reload 
   await page.locator("table").getByText(ann.id).waitFor();
   await page.locator("table").getByText(bob.id).waitFor();
   await page.locator(".menuable__content__active").waitFor({ state: "hidden" });
-  await page.screenshot({ path: path.join(docsDir, "admin-ui-sockets.png") });
+  await screenshot(page, "admin-ui-sockets.png");
 
   // Rooms of /chat: lobby, with its two sockets.
   await page.goto(`${srv.base}/admin-ui/#/rooms/`);
@@ -99,6 +106,6 @@ test("the Admin UI page logs in, shows servers, sockets and rooms, and a reload 
   await page.goto(`${srv.base}/admin-ui/#/`);
   // The dashboard's charts fill with the 2-second stats.
   await page.getByText("gosio-1").first().waitFor({ timeout: 6000 }).catch(() => {});
-  await page.screenshot({ path: path.join(docsDir, "admin-ui-dashboard.png") });
+  await screenshot(page, "admin-ui-dashboard.png");
   assert.deepEqual(errors, []);
 });
