@@ -20,7 +20,8 @@ type recoveryStore struct {
 	opts *RecoveryOptions // nil: recovery is off
 
 	// For namespaces whose adapter keeps the sessions (SessionAdapter, see
-	// recovery_adapter.go): the calls to save them, which Close and
+	// recovery_adapter.go): the calls to the adapters' stores under way
+	// (sessions being saved, and restores given up on), which Close and
 	// Shutdown wait for before the adapters close, and stop, which cuts
 	// those calls short when Shutdown runs out of time.
 	persisting tracked

@@ -58,7 +58,7 @@ func (r *recoveryStore) fetch(s *Socket, sa SessionAdapter, pid, offset string) 
 		case <-ctx.Done():
 		}
 	}
-	saved, err := sa.RestoreSession(ctx, pid, offset)
+	saved, err := r.restoreWithin(ctx, sa, pid, offset)
 	if err != nil {
 		srv.opts.Logger.Warn("socketio: restoring a session for connection state recovery",
 			"nsp", s.nsp.name, "err", err)
@@ -87,20 +87,45 @@ func (r *recoveryStore) fetch(s *Socket, sa SessionAdapter, pid, offset string) 
 	return true
 }
 
-// waitPersisted waits for the sessions being saved; once ctx ends, their
-// calls are cancelled and waited for.
+// restoreWithin is sa.RestoreSession, given up when ctx ends even if the
+// adapter does not heed ctx (go-redis, by default, bounds a command by its
+// own timeouts, not by the context's deadline): a client is never kept
+// waiting past StoreTimeout. The call runs on a goroutine that Close waits
+// for; a session it takes after that is lost, as if it had expired.
+func (r *recoveryStore) restoreWithin(ctx context.Context, sa SessionAdapter, pid, offset string) (*SavedSession, error) {
+	type result struct {
+		s   *SavedSession
+		err error
+	}
+	done := make(chan result, 1)
+	r.persisting.add()
+	go func() {
+		defer r.persisting.done()
+		s, err := sa.RestoreSession(ctx, pid, offset)
+		done <- result{s, err}
+	}()
+	select {
+	case res := <-done:
+		return res.s, res.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// waitPersisted waits for the calls to the adapters' session stores under
+// way (mostly sessions being saved) until ctx ends; then it cancels them and
+// returns at once: an adapter that does not heed its context may still be
+// running them (Close waits for those with endPersisting).
 func (r *recoveryStore) waitPersisted(ctx context.Context) {
 	select {
 	case <-r.persisting.idle():
-		return
 	case <-ctx.Done():
+		r.stop()
 	}
-	r.stop()
-	r.persisting.wait()
 }
 
-// endPersisting cuts short the saving of sessions still under way, once
-// the adapters are closed, and waits for it.
+// endPersisting cuts short the calls to the session stores still under way
+// and waits for them, once the adapters are closed.
 func (r *recoveryStore) endPersisting() {
 	r.stop()
 	r.persisting.wait()

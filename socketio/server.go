@@ -368,7 +368,10 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 		case <-ctx.Done():
 		}
 	}
-	srv.recovery.endPersisting()
+	// Calls to a session store still under way are cut short; one whose
+	// adapter does not heed that ends when the store answers.
+	srv.recovery.waitPersisted(ctx)
+	srv.recovery.stop()
 	return err
 }
 

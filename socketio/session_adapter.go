@@ -24,7 +24,10 @@ import "context"
 //
 // Each call gets a context bounded by [RecoveryOptions.StoreTimeout]. A
 // call that fails is logged and the socket is not recovered: a store that
-// is down costs the client its state, never its connection.
+// is down costs the client its state, never its connection. The server
+// stops waiting for a restore at StoreTimeout even when the adapter does
+// not heed the context (go-redis, unless ContextTimeoutEnabled, bounds a
+// command by its own timeouts); Close waits for such a call to end.
 type SessionAdapter interface {
 	Adapter
 	// PersistSession stores the session of a socket that lost its

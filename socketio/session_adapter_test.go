@@ -42,6 +42,9 @@ type fakeSessionAdapter struct {
 	persistDelay time.Duration // a slow store
 	restoreErr   error
 	restoreHang  bool // RestoreSession waits for its context
+	// restoreDeaf, if set, makes RestoreSession wait for it to be closed,
+	// whatever its context says.
+	restoreDeaf chan struct{}
 }
 
 type fakeEntry struct {
@@ -104,6 +107,10 @@ func (a *fakeSessionAdapter) RestoreSession(ctx context.Context, pid, offset str
 	if a.restoreHang {
 		<-ctx.Done()
 		return nil, ctx.Err()
+	}
+	if a.restoreDeaf != nil {
+		<-a.restoreDeaf
+		return nil, nil
 	}
 	if a.restoreErr != nil {
 		return nil, a.restoreErr
@@ -371,10 +378,17 @@ func TestSessionAdapterRestoreFailures(t *testing.T) {
 	}{
 		{"error", func(a *fakeSessionAdapter) { a.restoreErr = errors.New("store down") }},
 		{"hang", func(a *fakeSessionAdapter) { a.restoreHang = true }},
+		// An adapter that does not heed its context (go-redis by default).
+		{"deaf", func(a *fakeSessionAdapter) { a.restoreDeaf = make(chan struct{}) }},
 		{"nothing", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			io, _, hs := startSessionServer(t, &RecoveryOptions{StoreTimeout: 200 * time.Millisecond}, tc.setup)
+			io, fake, hs := startSessionServer(t, &RecoveryOptions{StoreTimeout: 200 * time.Millisecond}, tc.setup)
+			if fake.restoreDeaf != nil {
+				// The store answers at last, before the server's Close,
+				// which waits for that call.
+				t.Cleanup(func() { close(fake.restoreDeaf) })
+			}
 			got := make(chan *Socket, 1)
 			io.OnConnection(func(s *Socket) { got <- s })
 			c := dial(t, hs)

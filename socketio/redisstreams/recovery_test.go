@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -259,4 +261,77 @@ func receive[T any](t testing.TB, ch <-chan T) T {
 		var zero T
 		return zero
 	}
+}
+
+// With a Redis that does not answer, a client that asks to recover is
+// connected as a new socket within StoreTimeout, and a socket that drops
+// is not saved. With a client that heeds contexts (ContextTimeoutEnabled),
+// Close returns at once too; with go-redis's defaults, a command waits for
+// the client's own timeouts whatever its context says (here 1s, longer
+// than StoreTimeout): socketio stops waiting for it all the same, and
+// Close waits for it to end.
+func TestRecoveryStoreDown(t *testing.T) {
+	for _, heeds := range []bool{true, false} {
+		t.Run(fmt.Sprintf("ContextTimeoutEnabled=%v", heeds), func(t *testing.T) {
+			rdb := redis.NewClient(&redis.Options{
+				Addr: hungServer(t), MaxRetries: -1, ContextTimeoutEnabled: heeds,
+				DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second,
+			})
+			t.Cleanup(func() { _ = rdb.Close() })
+			io := socketio.NewServer(&socketio.Options{
+				Adapter:                 New(rdb, &Options{RequestsTimeout: 300 * time.Millisecond, BlockTime: 100 * time.Millisecond, Logger: testLogger()}),
+				ConnectionStateRecovery: &socketio.RecoveryOptions{StoreTimeout: 300 * time.Millisecond},
+				Logger:                  testLogger(),
+			})
+			hs := httptest.NewServer(io)
+			t.Cleanup(func() {
+				hs.CloseClientConnections()
+				hs.Close()
+			})
+			c := siotest.Dial(t, hs, "")
+			start := time.Now()
+			sid, pid := connectPID(t, c, `{"pid":"p1","offset":"1-0"}`)
+			require.Less(t, time.Since(start), 900*time.Millisecond, "the connect waited for the store")
+			require.NotEmpty(t, sid)
+			require.NotEqual(t, "p1", pid)
+			c.Close()
+			start = time.Now()
+			require.NoError(t, io.Close())
+			if heeds {
+				require.Less(t, time.Since(start), 2*time.Second)
+			}
+		})
+	}
+}
+
+// hungServer listens on a port where connections are accepted and never
+// answered: a Redis that hangs. The test's cleanup closes it all.
+func hungServer(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var mu sync.Mutex
+	var conns []net.Conn
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	})
+	return ln.Addr().String()
 }
