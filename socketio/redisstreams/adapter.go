@@ -61,6 +61,10 @@ var _ socketio.Adapter = (*Adapter)(nil)
 // network error within MaxRedirects, as it must to follow MOVED. With
 // another UniversalClient (a Ring), client itself is used for all of it,
 // and Close may wait up to BlockTime for the reader.
+//
+// Give client ContextTimeoutEnabled: go-redis ignores context deadlines
+// without it, so a hung Redis holds an XADD (and Close) for the client's
+// own read and write timeouts instead of the adapter's.
 func New(client redis.UniversalClient, opts *Options) func(*socketio.Namespace) socketio.Adapter {
 	h := &hub{client: client, opts: opts.withDefaults(), readers: map[string]*reader{}}
 	return func(nsp *socketio.Namespace) socketio.Adapter { return newAdapter(nsp, h) }
