@@ -5,11 +5,14 @@ go 1.26.0
 require (
 	github.com/gobwas/ws v1.5.0
 	github.com/gosio/gosio v0.0.0
+	github.com/redis/go-redis/v9 v9.17.3
 	github.com/zishang520/socket.io/servers/socket/v3 v3.0.6
 )
 
 require (
 	github.com/andybalholm/brotli v1.2.4 // indirect
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/dgryski/go-rendezvous v0.0.0-20200823014737-9f7001d12a5f // indirect
 	github.com/dunglas/httpsfv v1.1.1 // indirect
 	github.com/gobwas/httphead v0.1.0 // indirect
 	github.com/gookit/color v1.6.1 // indirect
