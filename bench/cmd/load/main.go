@@ -219,7 +219,9 @@ func (r *runner) end(w window, units float64, unit string) {
 		r.set("server_b_cpu_s", (s2.CPU - w.srv2.CPU).Seconds())
 		// Summed below as if one process: the cluster's cost.
 		w.srv.CPU += w.srv2.CPU
+		w.srv.Sys += w.srv2.Sys
 		s.CPU += s2.CPU
+		s.Sys += s2.Sys
 		s.RSS += s2.RSS
 		s.HWM += s2.HWM
 	}
@@ -229,6 +231,7 @@ func (r *runner) end(w window, units float64, unit string) {
 		r.set("server_cpu_util", cpu.Seconds()/time.Since(w.at).Seconds())
 		if units > 0 {
 			r.set("cpu_us_per_"+unit, float64(cpu.Microseconds())/units)
+			r.set("sys_us_per_"+unit, float64((s.Sys-w.srv.Sys).Microseconds())/units)
 		}
 		r.set("rss_mib", float64(s.RSS)/(1<<20))
 		r.set("hwm_mib", float64(s.HWM)/(1<<20))
