@@ -17,6 +17,7 @@ type metricRow struct {
 
 var rows = []metricRow{
 	{"cpu_us_per_msg", "server CPU µs per delivered message, both servers ↓", 2},
+	{"usr_us_per_msg", "of which in user space (utime) ↓", 2},
 	{"sys_us_per_msg", "of which in the kernel (stime) ↓", 2},
 	{"p50_ms", "latency p50 ms ↓", 2},
 	{"p99_ms", "latency p99 ms ↓", 2},

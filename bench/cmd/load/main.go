@@ -231,7 +231,9 @@ func (r *runner) end(w window, units float64, unit string) {
 		r.set("server_cpu_util", cpu.Seconds()/time.Since(w.at).Seconds())
 		if units > 0 {
 			r.set("cpu_us_per_"+unit, float64(cpu.Microseconds())/units)
-			r.set("sys_us_per_"+unit, float64((s.Sys-w.srv.Sys).Microseconds())/units)
+			sys := s.Sys - w.srv.Sys
+			r.set("sys_us_per_"+unit, float64(sys.Microseconds())/units)
+			r.set("usr_us_per_"+unit, float64((cpu-sys).Microseconds())/units)
 		}
 		r.set("rss_mib", float64(s.RSS)/(1<<20))
 		r.set("hwm_mib", float64(s.HWM)/(1<<20))
