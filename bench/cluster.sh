@@ -12,8 +12,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 export GOWORK=off   # bench/ is its own module, outside the root go.work
 ../scripts/ensure-redis.sh >&2
-if [ -x ../scripts/ensure-postgres.sh ]; then
-  ../scripts/ensure-postgres.sh >&2
+if [ -f ../scripts/ensure-postgres.sh ]; then
+  bash ../scripts/ensure-postgres.sh >&2
 elif ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && command -v pg_ctlcluster >/dev/null; then
   echo "cluster.sh: starting PostgreSQL" >&2
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
