@@ -149,6 +149,11 @@
 //
 // Rooms and broadcasts go through an [Adapter]. The default keeps them in
 // memory; cluster adapters (Redis) forward operations to other servers.
+// With connection state recovery on, an adapter that is a
+// [SessionAdapter] keeps the sessions and the events in the cluster's
+// store, so that a client recovers on any server; a server that shuts
+// down saves its sockets' sessions there before it closes the adapters,
+// and sends them no DISCONNECT, so that they come back.
 //
 // # Observing
 //

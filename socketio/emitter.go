@@ -32,6 +32,14 @@ func (e Emitter) Emit(event string, args ...any) error {
 	if err != nil {
 		return err
 	}
+	if sa := e.s.nsp.sessions; sa != nil {
+		// The adapter keeps the event log: a direct emit is a broadcast to
+		// the socket's own room, which gets an offset there (as Node).
+		return sa.Broadcast(context.Background(), pkt, &BroadcastOptions{
+			Rooms: []string{e.s.id},
+			Flags: BroadcastFlags{Volatile: e.volatile, NoCompress: e.noCompress},
+		})
+	}
 	if !e.volatile {
 		// With recovery on, a direct emit is logged like a broadcast to the
 		// socket's own room, so it can be replayed (as Node does).

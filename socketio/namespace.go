@@ -25,6 +25,10 @@ type Namespace struct {
 	name    string
 	server  *Server
 	adapter Adapter
+	// sessions is adapter as a SessionAdapter when recovery is on and it is
+	// one: then the adapter, not the server, keeps the namespace's
+	// sessions and event log.
+	sessions SessionAdapter
 
 	mu sync.RWMutex
 	// parent is the dynamic namespace this one is a child of, or nil. Set
@@ -47,6 +51,7 @@ type Namespace struct {
 func newNamespace(srv *Server, name string) *Namespace {
 	n := &Namespace{name: name, server: srv, sockets: make(map[string]*Socket)}
 	n.adapter = srv.opts.Adapter(n)
+	n.sessions = sessionAdapterOf(srv, n.adapter)
 	return n
 }
 

@@ -121,6 +121,10 @@ type RecoveryOptions struct {
 	// SkipMiddlewares skips the connect middlewares when a session is
 	// recovered. Default false.
 	SkipMiddlewares bool
+	// StoreTimeout bounds each call to a [SessionAdapter] (saving or
+	// restoring a session): past it, the session is not saved, or the
+	// client connects as a new socket. Default 5 seconds.
+	StoreTimeout time.Duration
 }
 
 func (o *Options) withDefaults() Options {
@@ -147,6 +151,9 @@ func (o *Options) withDefaults() Options {
 		rc := *r
 		if rc.MaxDisconnectionDuration <= 0 {
 			rc.MaxDisconnectionDuration = 2 * time.Minute
+		}
+		if rc.StoreTimeout <= 0 {
+			rc.StoreTimeout = 5 * time.Second
 		}
 		c.ConnectionStateRecovery = &rc
 	}

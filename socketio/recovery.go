@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"context"
 	"slices"
 	"strconv"
 	"sync"
@@ -17,6 +18,17 @@ import (
 // id, rooms and data, and the events it missed are sent again.
 type recoveryStore struct {
 	opts *RecoveryOptions // nil: recovery is off
+
+	// For namespaces whose adapter keeps the sessions (SessionAdapter, see
+	// recovery_adapter.go): the calls to save them, which Close and
+	// Shutdown wait for before the adapters close, and stop, which cuts
+	// those calls short when Shutdown runs out of time.
+	persisting tracked
+	ctx        context.Context
+	stop       context.CancelFunc
+	// inflight holds, by pid, the sessions being saved, which a restore of
+	// the same pid waits for.
+	inflight map[string]chan struct{}
 
 	mu       sync.Mutex
 	sessions map[string]*savedSession // by pid
@@ -54,19 +66,24 @@ var recoverable = map[DisconnectReason]bool{
 }
 
 func newRecoveryStore(opts *RecoveryOptions) *recoveryStore {
-	return &recoveryStore{
+	r := &recoveryStore{
 		opts:     opts,
 		sessions: make(map[string]*savedSession),
+		inflight: make(map[string]chan struct{}),
 		epoch:    strconv.FormatInt(time.Now().UnixNano(), 36),
 	}
+	r.ctx, r.stop = context.WithCancel(context.Background())
+	return r
 }
 
 func (r *recoveryStore) enabled() bool { return r.opts != nil }
 
 // record appends an offset to an event's arguments and logs the event, so it
 // can be replayed to a socket that missed it.
+// A namespace whose adapter keeps the sessions gets its offsets from the
+// adapter instead.
 func (r *recoveryStore) record(n *Namespace, opts *BroadcastOptions, data []any) []any {
-	if !r.enabled() {
+	if !r.enabled() || n.sessions != nil {
 		return data
 	}
 	now := time.Now()
@@ -110,6 +127,12 @@ func (r *recoveryStore) save(s *Socket, reason DisconnectReason) {
 		return
 	}
 	rooms := s.Rooms()
+	if sa := s.nsp.sessions; sa != nil {
+		r.persist(s, sa, &SavedSession{
+			SID: s.id, PID: pid, Namespace: s.nsp.name, Rooms: rooms, Data: s.Data(),
+		})
+		return
+	}
 	r.mu.Lock()
 	r.sessions[pid] = &savedSession{
 		id: s.id, pid: pid, nsp: s.nsp.name, rooms: rooms, data: s.Data(), at: time.Now(),
@@ -125,8 +148,14 @@ func (r *recoveryStore) restore(s *Socket) bool {
 	}
 	pid, _ := s.auth.fields()["pid"].(string)
 	offset, _ := s.auth.fields()["offset"].(string)
-	if pid != "" && offset != "" && r.take(s, pid, offset) {
-		return true
+	if pid != "" && offset != "" {
+		if sa := s.nsp.sessions; sa != nil {
+			if r.fetch(s, sa, pid, offset) {
+				return true
+			}
+		} else if r.take(s, pid, offset) {
+			return true
+		}
 	}
 	s.rec = &socketRecovery{pid: randomID()}
 	return false

@@ -313,10 +313,14 @@ func (srv *Server) Close() error {
 	}
 	err := srv.engine.Close()
 	srv.running.wait()
+	// Sessions a SessionAdapter keeps are saved before it closes, each
+	// within RecoveryOptions.StoreTimeout.
+	srv.recovery.waitPersisted(context.Background())
 	srv.closeAdapters()
 	// A cluster adapter may have disconnected a socket for another server
 	// before it closed: that socket's runner is waited for too.
 	srv.running.wait()
+	srv.recovery.endPersisting()
 	if errors.Is(err, engineio.ErrServerClosed) {
 		err = nil
 	}
@@ -349,6 +353,7 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 			<-done
 		}
 	}
+	srv.recovery.waitPersisted(ctx) // as in Close, within ctx
 	srv.closeAdapters()
 	if ctx.Err() == nil {
 		// As in Close: a socket a cluster adapter disconnected meanwhile.
@@ -357,6 +362,7 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 		case <-ctx.Done():
 		}
 	}
+	srv.recovery.endPersisting()
 	return err
 }
 

@@ -487,7 +487,10 @@ func (s *Socket) Use(fn func(ev *Event) error) {
 // binary attachments. It queues the packet and returns without waiting for
 // the network. The packet is encoded (and attachments copied) before Emit
 // returns, so the caller may change or reuse args afterwards: the client
-// gets what they held at the call.
+// gets what they held at the call. With connection state recovery on a
+// [SessionAdapter], the event is a broadcast to the socket's own room,
+// stored by the adapter (which gives it its offset) before it is queued;
+// a full queue is then counted in Drops rather than returned.
 func (s *Socket) Emit(event string, args ...any) error {
 	return Emitter{s: s}.Emit(event, args...)
 }

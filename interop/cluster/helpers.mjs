@@ -9,6 +9,7 @@ import { createInterface } from "node:readline";
 import { Server } from "socket.io";
 import { createClient } from "redis";
 import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
+import { createAdapter as createStreamsAdapter } from "@socket.io/redis-streams-adapter";
 import { io as ioc } from "socket.io-client";
 import { instrument } from "@socket.io/admin-ui";
 
@@ -36,16 +37,25 @@ export async function eventually(fn, { timeout = 5000, interval = 25 } = {}) {
   }
 }
 
-/** Starts the Node server. Returns {io, port, close}. */
-export async function startNodeServer({ key, sharded = false, mode = "dynamic", admin }) {
-  const pub = createClient({ url: REDIS_URL });
+/**
+ * Starts the Node server. Returns {io, port, close}. adapter "streams"
+ * selects @socket.io/redis-streams-adapter (key names the stream and
+ * prefixes the channels); redisUrl another Redis than REDIS_URL.
+ */
+export async function startNodeServer({ key, sharded = false, mode = "dynamic", admin, adapter: kind = "redis", redisUrl = REDIS_URL }) {
+  const pub = createClient({ url: redisUrl });
   const sub = pub.duplicate();
   pub.on("error", () => {});
   sub.on("error", () => {});
   await Promise.all([pub.connect(), sub.connect()]);
-  const adapter = sharded
-    ? createShardedAdapter(pub, sub, { channelPrefix: key, subscriptionMode: mode })
-    : createAdapter(pub, sub, { key, requestsTimeout: 3000 });
+  let adapter;
+  if (kind === "streams") {
+    adapter = createStreamsAdapter(pub, { streamName: key, channelPrefix: key, useShardedPubSub: sharded, blockTimeInMs: 1000 });
+  } else {
+    adapter = sharded
+      ? createShardedAdapter(pub, sub, { channelPrefix: key, subscriptionMode: mode })
+      : createAdapter(pub, sub, { key, requestsTimeout: 3000 });
+  }
   const http = createServer();
   const io = new Server(http, { adapter });
   setup(io);
@@ -158,11 +168,15 @@ function setup(io) {
   });
 }
 
-/** Starts the Go clusternode. Returns {port, close}. */
-export async function startGoServer({ key, sharded = false, mode = "dynamic", admin }) {
+/**
+ * Starts the Go clusternode. Returns {port, close, kill}. adapter selects
+ * clusternode's -adapter; redisUrl another Redis than REDIS_URL.
+ */
+export async function startGoServer({ key, sharded = false, mode = "dynamic", admin, adapter, redisUrl }) {
   const bin = process.env.CLUSTERNODE_BIN;
   if (!bin) throw new Error("CLUSTERNODE_BIN is not set (run ./run.sh)");
-  const args = ["-redis", REDIS_ADDR, "-key", key, "-mode", mode];
+  const args = ["-redis", redisUrl ? new URL(redisUrl).host : REDIS_ADDR, "-key", key, "-mode", mode];
+  if (adapter) args.push("-adapter", adapter);
   if (sharded) args.push("-sharded");
   if (admin) args.push("-admin", admin);
   if (process.env.CLUSTERNODE_VERBOSE) args.push("-v");
@@ -182,8 +196,14 @@ export async function startGoServer({ key, sharded = false, mode = "dynamic", ad
   return {
     port,
     async close() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill("SIGTERM");
+      await once(child, "exit");
+    },
+    /** Kills the process (SIGKILL): no Close, no goodbye to Redis. */
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGKILL");
       await once(child, "exit");
     },
   };

@@ -25,6 +25,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gosio/gosio/internal/clusterwire"
 	"github.com/gosio/gosio/internal/msgpack"
 	"github.com/gosio/gosio/parser"
 	"github.com/gosio/gosio/socketio"
@@ -67,7 +68,7 @@ func New(client redis.UniversalClient, opts *Options) func(*socketio.Namespace) 
 }
 
 func newAdapter(nsp *socketio.Namespace, client redis.UniversalClient, o Options) *Adapter {
-	a := &Adapter{base: newBase(nsp, client, o, newUID(6))}
+	a := &Adapter{base: newBase(nsp, client, o, clusterwire.UID(6))}
 	a.channel = o.Key + "#" + nsp.Name() + "#"
 	a.requestChannel = o.Key + "-request#" + nsp.Name() + "#"
 	a.responseChannel = o.Key + "-response#" + nsp.Name() + "#"
@@ -161,7 +162,7 @@ func (a *Adapter) publishAsync(channel string, payload []byte) {
 }
 
 func (a *Adapter) publishJSON(ctx context.Context, channel string, v any) error {
-	payload, err := msgpack.MarshalJSON(toNodeBuffers(v))
+	payload, err := msgpack.MarshalJSON(msgpack.ToNodeBuffers(v))
 	if err != nil {
 		return fmt.Errorf("redisadapter: encode: %w", err)
 	}
@@ -179,7 +180,7 @@ func (a *Adapter) publishResponse(requester string, payload []byte) {
 }
 
 func (a *Adapter) respondJSON(requester string, v any) {
-	payload, err := msgpack.MarshalJSON(toNodeBuffers(v))
+	payload, err := msgpack.MarshalJSON(msgpack.ToNodeBuffers(v))
 	if err != nil {
 		a.log.Warn("redisadapter: cannot encode response", "err", err)
 		return
@@ -224,22 +225,22 @@ func (a *Adapter) onBroadcast(channel string, payload []byte) {
 	if uid, _ := arr[0].(string); uid == a.uid {
 		return
 	}
-	pkt := readPacket(arr[1], a.nsp.Name())
+	pkt := clusterwire.ReadPacket(arr[1], a.nsp.Name())
 	if pkt == nil {
 		return
 	}
-	if err := a.MemoryAdapter.Broadcast(a.ctx, pkt, readOpts(arr[2])); err != nil {
+	if err := a.MemoryAdapter.Broadcast(a.ctx, pkt, clusterwire.ReadOpts(arr[2])); err != nil {
 		a.log.Warn("redisadapter: cannot deliver broadcast", "err", err)
 	}
 }
 
 func (a *Adapter) onRequest(payload []byte) {
-	req, err := decodeMessage(payload)
+	req, err := clusterwire.DecodeMessage(payload)
 	if err != nil {
 		a.log.Warn("redisadapter: malformed request", "err", err)
 		return
 	}
-	typ, _ := toInt(req["type"])
+	typ, _ := clusterwire.ToInt(req["type"])
 	id, _ := req["requestId"].(string)
 	uid, _ := req["uid"].(string)
 	self := uid == a.uid
@@ -248,7 +249,7 @@ func (a *Adapter) onRequest(payload []byte) {
 		if self || a.hasRequest(id) {
 			return
 		}
-		ids := a.MemoryAdapter.Sockets(stringList(req["rooms"]))
+		ids := a.MemoryAdapter.Sockets(clusterwire.StringList(req["rooms"]))
 		if ids == nil {
 			ids = []string{}
 		}
@@ -259,7 +260,7 @@ func (a *Adapter) onRequest(payload []byte) {
 			return
 		}
 		rooms, _ := a.MemoryAdapter.AllRooms(a.ctx)
-		a.respondJSON(uid, msgpack.Object("requestId", id, "rooms", strs(rooms)))
+		a.respondJSON(uid, msgpack.Object("requestId", id, "rooms", clusterwire.Strs(rooms)))
 
 	case reqRemoteJoin, reqRemoteLeave, reqRemoteDisconnect:
 		if self {
@@ -271,8 +272,8 @@ func (a *Adapter) onRequest(payload []byte) {
 		if self || a.hasRequest(id) {
 			return
 		}
-		local, _ := a.MemoryAdapter.FetchSockets(a.ctx, readOpts(req["opts"]))
-		a.respondJSON(uid, msgpack.Object("requestId", id, "sockets", wireSockets(local, a.warnData)))
+		local, _ := a.MemoryAdapter.FetchSockets(a.ctx, clusterwire.ReadOpts(req["opts"]))
+		a.respondJSON(uid, msgpack.Object("requestId", id, "sockets", clusterwire.Sockets(local, a.warnData)))
 
 	case reqServerSideEmit:
 		if self {
@@ -283,8 +284,8 @@ func (a *Adapter) onRequest(payload []byte) {
 		if id != "" {
 			ack = func(args []any) {
 				// Node always answers on the shared channel.
-				payload, err := msgpack.MarshalJSON(toNodeBuffers(msgpack.Object(
-					"type", reqServerSideEmit, "requestId", id, "data", firstArg(args),
+				payload, err := msgpack.MarshalJSON(msgpack.ToNodeBuffers(msgpack.Object(
+					"type", reqServerSideEmit, "requestId", id, "data", clusterwire.FirstArg(args),
 				)))
 				if err != nil {
 					a.log.Warn("redisadapter: cannot encode serverSideEmit answer", "err", err)
@@ -299,12 +300,12 @@ func (a *Adapter) onRequest(payload []byte) {
 		if self || a.ackRequest(id) != nil {
 			return
 		}
-		pkt := readPacket(req["packet"], a.nsp.Name())
+		pkt := clusterwire.ReadPacket(req["packet"], a.nsp.Name())
 		if pkt == nil {
 			return
 		}
 		pkt.ID, pkt.HasID = a.nextAckID(), true
-		err := a.MemoryAdapter.BroadcastWithAck(a.ctx, pkt, readOpts(req["opts"]),
+		err := a.MemoryAdapter.BroadcastWithAck(a.ctx, pkt, clusterwire.ReadOpts(req["opts"]),
 			func(n int) {
 				a.respondJSON(uid, msgpack.Object(
 					"type", reqBroadcastClientCount, "requestId", id, "clientCount", n,
@@ -312,7 +313,7 @@ func (a *Adapter) onRequest(payload []byte) {
 			},
 			func(r socketio.Response) {
 				payload, err := msgpack.Marshal(msgpack.Object(
-					"type", reqBroadcastAck, "requestId", id, "packet", responseValue(r),
+					"type", reqBroadcastAck, "requestId", id, "packet", clusterwire.ResponseValue(r),
 				))
 				if err != nil {
 					a.log.Warn("redisadapter: cannot encode ack", "err", err)
@@ -331,14 +332,14 @@ func (a *Adapter) onRequest(payload []byte) {
 // older form, which is answered).
 func (a *Adapter) onRemoteRoomOp(typ int, id, uid string, req map[string]any) {
 	if o, ok := req["opts"]; ok && o != nil {
-		opts := readOpts(o)
+		opts := clusterwire.ReadOpts(o)
 		switch typ {
 		case reqRemoteJoin:
-			_ = a.MemoryAdapter.AddSockets(a.ctx, opts, stringList(req["rooms"]))
+			_ = a.MemoryAdapter.AddSockets(a.ctx, opts, clusterwire.StringList(req["rooms"]))
 		case reqRemoteLeave:
-			_ = a.MemoryAdapter.DelSockets(a.ctx, opts, stringList(req["rooms"]))
+			_ = a.MemoryAdapter.DelSockets(a.ctx, opts, clusterwire.StringList(req["rooms"]))
 		default:
-			_ = a.MemoryAdapter.DisconnectSockets(a.ctx, opts, truthy(req["close"]))
+			_ = a.MemoryAdapter.DisconnectSockets(a.ctx, opts, clusterwire.Truthy(req["close"]))
 		}
 		return
 	}
@@ -354,13 +355,13 @@ func (a *Adapter) onRemoteRoomOp(typ int, id, uid string, req map[string]any) {
 	case reqRemoteLeave:
 		s.Leave(room)
 	default:
-		s.Disconnect(truthy(req["close"]))
+		s.Disconnect(clusterwire.Truthy(req["close"]))
 	}
 	a.respondJSON(uid, msgpack.Object("requestId", id))
 }
 
 func (a *Adapter) onResponse(payload []byte) {
-	res, err := decodeMessage(payload)
+	res, err := clusterwire.DecodeMessage(payload)
 	if err != nil {
 		a.log.Warn("redisadapter: malformed response", "err", err)
 		return
@@ -370,10 +371,10 @@ func (a *Adapter) onResponse(payload []byte) {
 		return
 	}
 	if ar := a.ackRequest(id); ar != nil {
-		typ, _ := toInt(res["type"])
+		typ, _ := clusterwire.ToInt(res["type"])
 		switch typ {
 		case reqBroadcastClientCount:
-			n, _ := toInt(res["clientCount"])
+			n, _ := clusterwire.ToInt(res["clientCount"])
 			ar.expect(n)
 		case reqBroadcastAck:
 			if r, err := socketio.NewResponse("", []any{res["packet"]}); err == nil {
@@ -387,19 +388,19 @@ func (a *Adapter) onResponse(payload []byte) {
 	a.onAnswer(id, func(r *request) bool {
 		switch r.kind {
 		case reqSockets:
-			for _, s := range stringList(res["sockets"]) {
+			for _, s := range clusterwire.StringList(res["sockets"]) {
 				r.ids[s] = struct{}{}
 			}
 		case reqRemoteFetch:
 			if _, ok := res["sockets"].([]any); !ok {
 				return false
 			}
-			r.sockets = append(r.sockets, readSockets(a.nsp, res["sockets"])...)
+			r.sockets = append(r.sockets, clusterwire.ReadSockets(a.nsp, res["sockets"])...)
 		case reqAllRooms:
 			if _, ok := res["rooms"].([]any); !ok {
 				return false
 			}
-			for _, room := range stringList(res["rooms"]) {
+			for _, room := range clusterwire.StringList(res["rooms"]) {
 				r.rooms[room] = struct{}{}
 			}
 		case reqServerSideEmit:
@@ -427,16 +428,16 @@ func (a *Adapter) Broadcast(ctx context.Context, pkt *parser.Packet, opts *socke
 	if opts.Flags.Local {
 		return nil
 	}
-	wp, err := wirePacket(pkt, true)
+	wp, err := clusterwire.Packet(pkt, true)
 	if err != nil {
 		return fmt.Errorf("redisadapter: encode: %w", err)
 	}
-	msg, err := msgpack.Marshal([]any{a.uid, wp, wireOpts(opts, true, 0)})
+	msg, err := msgpack.Marshal([]any{a.uid, wp, clusterwire.Opts(opts, true, 0)})
 	if err != nil {
 		return fmt.Errorf("redisadapter: encode: %w", err)
 	}
 	channel := a.channel
-	if rooms := unique(opts.Rooms); len(rooms) == 1 {
+	if rooms := clusterwire.Unique(opts.Rooms); len(rooms) == 1 {
 		channel += rooms[0] + "#"
 	}
 	return a.publish(ctx, channel, msg)
@@ -447,18 +448,18 @@ func (a *Adapter) Broadcast(ctx context.Context, pkt *parser.Packet, opts *socke
 func (a *Adapter) BroadcastWithAck(ctx context.Context, pkt *parser.Packet, opts *socketio.BroadcastOptions,
 	expect func(int), onAck func(socketio.Response)) error {
 	if !opts.Flags.Local {
-		wp, err := wirePacket(pkt, true)
+		wp, err := clusterwire.Packet(pkt, true)
 		if err != nil {
 			return fmt.Errorf("redisadapter: encode: %w", err)
 		}
-		id := newUID(6)
+		id := clusterwire.UID(6)
 		timeout := opts.Flags.Timeout
 		if d, ok := ctx.Deadline(); ok && timeout <= 0 {
 			timeout = time.Until(d)
 		}
 		msg, err := msgpack.Marshal(msgpack.Object(
 			"uid", a.uid, "requestId", id, "type", reqBroadcast,
-			"packet", wp, "opts", wireOpts(opts, true, timeout),
+			"packet", wp, "opts", clusterwire.Opts(opts, true, timeout),
 		))
 		if err != nil {
 			return fmt.Errorf("redisadapter: encode: %w", err)
@@ -476,7 +477,7 @@ func (a *Adapter) BroadcastWithAck(ctx context.Context, pkt *parser.Packet, opts
 
 // requestOpts renders opts for join, leave, disconnect and fetch requests.
 func requestOpts(opts *socketio.BroadcastOptions) msgpack.Map {
-	return msgpack.Object("rooms", strs(opts.Rooms), "except", strs(opts.Except))
+	return msgpack.Object("rooms", clusterwire.Strs(opts.Rooms), "except", clusterwire.Strs(opts.Except))
 }
 
 // FetchSockets implements socketio.Adapter. On error it returns the local
@@ -493,7 +494,7 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOpti
 	if n <= 1 {
 		return local, nil
 	}
-	id := newUID(6)
+	id := clusterwire.UID(6)
 	r := &request{kind: reqRemoteFetch, expected: n - 1, sockets: local, done: make(chan struct{})}
 	err = a.roundTrip(ctx, id, r, "fetchSockets", func() error {
 		return a.publishJSON(ctx, a.requestChannel, msgpack.Object(
@@ -516,7 +517,7 @@ func (a *Adapter) AllRooms(ctx context.Context) ([]string, error) {
 	if n <= 1 {
 		return local, nil
 	}
-	id := newUID(6)
+	id := clusterwire.UID(6)
 	r := &request{kind: reqAllRooms, expected: n - 1, rooms: map[string]struct{}{}, done: make(chan struct{})}
 	for _, room := range local {
 		r.rooms[room] = struct{}{}
@@ -541,14 +542,14 @@ func (a *Adapter) AllSockets(ctx context.Context, rooms []string) ([]string, err
 	if err != nil || n <= 1 {
 		return local, err
 	}
-	id := newUID(6)
+	id := clusterwire.UID(6)
 	r := &request{kind: reqSockets, expected: n - 1, ids: map[string]struct{}{}, done: make(chan struct{})}
 	for _, s := range local {
 		r.ids[s] = struct{}{}
 	}
 	err = a.roundTrip(ctx, id, r, "sockets", func() error {
 		return a.publishJSON(ctx, a.requestChannel, msgpack.Object(
-			"uid", a.uid, "requestId", id, "type", reqSockets, "rooms", strs(rooms),
+			"uid", a.uid, "requestId", id, "type", reqSockets, "rooms", clusterwire.Strs(rooms),
 		))
 	})
 	a.mu.Lock()
@@ -567,7 +568,7 @@ func (a *Adapter) AddSockets(ctx context.Context, opts *socketio.BroadcastOption
 		return nil
 	}
 	return a.publishJSON(ctx, a.requestChannel, msgpack.Object(
-		"uid", a.uid, "type", reqRemoteJoin, "opts", requestOpts(opts), "rooms", strs(rooms),
+		"uid", a.uid, "type", reqRemoteJoin, "opts", requestOpts(opts), "rooms", clusterwire.Strs(rooms),
 	))
 }
 
@@ -578,7 +579,7 @@ func (a *Adapter) DelSockets(ctx context.Context, opts *socketio.BroadcastOption
 		return nil
 	}
 	return a.publishJSON(ctx, a.requestChannel, msgpack.Object(
-		"uid", a.uid, "type", reqRemoteLeave, "opts", requestOpts(opts), "rooms", strs(rooms),
+		"uid", a.uid, "type", reqRemoteLeave, "opts", requestOpts(opts), "rooms", clusterwire.Strs(rooms),
 	))
 }
 
@@ -610,7 +611,7 @@ func (a *Adapter) ServerSideEmit(ctx context.Context, args []any, expect func(in
 		expect(0)
 		return nil
 	}
-	id := newUID(6)
+	id := clusterwire.UID(6)
 	r := &request{kind: reqServerSideEmit, expected: n - 1, onAck: onAck, done: make(chan struct{})}
 	err = a.startRequest(id, r, "serverSideEmit", func() error {
 		return a.publishJSON(ctx, a.requestChannel, msgpack.Object(

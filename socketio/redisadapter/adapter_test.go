@@ -13,6 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gosio/gosio/internal/clusterwire"
+	"github.com/gosio/gosio/internal/msgpack"
+	"github.com/gosio/gosio/internal/redisutil"
 	"github.com/gosio/gosio/socketio"
 )
 
@@ -39,7 +42,7 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 		// SSUBSCRIBE is asynchronous: wait until every node listens on the
 		// namespace channel, or an early publish may reach no one.
 		require.Eventually(t, func() bool {
-			got, err := numSub(bg(), nodes[0].rdb, true, sa.channel)
+			got, err := redisutil.NumSub(bg(), nodes[0].rdb, true, sa.channel)
 			return err == nil && got == len(nodes)
 		}, 5*time.Second, 10*time.Millisecond)
 		if mode == Static {
@@ -48,7 +51,7 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 		require.Eventually(t, func() bool {
 			for room, want := range rooms {
 				ch := sa.dynamicChannel(room)
-				got, err := numSub(bg(), nodes[0].rdb, true, ch)
+				got, err := redisutil.NumSub(bg(), nodes[0].rdb, true, ch)
 				if err != nil || got != want {
 					return false
 				}
@@ -66,16 +69,16 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 		for _, c := range flat(cs) {
 			var froms []float64
 			for range nodes {
-				args := c.expectEvent("hello")
+				args := c.ExpectEvent("hello")
 				froms = append(froms, args[0].(float64))
 				assert.Equal(t, "x", args[1])
 				assert.Equal(t, map[string]any{"_placeholder": true, "num": float64(0)}, args[2])
-				assert.Equal(t, []byte{1, 2}, <-c.bin)
+				assert.Equal(t, []byte{1, 2}, <-c.Bin)
 			}
 			assert.ElementsMatch(t, []float64{0, 1, 2}, froms)
 		}
 		for _, c := range flat(cs) {
-			c.expectNothing(100 * time.Millisecond)
+			c.ExpectNothing(100 * time.Millisecond)
 		}
 	})
 
@@ -91,12 +94,12 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 		require.NoError(t, nodes[0].io.To("a", "b").Emit("a-or-b"))
 		require.NoError(t, nodes[0].io.Except("a").Emit("not-a"))
 		for i := range nodes {
-			cs[i][0].expectEvents("to-a", "a-not-b", "a-or-b")
-			cs[i][1].expectEvents("to-a", "a-or-b")
-			cs[i][2].expectEvents("not-a")
+			cs[i][0].ExpectEvents("to-a", "a-not-b", "a-or-b")
+			cs[i][1].ExpectEvents("to-a", "a-or-b")
+			cs[i][2].ExpectEvents("not-a")
 		}
 		for _, c := range flat(cs) {
-			c.expectNothing(100 * time.Millisecond)
+			c.ExpectNothing(100 * time.Millisecond)
 		}
 	})
 
@@ -105,20 +108,20 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 		cs := connectAll(t, nodes, 1, nil)
 		target := cs[2][0]
 		if mode == DynamicPrivate {
-			settle(t, nodes, map[string]int{target.id: 1})
+			settle(t, nodes, map[string]int{target.ID: 1})
 		}
-		require.NoError(t, nodes[0].io.To(target.id).Emit("direct", "hi"))
-		assert.Equal(t, []any{"hi"}, target.expectEvent("direct"))
-		cs[0][0].expectNothing(100 * time.Millisecond)
-		cs[1][0].expectNothing(0)
+		require.NoError(t, nodes[0].io.To(target.ID).Emit("direct", "hi"))
+		assert.Equal(t, []any{"hi"}, target.ExpectEvent("direct"))
+		cs[0][0].ExpectNothing(100 * time.Millisecond)
+		cs[1][0].ExpectNothing(0)
 	})
 
 	t.Run("local flag stays on the server", func(t *testing.T) {
 		nodes := startCluster(t, 2, cfg())
 		cs := connectAll(t, nodes, 1, nil)
 		require.NoError(t, nodes[0].io.Local().Emit("local"))
-		cs[0][0].expectEvent("local")
-		cs[1][0].expectNothing(200 * time.Millisecond)
+		cs[0][0].ExpectEvent("local")
+		cs[1][0].ExpectNothing(200 * time.Millisecond)
 	})
 
 	t.Run("broadcast with acks collects every client", func(t *testing.T) {
@@ -129,10 +132,10 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				id, arr := c.event()
+				id, arr := c.Event()
 				assert.Equal(t, "question", arr[0])
 				assert.GreaterOrEqual(t, id, 0)
-				c.ack(id, `[`+string(rune('0'+i))+`]`)
+				c.Ack(id, `[`+string(rune('0'+i))+`]`)
 			}()
 		}
 		rs, err := nodes[1].io.Timeout(3*time.Second).EmitWithAck(bg(), "question", 42)
@@ -153,15 +156,15 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 		nodes := startCluster(t, 2, cfg())
 		cs := connectAll(t, nodes, 1, nil)
 		go func() {
-			id, _ := cs[0][0].event()
-			cs[0][0].ack(id, `["ok"]`)
+			id, _ := cs[0][0].Event()
+			cs[0][0].Ack(id, `["ok"]`)
 		}()
 		start := time.Now()
 		rs, err := nodes[0].io.Timeout(500*time.Millisecond).EmitWithAck(bg(), "question")
 		require.ErrorIs(t, err, socketio.ErrAckTimeout)
 		assert.Len(t, rs, 1)
 		assert.Less(t, time.Since(start), 2*time.Second)
-		cs[1][0].expectEvent("question")
+		cs[1][0].ExpectEvent("question")
 	})
 
 	t.Run("fetchSockets sees every socket and acts on remote ones", func(t *testing.T) {
@@ -176,9 +179,9 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 		}
 		for i, row := range cs {
 			for _, c := range row {
-				s := byID[c.id]
-				require.NotNil(t, s, "socket %s of node %d", c.id, i)
-				assert.ElementsMatch(t, []string{c.id, "r"}, s.Rooms)
+				s := byID[c.ID]
+				require.NotNil(t, s, "socket %s of node %d", c.ID, i)
+				assert.ElementsMatch(t, []string{c.ID, "r"}, s.Rooms)
 				assert.Equal(t, map[string]any{"tag": "n" + string(rune('0'+i))}, s.Data)
 				require.NotNil(t, s.Handshake)
 				assert.Equal(t, "n"+string(rune('0'+i)), s.Handshake.Query.Get("data"))
@@ -188,7 +191,7 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 			}
 		}
 		// Filtered fetch.
-		remote := byID[cs[2][1].id]
+		remote := byID[cs[2][1].ID]
 		if mode == DynamicPrivate {
 			settle(t, nodes, map[string]int{remote.ID: 1})
 		}
@@ -198,14 +201,14 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 			return err == nil && len(got) == 1 && got[0].ID == remote.ID
 		}, 3*time.Second, 20*time.Millisecond)
 		require.NoError(t, remote.Emit(bg(), "private", 1))
-		assert.Equal(t, []any{float64(1)}, cs[2][1].expectEvent("private"))
+		assert.Equal(t, []any{float64(1)}, cs[2][1].ExpectEvent("private"))
 		require.NoError(t, remote.Leave(bg(), "joined"))
 		require.Eventually(t, func() bool {
 			got, err := nodes[1].io.In("joined").FetchSockets(bg())
 			return err == nil && len(got) == 0
 		}, 3*time.Second, 20*time.Millisecond)
 		require.NoError(t, remote.Disconnect(bg(), false))
-		assert.Equal(t, "1", cs[2][1].next())
+		assert.Equal(t, "1", cs[2][1].Next())
 	})
 
 	t.Run("socketsJoin, socketsLeave and disconnectSockets across nodes", func(t *testing.T) {
@@ -224,8 +227,8 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 		settle(t, nodes, map[string]int{"dst": 3})
 		require.NoError(t, nodes[1].io.To("dst").Emit("in-dst"))
 		for i := range nodes {
-			cs[i][0].expectEvent("in-dst")
-			cs[i][1].expectNothing(50 * time.Millisecond)
+			cs[i][0].ExpectEvent("in-dst")
+			cs[i][1].ExpectNothing(50 * time.Millisecond)
 		}
 		require.NoError(t, nodes[1].io.In("src").SocketsLeave(bg(), "dst"))
 		require.Eventually(t, func() bool {
@@ -234,7 +237,7 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 		}, 3*time.Second, 20*time.Millisecond)
 		require.NoError(t, nodes[2].io.In("src").DisconnectSockets(bg(), true))
 		for i := range nodes {
-			assert.Equal(t, "1", cs[i][0].next())
+			assert.Equal(t, "1", cs[i][0].Next())
 		}
 		require.Eventually(t, func() bool {
 			got, err := nodes[0].io.FetchSockets(bg())
@@ -306,8 +309,8 @@ func TestClusterSpecificResponseChannel(t *testing.T) {
 	assert.Len(t, socks, 3)
 	go func() {
 		for _, c := range flat(cs) {
-			id, _ := c.event()
-			c.ack(id, `[1]`)
+			id, _ := c.Event()
+			c.Ack(id, `[1]`)
 		}
 	}()
 	rs, err := nodes[0].io.Timeout(2*time.Second).EmitWithAck(bg(), "q")
@@ -362,14 +365,14 @@ func TestShardedDynamicPrivate(t *testing.T) { clusterSuite(t, true, DynamicPriv
 
 func TestNodeBufferJSONForm(t *testing.T) {
 	v := map[string]any{"data": []any{"x", []byte{1, 255}, map[string]any{"b": []byte{}}}}
-	payload, err := json.Marshal(toNodeBuffers(v))
+	payload, err := json.Marshal(msgpack.ToNodeBuffers(v))
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"data":["x",{"type":"Buffer","data":[1,255]},{"b":{"type":"Buffer","data":[]}}]}`, string(payload))
-	m, err := decodeMessage(payload)
+	m, err := clusterwire.DecodeMessage(payload)
 	require.NoError(t, err)
 	assert.Equal(t, v, m)
 	// Look-alikes stay as they are.
-	m, err = decodeMessage([]byte(`{"a":{"type":"Buffer","data":[1,256]},"b":{"type":"Buffer","data":[1],"x":1}}`))
+	m, err = clusterwire.DecodeMessage([]byte(`{"a":{"type":"Buffer","data":[1,256]},"b":{"type":"Buffer","data":[1],"x":1}}`))
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"type": "Buffer", "data": []any{1.0, 256.0}}, m["a"])
 	assert.Len(t, m["b"], 3)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gosio/gosio/internal/redisutil"
 	"github.com/gosio/gosio/socketio"
 )
 
@@ -236,35 +237,6 @@ func (b *base) bounded(ctx context.Context) (context.Context, context.CancelFunc
 	return ctx, func() { stop(); cancel() }
 }
 
-// numSub sums PUBSUB NUMSUB (or SHARDNUMSUB) for channel over the
-// deployment: every master of a cluster, or the one server.
-func numSub(ctx context.Context, client redis.UniversalClient, shard bool, channel string) (int, error) {
-	one := func(ctx context.Context, c redis.Cmdable) (int64, error) {
-		var m map[string]int64
-		var err error
-		if shard {
-			m, err = c.PubSubShardNumSub(ctx, channel).Result()
-		} else {
-			m, err = c.PubSubNumSub(ctx, channel).Result()
-		}
-		return m[channel], err
-	}
-	if cc, ok := client.(*redis.ClusterClient); ok {
-		var mu sync.Mutex
-		var total int64
-		err := cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
-			n, err := one(ctx, c)
-			mu.Lock()
-			total += n
-			mu.Unlock()
-			return err
-		})
-		return int(total), err
-	}
-	n, err := one(ctx, client)
-	return int(n), err
-}
-
 // loggerFor is the adapter's logger: its own option, else the server's.
 func loggerFor(l *slog.Logger, nsp *socketio.Namespace) *slog.Logger {
 	if l != nil {
@@ -278,7 +250,7 @@ func loggerFor(l *slog.Logger, nsp *socketio.Namespace) *slog.Logger {
 func (b *base) serverCount(ctx context.Context, sharded bool, channel string) (int, error) {
 	ctx, cancel := b.bounded(ctx)
 	defer cancel()
-	n, err := numSub(ctx, b.client, sharded, channel)
+	n, err := redisutil.NumSub(ctx, b.client, sharded, channel)
 	if err != nil {
 		b.log.Warn("redisadapter: counting servers failed", "sharded", sharded, "err", err)
 		return 0, fmt.Errorf("redisadapter: server count: %w", err)

@@ -21,7 +21,7 @@ func BenchmarkBroadcastTwoNodes(b *testing.B) {
 		go func() {
 			for {
 				select {
-				case p := <-c.in:
+				case p := <-c.In:
 					if strings.HasPrefix(p, `2["b"`) {
 						delivered.Add(1)
 					}

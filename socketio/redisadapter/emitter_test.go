@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gosio/gosio/internal/redisutil"
 	"github.com/gosio/gosio/socketio"
 	"github.com/gosio/gosio/socketio/redisemitter"
 )
@@ -37,39 +38,39 @@ func emitterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 
 	require.NoError(t, e.Emit("all", 1, []byte{7}))
 	for _, c := range flat(cs) {
-		args := c.expectEvent("all")
+		args := c.ExpectEvent("all")
 		assert.Equal(t, float64(1), args[0])
-		assert.Equal(t, []byte{7}, <-c.bin)
+		assert.Equal(t, []byte{7}, <-c.Bin)
 	}
 	if sharded && mode != Static {
 		require.Eventually(t, func() bool {
-			n, err := numSub(bg(), nodes[0].rdb, true, key+"#/#r#")
+			n, err := redisutil.NumSub(bg(), nodes[0].rdb, true, key+"#/#r#")
 			return err == nil && n == 2
 		}, 5*time.Second, 10*time.Millisecond)
 	}
 	if sharded && mode == DynamicPrivate {
 		require.Eventually(t, func() bool {
-			n, err := numSub(bg(), nodes[0].rdb, true, key+"#/#"+cs[1][1].id+"#")
+			n, err := redisutil.NumSub(bg(), nodes[0].rdb, true, key+"#/#"+cs[1][1].ID+"#")
 			return err == nil && n == 1
 		}, 5*time.Second, 10*time.Millisecond)
 	}
 	require.NoError(t, e.To("r").Emit("room"))
 	require.NoError(t, e.Except("r").Emit("not-room"))
-	require.NoError(t, e.To(cs[1][1].id).Emit("direct"))
+	require.NoError(t, e.To(cs[1][1].ID).Emit("direct"))
 	for i := range nodes {
-		cs[i][0].expectEvent("room")
+		cs[i][0].ExpectEvent("room")
 	}
-	cs[0][1].expectEvent("not-room")
+	cs[0][1].ExpectEvent("not-room")
 	// On one Redis, messages published by one client arrive in order. On a
 	// Redis Cluster, publishes on different channels (sharded) or through
 	// different nodes (classic: the client picks one per PUBLISH) take
 	// different paths, so only the set of events is checked there.
 	if client == nil {
-		cs[1][1].expectEvent("not-room")
-		cs[1][1].expectEvent("direct")
+		cs[1][1].ExpectEvent("not-room")
+		cs[1][1].ExpectEvent("direct")
 	} else {
-		_, a := cs[1][1].event()
-		_, b := cs[1][1].event()
+		_, a := cs[1][1].Event()
+		_, b := cs[1][1].Event()
 		assert.ElementsMatch(t, []any{"not-room", "direct"}, []any{a[0], b[0]})
 	}
 
@@ -92,10 +93,10 @@ func emitterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 
 	require.NoError(t, e.In("r").DisconnectSockets(false))
 	for i := range nodes {
-		assert.Equal(t, "1", cs[i][0].next())
+		assert.Equal(t, "1", cs[i][0].Next())
 	}
 	for _, c := range flat(cs) {
-		c.expectNothing(50 * time.Millisecond)
+		c.ExpectNothing(50 * time.Millisecond)
 	}
 }
 

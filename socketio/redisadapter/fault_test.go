@@ -51,8 +51,8 @@ func faultSuite(t *testing.T, sharded bool) {
 		opts: Options{RequestsTimeout: time.Second, SubscriptionMode: Static}})
 	cs := connectAll(t, nodes, 1, nil)
 	require.NoError(t, nodes[0].io.Emit("before"))
-	cs[0][0].expectEvent("before")
-	cs[1][0].expectEvent("before")
+	cs[0][0].ExpectEvent("before")
+	cs[1][0].ExpectEvent("before")
 
 	stopRedis(t, faultPort)
 
@@ -60,8 +60,8 @@ func faultSuite(t *testing.T, sharded bool) {
 	start := time.Now()
 	err := nodes[0].io.Emit("during")
 	assert.Error(t, err)
-	cs[0][0].expectEvent("during")
-	cs[1][0].expectNothing(100 * time.Millisecond)
+	cs[0][0].ExpectEvent("during")
+	cs[1][0].ExpectNothing(100 * time.Millisecond)
 
 	_, err = nodes[0].io.FetchSockets(context.Background())
 	assert.Error(t, err)
@@ -78,8 +78,8 @@ func faultSuite(t *testing.T, sharded bool) {
 	startRedis(t, faultPort)
 	waitServerCount(t, nodes, 2)
 	require.NoError(t, nodes[1].io.Emit("after"))
-	cs[0][0].expectEvent("after")
-	cs[1][0].expectEvent("after")
+	cs[0][0].ExpectEvent("after")
+	cs[1][0].ExpectEvent("after")
 	socks, err := nodes[0].io.FetchSockets(context.Background())
 	require.NoError(t, err)
 	assert.Len(t, socks, 2)

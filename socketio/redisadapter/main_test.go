@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/gosio/gosio/internal/siotest"
 	"github.com/gosio/gosio/socketio"
 )
 
@@ -148,25 +149,25 @@ func waitServerCount(t testing.TB, nodes []*node, want int) {
 }
 
 // connectAll connects per clients to each node, with query q(i, j).
-func connectAll(t testing.TB, nodes []*node, per int, q func(i, j int) string) [][]*testClient {
+func connectAll(t testing.TB, nodes []*node, per int, q func(i, j int) string) [][]*siotest.Client {
 	t.Helper()
-	out := make([][]*testClient, len(nodes))
+	out := make([][]*siotest.Client, len(nodes))
 	for i, nd := range nodes {
 		for j := range per {
 			query := ""
 			if q != nil {
 				query = q(i, j)
 			}
-			c := dial(t, nd.hs, query)
-			c.connect("")
+			c := siotest.Dial(t, nd.hs, query)
+			c.Connect("")
 			out[i] = append(out[i], c)
 		}
 	}
 	return out
 }
 
-func flat(cs [][]*testClient) []*testClient {
-	var out []*testClient
+func flat(cs [][]*siotest.Client) []*siotest.Client {
+	var out []*siotest.Client
 	for _, row := range cs {
 		out = append(out, row...)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gosio/gosio/internal/clusterwire"
 	"github.com/gosio/gosio/internal/msgpack"
 	"github.com/gosio/gosio/parser"
 	"github.com/gosio/gosio/socketio"
@@ -67,7 +68,7 @@ func NewSharded(client redis.UniversalClient, opts *Options) func(*socketio.Name
 }
 
 func newSharded(nsp *socketio.Namespace, client redis.UniversalClient, o Options) *ShardedAdapter {
-	a := &ShardedAdapter{base: newBase(nsp, client, o, newHexID()), roomSig: make(chan struct{}, 1)}
+	a := &ShardedAdapter{base: newBase(nsp, client, o, clusterwire.HexID()), roomSig: make(chan struct{}, 1)}
 	a.channel = o.Key + "#" + nsp.Name() + "#"
 	a.responseChannel = a.channel + a.uid + "#"
 	a.subs = newShardSubscriber(client, &a.wg, a.onRaw)
@@ -164,7 +165,7 @@ func (a *ShardedAdapter) roomLoop() {
 func encodeClusterMessage(typ int, data msgpack.Map, m msgpack.Map) ([]byte, error) {
 	switch typ {
 	case msgBroadcast, msgBroadcastAck, msgFetchSocketsResponse, msgServerSideEmit, msgServerSideEmitResponse:
-		if hasBinary(data) {
+		if msgpack.HasBinary(data) {
 			return msgpack.Marshal(m)
 		}
 	}
@@ -212,7 +213,7 @@ func (a *ShardedAdapter) respond(requester string, typ int, data msgpack.Map) {
 // --- receiving ---
 
 func (a *ShardedAdapter) onRaw(msg *redis.Message) {
-	m, err := decodeMessage([]byte(msg.Payload))
+	m, err := clusterwire.DecodeMessage([]byte(msg.Payload))
 	if err != nil {
 		a.log.Warn("redisadapter: malformed message", "err", err)
 		return
@@ -232,16 +233,16 @@ func (a *ShardedAdapter) onMessage(m map[string]any) {
 	if nsp, _ := m["nsp"].(string); nsp != a.nsp.Name() {
 		return
 	}
-	typ, _ := toInt(m["type"])
+	typ, _ := clusterwire.ToInt(m["type"])
 	data, _ := m["data"].(map[string]any)
 	id, _ := data["requestId"].(string)
 	switch typ {
 	case msgBroadcast:
-		pkt := readPacket(data["packet"], a.nsp.Name())
+		pkt := clusterwire.ReadPacket(data["packet"], a.nsp.Name())
 		if pkt == nil {
 			return
 		}
-		opts := readOpts(data["opts"])
+		opts := clusterwire.ReadOpts(data["opts"])
 		if id == "" {
 			if err := a.MemoryAdapter.Broadcast(a.ctx, pkt, opts); err != nil {
 				a.log.Warn("redisadapter: cannot deliver broadcast", "err", err)
@@ -254,26 +255,26 @@ func (a *ShardedAdapter) onMessage(m map[string]any) {
 				a.respond(uid, msgBroadcastClientCount, msgpack.Object("requestId", id, "clientCount", n))
 			},
 			func(r socketio.Response) {
-				a.respond(uid, msgBroadcastAck, msgpack.Object("requestId", id, "packet", responseValue(r)))
+				a.respond(uid, msgBroadcastAck, msgpack.Object("requestId", id, "packet", clusterwire.ResponseValue(r)))
 			})
 		if err != nil {
 			a.log.Warn("redisadapter: cannot deliver broadcast", "err", err)
 		}
 	case msgSocketsJoin:
-		_ = a.MemoryAdapter.AddSockets(a.ctx, readOpts(data["opts"]), roomsArg(data["rooms"]))
+		_ = a.MemoryAdapter.AddSockets(a.ctx, clusterwire.ReadOpts(data["opts"]), roomsArg(data["rooms"]))
 	case msgSocketsLeave:
-		_ = a.MemoryAdapter.DelSockets(a.ctx, readOpts(data["opts"]), roomsArg(data["rooms"]))
+		_ = a.MemoryAdapter.DelSockets(a.ctx, clusterwire.ReadOpts(data["opts"]), roomsArg(data["rooms"]))
 	case msgDisconnectSockets:
-		_ = a.MemoryAdapter.DisconnectSockets(a.ctx, readOpts(data["opts"]), truthy(data["close"]))
+		_ = a.MemoryAdapter.DisconnectSockets(a.ctx, clusterwire.ReadOpts(data["opts"]), clusterwire.Truthy(data["close"]))
 	case msgFetchSockets:
-		local, _ := a.MemoryAdapter.FetchSockets(a.ctx, readOpts(data["opts"]))
-		a.respond(uid, msgFetchSocketsResponse, msgpack.Object("requestId", id, "sockets", wireSockets(local, a.warnData)))
+		local, _ := a.MemoryAdapter.FetchSockets(a.ctx, clusterwire.ReadOpts(data["opts"]))
+		a.respond(uid, msgFetchSocketsResponse, msgpack.Object("requestId", id, "sockets", clusterwire.Sockets(local, a.warnData)))
 	case msgServerSideEmit:
 		packet, _ := data["packet"].([]any)
 		var ack func([]any)
 		if id != "" {
 			ack = func(args []any) {
-				v, err := msgpack.NormalizeValue(firstArg(args))
+				v, err := msgpack.NormalizeValue(clusterwire.FirstArg(args))
 				if err != nil {
 					a.log.Warn("redisadapter: cannot encode serverSideEmit answer", "err", err)
 					return
@@ -292,11 +293,11 @@ func roomsArg(v any) []string {
 	if s, ok := v.(string); ok {
 		return []string{s}
 	}
-	return stringList(v)
+	return clusterwire.StringList(v)
 }
 
 func (a *ShardedAdapter) onResponse(m map[string]any) {
-	typ, _ := toInt(m["type"])
+	typ, _ := clusterwire.ToInt(m["type"])
 	data, _ := m["data"].(map[string]any)
 	id, _ := data["requestId"].(string)
 	if id == "" {
@@ -305,7 +306,7 @@ func (a *ShardedAdapter) onResponse(m map[string]any) {
 	switch typ {
 	case msgBroadcastClientCount:
 		if ar := a.ackRequest(id); ar != nil {
-			n, _ := toInt(data["clientCount"])
+			n, _ := clusterwire.ToInt(data["clientCount"])
 			ar.expect(n)
 		}
 	case msgBroadcastAck:
@@ -316,7 +317,7 @@ func (a *ShardedAdapter) onResponse(m map[string]any) {
 		}
 	case msgFetchSocketsResponse:
 		a.onAnswer(id, func(r *request) bool {
-			r.sockets = append(r.sockets, readSockets(a.nsp, data["sockets"])...)
+			r.sockets = append(r.sockets, clusterwire.ReadSockets(a.nsp, data["sockets"])...)
 			return true
 		})
 	case msgServerSideEmitResponse:
@@ -339,7 +340,7 @@ func (a *ShardedAdapter) onResponse(m map[string]any) {
 // --- sending: socketio.Adapter ---
 
 func clusterOpts(opts *socketio.BroadcastOptions, timeout time.Duration) msgpack.Map {
-	return wireOpts(opts, true, timeout)
+	return clusterwire.Opts(opts, true, timeout)
 }
 
 // Broadcast implements socketio.Adapter.
@@ -350,11 +351,11 @@ func (a *ShardedAdapter) Broadcast(ctx context.Context, pkt *parser.Packet, opts
 	if opts.Flags.Local {
 		return nil
 	}
-	wp, err := wirePacket(pkt, false)
+	wp, err := clusterwire.Packet(pkt, false)
 	if err != nil {
 		return fmt.Errorf("redisadapter: encode: %w", err)
 	}
-	channel := a.channelFor(msgBroadcast, false, unique(opts.Rooms))
+	channel := a.channelFor(msgBroadcast, false, clusterwire.Unique(opts.Rooms))
 	return a.publishTo(ctx, channel, msgBroadcast, msgpack.Object("packet", wp, "opts", clusterOpts(opts, 0)))
 }
 
@@ -362,11 +363,11 @@ func (a *ShardedAdapter) Broadcast(ctx context.Context, pkt *parser.Packet, opts
 func (a *ShardedAdapter) BroadcastWithAck(ctx context.Context, pkt *parser.Packet, opts *socketio.BroadcastOptions,
 	expect func(int), onAck func(socketio.Response)) error {
 	if !opts.Flags.Local {
-		wp, err := wirePacket(pkt, false)
+		wp, err := clusterwire.Packet(pkt, false)
 		if err != nil {
 			return fmt.Errorf("redisadapter: encode: %w", err)
 		}
-		id := newHexID()
+		id := clusterwire.HexID()
 		timeout := opts.Flags.Timeout
 		if d, ok := ctx.Deadline(); ok && timeout <= 0 {
 			timeout = time.Until(d)
@@ -389,7 +390,7 @@ func (a *ShardedAdapter) AddSockets(ctx context.Context, opts *socketio.Broadcas
 	if opts.Flags.Local {
 		return nil
 	}
-	return a.publishTo(ctx, a.channel, msgSocketsJoin, msgpack.Object("opts", clusterOpts(opts, 0), "rooms", strs(rooms)))
+	return a.publishTo(ctx, a.channel, msgSocketsJoin, msgpack.Object("opts", clusterOpts(opts, 0), "rooms", clusterwire.Strs(rooms)))
 }
 
 // DelSockets implements socketio.Adapter.
@@ -398,7 +399,7 @@ func (a *ShardedAdapter) DelSockets(ctx context.Context, opts *socketio.Broadcas
 	if opts.Flags.Local {
 		return nil
 	}
-	return a.publishTo(ctx, a.channel, msgSocketsLeave, msgpack.Object("opts", clusterOpts(opts, 0), "rooms", strs(rooms)))
+	return a.publishTo(ctx, a.channel, msgSocketsLeave, msgpack.Object("opts", clusterOpts(opts, 0), "rooms", clusterwire.Strs(rooms)))
 }
 
 // DisconnectSockets implements socketio.Adapter.
@@ -424,7 +425,7 @@ func (a *ShardedAdapter) FetchSockets(ctx context.Context, opts *socketio.Broadc
 	if n <= 1 {
 		return local, nil
 	}
-	id := newHexID()
+	id := clusterwire.HexID()
 	r := &request{kind: msgFetchSockets, expected: n - 1, sockets: local, done: make(chan struct{})}
 	err = a.roundTrip(ctx, id, r, "fetchSockets", func() error {
 		return a.publishTo(ctx, a.channel, msgFetchSockets, msgpack.Object("opts", clusterOpts(opts, 0), "requestId", id))
@@ -452,7 +453,7 @@ func (a *ShardedAdapter) ServerSideEmit(ctx context.Context, args []any, expect 
 		expect(0)
 		return nil
 	}
-	id := newHexID()
+	id := clusterwire.HexID()
 	r := &request{kind: msgServerSideEmit, expected: n - 1, onAck: onAck, done: make(chan struct{})}
 	err = a.startRequest(id, r, "serverSideEmit", func() error {
 		return a.publishTo(ctx, a.channel, msgServerSideEmit, msgpack.Object("requestId", id, "packet", packet))

@@ -177,7 +177,7 @@ func (e *Emitter) publishCluster(ctx context.Context, channel string, typ int, d
 	m := msgpack.Object("type", typ, "data", data, "uid", uid, "nsp", e.nsp)
 	var payload []byte
 	var err error
-	if (typ == 3 || typ == 9) && hasBinary(data) {
+	if (typ == 3 || typ == 9) && msgpack.HasBinary(data) {
 		payload, err = msgpack.Marshal(m)
 	} else {
 		payload, err = msgpack.MarshalJSON(m)
@@ -186,24 +186,6 @@ func (e *Emitter) publishCluster(ctx context.Context, channel string, typ int, d
 		return fmt.Errorf("redisemitter: encode: %w", err)
 	}
 	return e.publish(ctx, channel, payload)
-}
-
-func hasBinary(v any) bool {
-	switch x := v.(type) {
-	case []byte:
-		return true
-	case []any:
-		return slices.ContainsFunc(x, hasBinary)
-	case msgpack.Map:
-		return slices.ContainsFunc(x, func(kv msgpack.KV) bool { return hasBinary(kv.Value) })
-	case map[string]any:
-		for _, e := range x {
-			if hasBinary(e) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // BroadcastOperator selects the sockets of an emitter's namespace by rooms

@@ -6,7 +6,9 @@
 // It prints exactly one line "LISTENING <port>" on stdout once it accepts
 // connections, and shuts down on SIGINT/SIGTERM.
 //
-// Flags: -addr (default 127.0.0.1:0), -redis (default 127.0.0.1:6379),
+// Flags: -addr (default 127.0.0.1:0), -adapter (the cluster adapter: "redis",
+// the default, "sharded", "streams", or another that an adapter_*.go file
+// registers), -redis (default 127.0.0.1:6379),
 // -key (default socket.io), -sharded (use redisadapter.NewSharded), -mode
 // (the sharded subscription mode, default dynamic), -admin ID (instrument
 // for the Admin UI, without authentication, as server ID), -v (log to
@@ -18,7 +20,8 @@
 // events, each with an acknowledgement (the Node test server implements
 // the same ones, so the suite drives both alike):
 //
-//	"broadcast" {rooms?, except?, event, data} → io.To(rooms).Except(except).Emit(event, data); ack("ok")
+//	"broadcast" {rooms?, except?, event, data} → io.To(rooms).Except(except).Emit(event, data); ack("ok"),
+//	                                            or ack(the error) when the cluster part failed
 //	"fetch" {rooms?}                          → ack([{id, rooms, data, query, local}]) of io.In(rooms).FetchSockets()
 //	"remote" {id, op, event?, data?, room?}   → on the fetched socket id: op "emit" (event, data),
 //	                                            "join" room, "leave" room, "disconnect"; ack("ok")
@@ -31,7 +34,7 @@
 //	"server-count"                            → ack(n)
 //	"all-rooms"                               → ack(rooms of the whole cluster)
 //	"emitter" {op, rooms?, except?, event?, data?, room?}
-//	                                          → the same through a redisemitter.Emitter (op "emit",
+//	                                          → the same through the adapter's emitter (op "emit",
 //	                                            "join", "leave", "disconnect", "sse"); ack("ok")
 //
 // Server-side events it listens to: "ping-server" data ack → ack({from:
@@ -49,13 +52,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/gosio/gosio/interop/internal/testserver"
 	"github.com/gosio/gosio/socketio"
 	"github.com/gosio/gosio/socketio/admin"
-	"github.com/gosio/gosio/socketio/redisadapter"
-	"github.com/gosio/gosio/socketio/redisemitter"
 )
 
 type target struct {
@@ -76,22 +75,21 @@ func main() {
 	mode := flag.String("mode", "dynamic", "sharded subscription mode")
 	verbose := flag.Bool("v", false, "log to stderr")
 	adminID := flag.String("admin", "", "instrument for the Admin UI (no authentication) with this server id")
+	adapterName := flag.String("adapter", "redis", "cluster adapter (see adapters.go)")
 	flag.Parse()
 
 	logger := slog.New(slog.DiscardHandler)
 	if *verbose {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: *redisAddr})
-	defer rdb.Close()
-	aopts := &redisadapter.Options{Key: *key, SubscriptionMode: redisadapter.SubscriptionMode(*mode), Logger: logger}
-	factory := redisadapter.New(rdb, aopts)
-	if *sharded {
-		factory = redisadapter.NewSharded(rdb, aopts)
+	be, err := newBackend(*adapterName, config{redis: *redisAddr, key: *key, mode: *mode, logger: logger, sharded: *sharded})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
 	}
-	io := socketio.NewServer(&socketio.Options{Adapter: factory, Logger: logger})
-	em := redisemitter.New(rdb, &redisemitter.Options{Key: *key, Sharded: *sharded, SubscriptionMode: *mode})
-	setup(io, em)
+	defer be.close()
+	io := socketio.NewServer(&socketio.Options{Adapter: be.factory, Logger: logger})
+	setup(io, be.emitter)
 	if *adminID != "" {
 		a, err := admin.Instrument(io, admin.Options{NoAuth: true, ServerID: *adminID})
 		if err != nil {
@@ -124,7 +122,7 @@ func result(rs []socketio.Response, err error) map[string]any {
 	return map[string]any{"ok": true, "responses": vals}
 }
 
-func setup(io *socketio.Server, em *redisemitter.Emitter) {
+func setup(io *socketio.Server, em emitter) {
 	nsp := io.Of("/")
 	nsp.On("ping-server", func(data any, ack socketio.Ack) { _ = ack(map[string]any{"from": "go", "data": data}) })
 	nsp.On("note", func(data any) {
@@ -145,7 +143,10 @@ func setup(io *socketio.Server, em *redisemitter.Emitter) {
 		s.On("broadcast", func(m map[string]any, ack socketio.Ack) {
 			t := target{Rooms: strings1(m["rooms"]), Except: strings1(m["except"]), Data: m["data"]}
 			t.Event, _ = m["event"].(string)
-			_ = op(io, t).Emit(t.Event, t.Data)
+			if err := op(io, t).Emit(t.Event, t.Data); err != nil {
+				_ = ack(err.Error()) // delivered locally; the cluster part failed
+				return
+			}
 			_ = ack("ok")
 		})
 		s.On("fetch", func(t target, ack socketio.Ack) {
@@ -238,19 +239,18 @@ func setup(io *socketio.Server, em *redisemitter.Emitter) {
 			_ = ack(rooms)
 		})
 		s.On("emitter", func(t target, ack socketio.Ack) {
-			b := em.To(t.Rooms...).Except(t.Except...)
 			var err error
 			switch t.Op {
 			case "emit":
-				err = b.Emit(t.Event, t.Data)
+				err = em.emit(t.Rooms, t.Except, t.Event, t.Data)
 			case "join":
-				err = b.SocketsJoin(t.Room)
+				err = em.join(t.Rooms, t.Except, t.Room)
 			case "leave":
-				err = b.SocketsLeave(t.Room)
+				err = em.leave(t.Rooms, t.Except, t.Room)
 			case "disconnect":
-				err = b.DisconnectSockets(false)
+				err = em.disconnect(t.Rooms, t.Except)
 			case "sse":
-				err = em.ServerSideEmit(t.Event, t.Data)
+				err = em.sse(t.Event, t.Data)
 			default:
 				err = errors.New("unknown op")
 			}

@@ -1,4 +1,8 @@
-package redisadapter
+// Package clusterwire holds what gosio's cluster adapters and emitters share
+// on the wire: ids, option and packet layouts, and the socket descriptions
+// of fetchSockets answers, all in the shapes Node's adapters use (Redis
+// Pub/Sub, sharded Pub/Sub, Redis Streams).
+package clusterwire
 
 import (
 	"crypto/rand"
@@ -17,14 +21,10 @@ import (
 	"github.com/gosio/gosio/socketio"
 )
 
-// This file holds what the classic and the sharded adapters share: ids,
-// option and packet layouts, and the socket descriptions of fetchSockets
-// answers, all in the shapes Node's adapters use.
-
 const uidAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
-// newUID returns an n-character id from the alphabet of Node's uid2.
-func newUID(n int) string {
+// UID returns an n-character id from the alphabet of Node's uid2.
+func UID(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	for i := range b {
@@ -33,15 +33,15 @@ func newUID(n int) string {
 	return string(b)
 }
 
-// newHexID returns 8 random bytes in hex, as socket.io-adapter's randomId.
-func newHexID() string {
+// HexID returns 8 random bytes in hex, as socket.io-adapter's randomId.
+func HexID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
 
-// unique returns rooms without duplicates, in order.
-func unique(rooms []string) []string {
+// Unique returns rooms without duplicates, in order.
+func Unique(rooms []string) []string {
 	if len(rooms) < 2 {
 		return rooms
 	}
@@ -54,15 +54,16 @@ func unique(rooms []string) []string {
 	return out
 }
 
-func strs(rooms []string) []string {
+// Strs is Unique that never returns nil: Node's arrays are never null.
+func Strs(rooms []string) []string {
 	if rooms == nil {
 		return []string{}
 	}
-	return unique(rooms)
+	return Unique(rooms)
 }
 
-// wireFlags renders flags as Node's BroadcastFlags object.
-func wireFlags(f socketio.BroadcastFlags, timeout time.Duration) msgpack.Map {
+// Flags renders flags as Node's BroadcastFlags object.
+func Flags(f socketio.BroadcastFlags, timeout time.Duration) msgpack.Map {
 	m := msgpack.Map{}
 	if f.Volatile {
 		m = append(m, msgpack.KV{Key: "volatile", Value: true})
@@ -76,22 +77,22 @@ func wireFlags(f socketio.BroadcastFlags, timeout time.Duration) msgpack.Map {
 	return m
 }
 
-// wireOpts renders opts as {rooms, except, flags}.
-func wireOpts(opts *socketio.BroadcastOptions, withFlags bool, timeout time.Duration) msgpack.Map {
-	m := msgpack.Object("rooms", strs(opts.Rooms), "except", strs(opts.Except))
+// Opts renders opts as {rooms, except, flags}.
+func Opts(opts *socketio.BroadcastOptions, withFlags bool, timeout time.Duration) msgpack.Map {
+	m := msgpack.Object("rooms", Strs(opts.Rooms), "except", Strs(opts.Except))
 	if withFlags {
-		m = append(m, msgpack.KV{Key: "flags", Value: wireFlags(opts.Flags, timeout)})
+		m = append(m, msgpack.KV{Key: "flags", Value: Flags(opts.Flags, timeout)})
 	}
 	return m
 }
 
-// readOpts reads Node's {rooms, except, flags}; a missing value selects
+// ReadOpts reads Node's {rooms, except, flags}; a missing value selects
 // every socket.
-func readOpts(v any) *socketio.BroadcastOptions {
+func ReadOpts(v any) *socketio.BroadcastOptions {
 	m, _ := v.(map[string]any)
-	opts := &socketio.BroadcastOptions{Rooms: stringList(m["rooms"]), Except: stringList(m["except"])}
+	opts := &socketio.BroadcastOptions{Rooms: StringList(m["rooms"]), Except: StringList(m["except"])}
 	if f, ok := m["flags"].(map[string]any); ok {
-		opts.Flags.Volatile = truthy(f["volatile"])
+		opts.Flags.Volatile = Truthy(f["volatile"])
 		if c, ok := f["compress"].(bool); ok && !c {
 			opts.Flags.NoCompress = true
 		}
@@ -99,7 +100,8 @@ func readOpts(v any) *socketio.BroadcastOptions {
 	return opts
 }
 
-func truthy(v any) bool {
+// Truthy is JavaScript's truthiness of a decoded value.
+func Truthy(v any) bool {
 	switch x := v.(type) {
 	case bool:
 		return x
@@ -115,8 +117,8 @@ func truthy(v any) bool {
 	return true
 }
 
-// stringList reads an array of rooms (Node allows numbers too).
-func stringList(v any) []string {
+// StringList reads an array of rooms (Node allows numbers too).
+func StringList(v any) []string {
 	arr, _ := v.([]any)
 	out := make([]string, 0, len(arr))
 	for _, e := range arr {
@@ -140,8 +142,8 @@ func numberString(v any) string {
 	return fmt.Sprint(v)
 }
 
-// toInt reads a number from JSON (float64) or msgpack (int64/uint64).
-func toInt(v any) (int, bool) {
+// ToInt reads a number from JSON (float64) or msgpack (int64/uint64).
+func ToInt(v any) (int, bool) {
 	switch x := v.(type) {
 	case float64:
 		return int(x), x == math.Trunc(x)
@@ -153,14 +155,14 @@ func toInt(v any) (int, bool) {
 	return 0, false
 }
 
-// wirePacket renders an EVENT packet as socket.io-parser's object. The
+// Packet renders an EVENT packet as socket.io-parser's object. The
 // arguments are normalized so that []byte values become msgpack bin (a
 // Buffer in Node) wherever they are.
 //
 // The classic adapter names the namespace in the packet, as Node's does;
 // the sharded one names it in the message around it, and Node's packet
 // there has no nsp.
-func wirePacket(pkt *parser.Packet, withNsp bool) (msgpack.Map, error) {
+func Packet(pkt *parser.Packet, withNsp bool) (msgpack.Map, error) {
 	data, _ := pkt.Data.([]any)
 	norm, err := msgpack.Normalize(data)
 	if err != nil {
@@ -172,9 +174,9 @@ func wirePacket(pkt *parser.Packet, withNsp bool) (msgpack.Map, error) {
 	return msgpack.Object("type", int(parser.Event), "data", norm, "nsp", pkt.Namespace), nil
 }
 
-// readPacket turns a received packet object into an EVENT packet for nsp,
+// ReadPacket turns a received packet object into an EVENT packet for nsp,
 // or nil when it is not one.
-func readPacket(v any, nsp string) *parser.Packet {
+func ReadPacket(v any, nsp string) *parser.Packet {
 	m, _ := v.(map[string]any)
 	if m == nil {
 		return nil
@@ -186,7 +188,7 @@ func readPacket(v any, nsp string) *parser.Packet {
 	if name != nsp {
 		return nil
 	}
-	t, _ := toInt(m["type"])
+	t, _ := ToInt(m["type"])
 	if t != int(parser.Event) && t != int(parser.BinaryEvent) {
 		return nil
 	}
@@ -197,34 +199,15 @@ func readPacket(v any, nsp string) *parser.Packet {
 	return &parser.Packet{Type: parser.Event, Namespace: nsp, Data: data}
 }
 
-// hasBinary reports whether a generic value holds []byte somewhere.
-func hasBinary(v any) bool {
-	switch x := v.(type) {
-	case []byte:
-		return true
-	case []any:
-		return slices.ContainsFunc(x, hasBinary)
-	case map[string]any:
-		for _, e := range x {
-			if hasBinary(e) {
-				return true
-			}
-		}
-	case msgpack.Map:
-		return slices.ContainsFunc(x, func(kv msgpack.KV) bool { return hasBinary(kv.Value) })
-	}
-	return false
-}
-
 // nodeTime formats t as JavaScript's String(new Date()).
 func nodeTime(t time.Time) string {
 	return t.Format("Mon Jan 02 2006 15:04:05 GMT-0700 (MST)")
 }
 
-// handshakeMap renders h as Node's socket.handshake object, keys in
+// Handshake renders h as Node's socket.handshake object, keys in
 // Node's order. Header names come sorted: Go does not keep the order the
 // client sent them in, which Node's object has.
-func handshakeMap(h *socketio.Handshake) msgpack.Map {
+func Handshake(h *socketio.Handshake) msgpack.Map {
 	if h == nil {
 		return nil
 	}
@@ -257,7 +240,9 @@ func handshakeMap(h *socketio.Handshake) msgpack.Map {
 	)
 }
 
-func fromWireHandshake(v any) *socketio.Handshake {
+// ReadHandshake reads Node's socket.handshake object (nil when v is not
+// an object).
+func ReadHandshake(v any) *socketio.Handshake {
 	m, _ := v.(map[string]any)
 	if m == nil {
 		return nil
@@ -295,19 +280,19 @@ func fromWireHandshake(v any) *socketio.Handshake {
 	h.Secure, _ = m["secure"].(bool)
 	h.XDomain, _ = m["xdomain"].(bool)
 	h.URL, _ = m["url"].(string)
-	if ms, ok := toInt(m["issued"]); ok {
+	if ms, ok := ToInt(m["issued"]); ok {
 		h.Time = time.UnixMilli(int64(ms))
 	}
 	return h
 }
 
-// wireSockets describes local sockets for a fetchSockets answer, as Node
+// Sockets describes local sockets for a fetchSockets answer, as Node
 // does: {id, handshake, rooms, data}. Data is normalized (so []byte stays
 // binary); data that cannot be encoded is left out and reported to warn.
-func wireSockets(sockets []*socketio.RemoteSocket, warn func(id string, err error)) []any {
+func Sockets(sockets []*socketio.RemoteSocket, warn func(id string, err error)) []any {
 	out := make([]any, 0, len(sockets))
 	for _, s := range sockets {
-		hs := handshakeMap(s.Handshake)
+		hs := Handshake(s.Handshake)
 		if n := len(hs); n > 0 { // auth comes last
 			if auth, err := msgpack.NormalizeValue(hs[n-1].Value); err == nil {
 				hs[n-1].Value = auth
@@ -326,14 +311,14 @@ func wireSockets(sockets []*socketio.RemoteSocket, warn func(id string, err erro
 			data = map[string]any{}
 		}
 		out = append(out, msgpack.Object(
-			"id", s.ID, "handshake", hs, "rooms", strs(s.Rooms), "data", data,
+			"id", s.ID, "handshake", hs, "rooms", Strs(s.Rooms), "data", data,
 		))
 	}
 	return out
 }
 
-// readSockets turns a fetchSockets answer into remote sockets of nsp.
-func readSockets(nsp *socketio.Namespace, v any) []*socketio.RemoteSocket {
+// ReadSockets turns a fetchSockets answer into remote sockets of nsp.
+func ReadSockets(nsp *socketio.Namespace, v any) []*socketio.RemoteSocket {
 	arr, _ := v.([]any)
 	out := make([]*socketio.RemoteSocket, 0, len(arr))
 	for _, e := range arr {
@@ -342,20 +327,20 @@ func readSockets(nsp *socketio.Namespace, v any) []*socketio.RemoteSocket {
 		if id == "" {
 			continue
 		}
-		out = append(out, socketio.NewRemoteSocket(nsp, id, fromWireHandshake(m["handshake"]),
-			stringList(m["rooms"]), m["data"]))
+		out = append(out, socketio.NewRemoteSocket(nsp, id, ReadHandshake(m["handshake"]),
+			StringList(m["rooms"]), m["data"]))
 	}
 	return out
 }
 
-// decodeMessage reads a JSON (first byte '{') or msgpack message.
-func decodeMessage(payload []byte) (map[string]any, error) {
+// DecodeMessage reads a JSON (first byte '{') or msgpack message.
+func DecodeMessage(payload []byte) (map[string]any, error) {
 	if len(payload) > 0 && payload[0] == '{' {
 		var m map[string]any
 		if err := json.Unmarshal(payload, &m); err != nil {
 			return nil, err
 		}
-		fromNodeBuffers(m)
+		msgpack.FromNodeBuffers(m)
 		return m, nil
 	}
 	v, err := msgpack.Unmarshal(payload)
@@ -364,22 +349,22 @@ func decodeMessage(payload []byte) (map[string]any, error) {
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("redisadapter: message is a %T, not an object", v)
+		return nil, fmt.Errorf("clusterwire: message is a %T, not an object", v)
 	}
 	return m, nil
 }
 
-// firstArg is the one value an acknowledgement carries between servers
+// FirstArg is the one value an acknowledgement carries between servers
 // (Node passes only the first argument on).
-func firstArg(args []any) any {
+func FirstArg(args []any) any {
 	if len(args) == 0 {
 		return nil
 	}
 	return args[0]
 }
 
-// responseValue decodes the first answer argument of a client.
-func responseValue(r socketio.Response) any {
+// ResponseValue decodes the first answer argument of a client.
+func ResponseValue(r socketio.Response) any {
 	if len(r.Args) == 0 {
 		return nil
 	}

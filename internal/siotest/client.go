@@ -1,4 +1,7 @@
-package redisadapter
+// Package siotest is a minimal Socket.IO protocol 5 client over WebSocket
+// for the tests of gosio's cluster adapters: enough to watch what a cluster
+// delivers. Only tests import it.
+package siotest
 
 import (
 	"context"
@@ -16,20 +19,25 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// testClient is a minimal Socket.IO protocol 5 client over WebSocket
-// (adapted from the socketio package's tests): enough to watch what a
-// cluster delivers.
-type testClient struct {
+// Client is a test client connected to one server.
+type Client struct {
 	t    testing.TB
 	conn net.Conn
 	r    io.Reader
-	in   chan string // Socket.IO packets (engine "4" prefix removed) and "close"
-	bin  chan []byte
+	// In receives the Socket.IO packets (engine "4" prefix removed), and
+	// "close" when the connection ends.
+	In chan string
+	// Bin receives binary frames (attachments).
+	Bin  chan []byte
 	done chan struct{}
-	id   string // socket id in "/"
+	// ID is the socket id in "/", once connected.
+	ID string
 }
 
-func dial(t testing.TB, hs *httptest.Server, query string) *testClient {
+// Dial opens a WebSocket connection to hs (query is appended to the URL,
+// e.g. "&rooms=a") and waits for the Engine.IO handshake; the test's
+// cleanup closes it.
+func Dial(t testing.TB, hs *httptest.Server, query string) *Client {
 	t.Helper()
 	url := "ws" + strings.TrimPrefix(hs.URL, "http") + "/socket.io/?EIO=4&transport=websocket" + query
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -40,10 +48,10 @@ func dial(t testing.TB, hs *httptest.Server, query string) *testClient {
 	if br != nil {
 		r = io.MultiReader(br, conn)
 	}
-	c := &testClient{t: t, conn: conn, r: r, in: make(chan string, 4096), bin: make(chan []byte, 64), done: make(chan struct{})}
+	c := &Client{t: t, conn: conn, r: r, In: make(chan string, 4096), Bin: make(chan []byte, 64), done: make(chan struct{})}
 	open := make(chan string, 1)
 	go c.readLoop(open)
-	t.Cleanup(c.close)
+	t.Cleanup(c.Close)
 	select {
 	case s := <-open:
 		require.True(t, strings.HasPrefix(s, "0{"), s)
@@ -53,17 +61,17 @@ func dial(t testing.TB, hs *httptest.Server, query string) *testClient {
 	return c
 }
 
-func (c *testClient) readLoop(open chan string) {
+func (c *Client) readLoop(open chan string) {
 	defer close(c.done)
 	first := true
 	for {
 		data, op, err := wsutil.ReadServerData(rw{c.r, c.conn})
 		if err != nil {
-			c.in <- "close"
+			c.In <- "close"
 			return
 		}
 		if op == ws.OpBinary {
-			c.bin <- data
+			c.Bin <- data
 			continue
 		}
 		s := string(data)
@@ -74,9 +82,9 @@ func (c *testClient) readLoop(open chan string) {
 		case s == "2":
 			_ = wsutil.WriteClientText(c.conn, []byte("3"))
 		case strings.HasPrefix(s, "4"):
-			c.in <- s[1:]
+			c.In <- s[1:]
 		case s == "1":
-			c.in <- "close"
+			c.In <- "close"
 		}
 	}
 }
@@ -86,17 +94,20 @@ type rw struct {
 	io.Writer
 }
 
-func (c *testClient) close() { _ = c.conn.Close(); <-c.done }
+// Close closes the connection and waits for the read loop.
+func (c *Client) Close() { _ = c.conn.Close(); <-c.done }
 
-func (c *testClient) send(s string) {
+// Send sends a Socket.IO packet (without the engine "4" prefix).
+func (c *Client) Send(s string) {
 	c.t.Helper()
 	require.NoError(c.t, wsutil.WriteClientText(c.conn, []byte("4"+s)))
 }
 
-func (c *testClient) next() string {
+// Next returns the next packet (5s at most).
+func (c *Client) Next() string {
 	c.t.Helper()
 	select {
-	case s := <-c.in:
+	case s := <-c.In:
 		return s
 	case <-time.After(5 * time.Second):
 		c.t.Fatal("timed out waiting for a packet")
@@ -104,28 +115,29 @@ func (c *testClient) next() string {
 	}
 }
 
-// connect joins "/" and returns the socket id.
-func (c *testClient) connect(auth string) string {
+// Connect joins "/" and returns the socket id.
+func (c *Client) Connect(auth string) string {
 	c.t.Helper()
-	c.send("0" + auth)
-	p := c.next()
+	c.Send("0" + auth)
+	p := c.Next()
 	require.True(c.t, strings.HasPrefix(p, "0{"), "want CONNECT, got %q", p)
 	var ack struct{ SID string }
 	require.NoError(c.t, json.Unmarshal([]byte(p[1:]), &ack))
-	c.id = ack.SID
+	c.ID = ack.SID
 	return ack.SID
 }
 
-// event reads the next packet, which must be an EVENT, and returns its
+// Event reads the next packet, which must be an EVENT, and returns its
 // ack id (-1 without) and array.
-func (c *testClient) event() (int, []any) {
+func (c *Client) Event() (int, []any) {
 	c.t.Helper()
-	p := c.next()
+	p := c.Next()
 	require.True(c.t, strings.HasPrefix(p, "2") || strings.HasPrefix(p, "5"), "want EVENT, got %q", p)
-	return parseEvent(c.t, p)
+	return ParseEvent(c.t, p)
 }
 
-func parseEvent(t testing.TB, p string) (int, []any) {
+// ParseEvent reads an EVENT packet's ack id (-1 without) and array.
+func ParseEvent(t testing.TB, p string) (int, []any) {
 	t.Helper()
 	rest := p[1:]
 	if p[0] == '5' { // binary event: "<n>-" then payload
@@ -145,37 +157,37 @@ func parseEvent(t testing.TB, p string) (int, []any) {
 	return id, arr
 }
 
-// expectEvent reads the next event and checks its name.
-func (c *testClient) expectEvent(name string) []any {
+// ExpectEvent reads the next event and checks its name.
+func (c *Client) ExpectEvent(name string) []any {
 	c.t.Helper()
-	_, arr := c.event()
+	_, arr := c.Event()
 	require.Equal(c.t, name, arr[0])
 	return arr[1:]
 }
 
-// expectNothing asserts that no packet arrives within d.
-func (c *testClient) expectNothing(d time.Duration) {
+// ExpectNothing asserts that no packet arrives within d.
+func (c *Client) ExpectNothing(d time.Duration) {
 	c.t.Helper()
 	select {
-	case s := <-c.in:
+	case s := <-c.In:
 		c.t.Fatalf("unexpected packet %q", s)
 	case <-time.After(d):
 	}
 }
 
-// ack answers ack id with args (JSON).
-func (c *testClient) ack(id int, argsJSON string) {
+// Ack answers ack id with args (JSON).
+func (c *Client) Ack(id int, argsJSON string) {
 	c.t.Helper()
-	c.send(fmt.Sprintf("3%d%s", id, argsJSON))
+	c.Send(fmt.Sprintf("3%d%s", id, argsJSON))
 }
 
-// expectEvents reads len(names) events, in any order, and checks their
+// ExpectEvents reads len(names) events, in any order, and checks their
 // names.
-func (c *testClient) expectEvents(names ...string) {
+func (c *Client) ExpectEvents(names ...string) {
 	c.t.Helper()
 	var got []string
 	for range names {
-		_, arr := c.event()
+		_, arr := c.Event()
 		got = append(got, arr[0].(string))
 	}
 	require.ElementsMatch(c.t, names, got)

@@ -1,6 +1,6 @@
-package redisadapter
+package msgpack
 
-import "github.com/gosio/gosio/internal/msgpack"
+import "slices"
 
 // Node's adapter sends its requests and responses as JSON (JSON.stringify),
 // where a Buffer becomes {"type":"Buffer","data":[bytes...]}; encoding/json
@@ -8,52 +8,52 @@ import "github.com/gosio/gosio/internal/msgpack"
 // take for text. These two walks translate between the forms, so binary
 // arguments of server-side emits and socket data survive both ways.
 
-// toNodeBuffers returns v with every []byte in its []any and map[string]any
+// ToNodeBuffers returns v with every []byte in its []any and map[string]any
 // values replaced by Node's JSON form of a Buffer.
-func toNodeBuffers(v any) any {
+func ToNodeBuffers(v any) any {
 	switch x := v.(type) {
 	case []byte:
 		data := make([]int, len(x))
 		for i, c := range x {
 			data[i] = int(c)
 		}
-		return msgpack.Object("type", "Buffer", "data", data)
+		return Object("type", "Buffer", "data", data)
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = toNodeBuffers(e)
+			out[i] = ToNodeBuffers(e)
 		}
 		return out
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[k] = toNodeBuffers(e)
+			out[k] = ToNodeBuffers(e)
 		}
 		return out
-	case msgpack.Map:
-		out := make(msgpack.Map, len(x))
+	case Map:
+		out := make(Map, len(x))
 		for i, kv := range x {
-			out[i] = msgpack.KV{Key: kv.Key, Value: toNodeBuffers(kv.Value)}
+			out[i] = KV{Key: kv.Key, Value: ToNodeBuffers(kv.Value)}
 		}
 		return out
 	}
 	return v
 }
 
-// fromNodeBuffers turns Node's JSON form of a Buffer back into []byte, in
+// FromNodeBuffers turns Node's JSON form of a Buffer back into []byte, in
 // place, in values decoded by encoding/json.
-func fromNodeBuffers(v any) any {
+func FromNodeBuffers(v any) any {
 	switch x := v.(type) {
 	case []any:
 		for i, e := range x {
-			x[i] = fromNodeBuffers(e)
+			x[i] = FromNodeBuffers(e)
 		}
 	case map[string]any:
 		if b, ok := nodeBuffer(x); ok {
 			return b
 		}
 		for k, e := range x {
-			x[k] = fromNodeBuffers(e)
+			x[k] = FromNodeBuffers(e)
 		}
 	}
 	return v
@@ -76,4 +76,23 @@ func nodeBuffer(m map[string]any) ([]byte, bool) {
 		b[i] = byte(f)
 	}
 	return b, true
+}
+
+// HasBinary reports whether a generic value holds []byte somewhere.
+func HasBinary(v any) bool {
+	switch x := v.(type) {
+	case []byte:
+		return true
+	case []any:
+		return slices.ContainsFunc(x, HasBinary)
+	case map[string]any:
+		for _, e := range x {
+			if HasBinary(e) {
+				return true
+			}
+		}
+	case Map:
+		return slices.ContainsFunc(x, func(kv KV) bool { return HasBinary(kv.Value) })
+	}
+	return false
 }

@@ -1,0 +1,334 @@
+// Connection state recovery across runtimes on Redis Streams: a
+// socket.io-client 4.8 client connected (through a TCP proxy standing for
+// the load balancer) to one server loses its connection and comes back to
+// the other, Node (socket.io 4.8 with @socket.io/redis-streams-adapter
+// 0.3.x) or Go (clusternode with socketio/redisstreams), both with
+// connectionStateRecovery on. It must recover: same id, rooms and data,
+// socket.recovered, and exactly the events emitted meanwhile (by either
+// server and by an emitter writing to the stream), in order. Also: a Go
+// server stopped with SIGTERM saves its sessions, sends no DISCONNECT, and
+// its clients recover on the Node server. Run with ./run.sh.
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createServer as createTCPServer, connect as tcpConnect } from "node:net";
+import { createServer } from "node:http";
+import { once } from "node:events";
+import { Server } from "socket.io";
+import { createClient } from "redis";
+import { createAdapter } from "@socket.io/redis-streams-adapter";
+import { io as ioc } from "socket.io-client";
+import { REDIS_URL, uniqueKey, startGoServer, connectClient, call, eventually } from "./helpers.mjs";
+
+const RECOVERY = { maxDisconnectionDuration: 60_000, skipMiddlewares: true };
+
+/** The Node server: Streams adapter, recovery on, the control events the test uses. */
+async function startNodeStreams(key) {
+  const redis = createClient({ url: REDIS_URL });
+  redis.on("error", () => {});
+  await redis.connect();
+  const http = createServer();
+  const io = new Server(http, {
+    adapter: createAdapter(redis, { streamName: key, channelPrefix: key, blockTimeInMs: 1000 }),
+    connectionStateRecovery: RECOVERY,
+  });
+  io.on("connection", (s) => {
+    const q = s.handshake.query;
+    if (!s.recovered) {
+      if (q.rooms) s.join(q.rooms.split(","));
+      Object.assign(s.data, { runtime: "node", tag: q.tag || "" });
+    }
+    s.on("broadcast", (t, ack) => {
+      let o = io;
+      if (t.rooms?.length) o = o.to(t.rooms);
+      if (t.except?.length) o = o.except(t.except);
+      o.emit(t.event, t.data);
+      ack("ok");
+    });
+    s.on("fetch", async (t, ack) => {
+      const socks = await (t.rooms?.length ? io.in(t.rooms) : io).fetchSockets();
+      ack(socks.map((x) => ({ id: x.id, rooms: [...x.rooms], data: x.data, local: x.constructor.name === "Socket" })));
+    });
+  });
+  http.listen(0, "127.0.0.1");
+  await once(http, "listening");
+  return {
+    io,
+    redis,
+    port: http.address().port,
+    async close() {
+      await io.close();
+      await redis.quit().catch(() => {});
+    },
+  };
+}
+
+/**
+ * A TCP proxy standing for the load balancer: it forwards each connection
+ * to the current target. drop() cuts every connection; while paused, new
+ * connections wait (accepted, not forwarded) until resume().
+ */
+async function startProxy(target) {
+  const live = new Set();
+  let held = [];
+  let paused = false;
+  const forward = (down) => {
+    const up = tcpConnect(target, "127.0.0.1");
+    const kill = () => {
+      down.destroy();
+      up.destroy();
+      live.delete(kill);
+    };
+    live.add(kill);
+    for (const s of [down, up]) {
+      s.on("error", kill);
+      s.on("close", kill);
+    }
+    down.pipe(up);
+    up.pipe(down);
+  };
+  const server = createTCPServer((down) => {
+    down.on("error", () => down.destroy());
+    if (paused) held.push(down);
+    else forward(down);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    port: server.address().port,
+    setTarget(p) {
+      target = p;
+    },
+    pause() {
+      paused = true;
+    },
+    resume() {
+      paused = false;
+      const h = held;
+      held = [];
+      for (const d of h) if (!d.destroyed) forward(d);
+    },
+    drop() {
+      for (const kill of [...live]) kill();
+    },
+    async close() {
+      this.drop();
+      for (const d of held) d.destroy();
+      server.close();
+    },
+  };
+}
+
+/** A socket.io-client 4.8 client through the proxy, reconnecting at once, recording every event. */
+async function connectRecovering(port, query) {
+  const socket = ioc(`http://127.0.0.1:${port}`, {
+    transports: ["websocket"],
+    query,
+    forceNew: true,
+    reconnectionDelay: 50,
+    reconnectionDelayMax: 100,
+    randomizationFactor: 0,
+  });
+  socket.received = [];
+  socket.onAny((event, ...args) => socket.received.push({ event, args }));
+  socket.reasons = [];
+  socket.on("disconnect", (reason) => socket.reasons.push(reason));
+  await once(socket, "connect");
+  return socket;
+}
+
+const ENTRY_ID = /^[0-9]+-[0-9]+$/;
+
+function entryBefore(x, y) {
+  const [xm, xs] = x.split("-").map(BigInt);
+  const [ym, ys] = y.split("-").map(BigInt);
+  return xm < ym || (xm === ym && xs < ys);
+}
+
+/** The events after the one named `from`, each {event, args} with the offset split off. */
+function eventsAfter(socket, from) {
+  const i = socket.received.findIndex((r) => r.event === from);
+  assert.ok(i >= 0, `no ${from} event`);
+  return socket.received.slice(i + 1).map(({ event, args }) => ({
+    event,
+    args: args.slice(0, -1),
+    offset: args[args.length - 1],
+  }));
+}
+
+/**
+ * A minimal emitter writing to the stream as Node's adapter writes a
+ * broadcast (no Streams emitter is published on npm): any process can do
+ * this, and recovering clients must get what it sent.
+ */
+async function emitToStream(redis, key, event, data, rooms = []) {
+  const message = {
+    packet: { type: 2, data: [event, data], nsp: "/" },
+    opts: { rooms, except: [], flags: {} },
+  };
+  await redis.xAdd(key, "*", { uid: "emitter", nsp: "/", type: "3", data: JSON.stringify(message) });
+}
+
+/** What every case checks: the client recovered, with exactly `want` (names and data) in order. */
+async function checkRecovered(client, { id, events, control, rooms, data }) {
+  assert.equal(client.recovered, true, "socket.recovered");
+  assert.equal(client.id, id, "same id");
+  // A last broadcast marks the end: nothing may come between it and the missed ones.
+  await call(control, "broadcast", { event: "after" });
+  await eventually(() => client.received.some((r) => r.event === "after"));
+  const got = eventsAfter(client, "before");
+  assert.deepEqual(
+    got.map((e) => [e.event, ...e.args]),
+    [...events, ["after"]],
+  );
+  let last = "0-0";
+  for (const e of got) {
+    assert.match(e.offset, ENTRY_ID, `${e.event}: offset ${e.offset}`);
+    assert.ok(entryBefore(last, e.offset), `in stream order: ${last} then ${e.offset}`);
+    last = e.offset;
+  }
+  const socks = await call(control, "fetch", { rooms: ["r1"] });
+  const me = socks.find((s) => s.id === id);
+  assert.ok(me, "in room r1 on the new server");
+  assert.equal(me.local, true);
+  assert.deepEqual([...me.rooms].sort(), [id, "r1"].sort());
+  assert.deepEqual(me.data, data);
+}
+
+describe("connection state recovery across Node and Go servers (Redis Streams)", () => {
+  let key, node, go, proxy, redis, controls;
+
+  before(async () => {
+    key = uniqueKey("recovery");
+    node = await startNodeStreams(key);
+    go = await startGoServer({ key, adapter: "streams", recovery: true });
+    redis = createClient({ url: REDIS_URL });
+    redis.on("error", () => {});
+    await redis.connect();
+    controls = {
+      go: await connectClient(go.port, { tag: "control-go" }),
+      node: await connectClient(node.port, { tag: "control-node" }),
+    };
+  });
+
+  after(async () => {
+    for (const c of Object.values(controls || {})) c.disconnect();
+    await proxy?.close();
+    await go?.close();
+    await node?.close();
+    await redis?.del(key).catch(() => {});
+    await redis?.quit().catch(() => {});
+  });
+
+  // One direction: the client starts on `from` and comes back on `to`.
+  async function dropAndRecover(from, to, fromData) {
+    proxy = await startProxy(from.port);
+    const client = await connectRecovering(proxy.port, { rooms: "r1", tag: "t1" });
+    try {
+      assert.equal(client.recovered, false);
+      const id = client.id;
+      await call(from.control, "broadcast", { rooms: ["r1"], event: "before" });
+      await eventually(() => client.received.some((r) => r.event === "before"));
+
+      proxy.pause();
+      proxy.setTarget(to.port);
+      const gone = once(client, "disconnect");
+      proxy.drop();
+      const [reason] = await gone;
+      assert.equal(reason, "transport close");
+      // The old server saves the session on its own time: wait for it.
+      await eventually(async () => (await redis.exists(`sio:session:${client._pid}`)) === 1);
+
+      await call(controls.go, "broadcast", { event: "m1", data: "from go" });
+      await call(controls.node, "broadcast", { rooms: ["r1"], event: "m2", data: "from node to r1" });
+      await call(controls.go, "broadcast", { rooms: ["r2"], event: "not-for-it" });
+      await call(controls.node, "broadcast", { except: ["r1"], event: "not-for-it" });
+      await call(controls.node, "broadcast", { rooms: [id], event: "m3", data: "to its id" });
+      await emitToStream(redis, key, "m4", { from: "emitter" });
+      await call(controls.go, "broadcast", { event: "m5", data: { n: 5, list: [1, "x"] } });
+
+      const back = once(client, "connect");
+      proxy.resume();
+      await back;
+      await checkRecovered(client, {
+        id,
+        control: to.control,
+        data: fromData,
+        events: [
+          ["m1", "from go"],
+          ["m2", "from node to r1"],
+          ["m3", "to its id"],
+          ["m4", { from: "emitter" }],
+          ["m5", { n: 5, list: [1, "x"] }],
+        ],
+      });
+    } finally {
+      client.disconnect();
+      await proxy.close();
+      proxy = undefined;
+    }
+  }
+
+  it("a client dropped by the Go server recovers on the Node server", async () => {
+    await dropAndRecover(
+      { port: go.port, control: controls.go },
+      { port: node.port, control: controls.node },
+      { runtime: "go", tag: "t1" },
+    );
+  });
+
+  it("a client dropped by the Node server recovers on the Go server", async () => {
+    await dropAndRecover(
+      { port: node.port, control: controls.node },
+      { port: go.port, control: controls.go },
+      { runtime: "node", tag: "t1" },
+    );
+  });
+
+  it("the clients of a Go server stopped with SIGTERM recover on the Node server", async () => {
+    // A Go server of its own, to stop.
+    const doomed = await startGoServer({ key, adapter: "streams", recovery: true });
+    const control = await connectClient(doomed.port, { tag: "control-doomed" });
+    proxy = await startProxy(doomed.port);
+    const client = await connectRecovering(proxy.port, { rooms: "r1", tag: "t2" });
+    let packets = [];
+    try {
+      const id = client.id;
+      await call(control, "broadcast", { rooms: ["r1"], event: "before" });
+      await eventually(() => client.received.some((r) => r.event === "before"));
+      control.disconnect();
+      // Every packet the client's engine receives: a DISCONNECT ("1...")
+      // would make it stay away.
+      client.io.engine.on("packet", (p) => packets.push(p));
+
+      proxy.pause();
+      proxy.setTarget(node.port);
+      const gone = once(client, "disconnect");
+      await doomed.close(); // SIGTERM: the server closes, saving its sessions first
+      const [reason] = await gone;
+      assert.equal(reason, "transport close");
+      assert.ok(
+        !packets.some((p) => p.type === "message" && String(p.data).startsWith("1")),
+        `no DISCONNECT: ${JSON.stringify(packets)}`,
+      );
+      // Saved before the process exited.
+      assert.equal(await redis.exists(`sio:session:${client._pid}`), 1);
+
+      await call(controls.node, "broadcast", { rooms: ["r1"], event: "m1", data: "from node" });
+      await call(controls.go, "broadcast", { event: "m2", data: "from go" });
+      const back = once(client, "connect");
+      proxy.resume();
+      await back;
+      await checkRecovered(client, {
+        id,
+        control: controls.node,
+        data: { runtime: "go", tag: "t2" },
+        events: [["m1", "from node"], ["m2", "from go"]],
+      });
+    } finally {
+      client.disconnect();
+      await proxy.close();
+      proxy = undefined;
+      await doomed.close();
+    }
+  });
+});

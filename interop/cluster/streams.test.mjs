@@ -1,0 +1,342 @@
+// Cross-runtime Redis Streams suite: a Node.js socket.io 4.8 server with
+// @socket.io/redis-streams-adapter 0.3.x and the Go clusternode (gosio +
+// socketio/redisstreams, -adapter streams) on one Redis, with
+// socket.io-client 4.x clients on each; then the faults: a private Redis
+// restarted mid-traffic, and one server killed. Run with ./run.sh.
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createClient } from "redis";
+import {
+  uniqueKey, startNodeServer, startGoServer, connectClient, call, waitEvents,
+  count, received, sleep, eventually, REDIS_URL,
+} from "./helpers.mjs";
+
+function streamsSuite(title, { sharded = false } = {}) {
+  describe(title, () => {
+    let key, node, go, g, n, all;
+
+    before(async () => {
+      // Not the Pub/Sub suite's prefix: the Streams adapter's channel
+      // <prefix>#/# is the Pub/Sub adapter's broadcast channel.
+      key = uniqueKey(sharded ? "streams-sharded" : "streams");
+      node = await startNodeServer({ key, adapter: "streams", sharded });
+      go = await startGoServer({ key, adapter: "streams", sharded });
+      // Client i of each side: 0 in room a, 1 in rooms a and b, 2 in none.
+      const q = [{ rooms: "a" }, { rooms: "a,b" }, {}];
+      g = await Promise.all(q.map((x, i) => connectClient(go.port, { tag: `g${i}`, ...x })));
+      n = await Promise.all(q.map((x, i) => connectClient(node.port, { tag: `n${i}`, ...x })));
+      all = [...g, ...n];
+      await eventually(async () => (await call(g[0], "server-count")) === 2 && (await call(n[0], "server-count")) === 2);
+    });
+
+    after(async () => {
+      for (const s of all || []) s.disconnect();
+      await go?.close();
+      await node?.close();
+      const c = createClient({ url: REDIS_URL });
+      await c.connect();
+      await c.del(key);
+      await c.quit();
+    });
+
+    it("a broadcast from either side reaches every client exactly once", async () => {
+      await call(n[0], "broadcast", { event: "from-node", data: { x: 1, bin: Buffer.from([1, 2, 3]) } });
+      assert.equal(await call(g[0], "broadcast", { event: "from-go", data: { x: 2, bin: Buffer.from([4]) } }), "ok");
+      await waitEvents(all, "from-node");
+      await waitEvents(all, "from-go");
+      await sleep(200);
+      for (const s of all) {
+        const tag = s.io.opts.query.tag;
+        assert.equal(count(s, "from-node"), 1, tag);
+        assert.equal(count(s, "from-go"), 1, tag);
+        const [a] = received(s, "from-node")[0].args;
+        assert.equal(a.x, 1);
+        assert.deepEqual([...a.bin], [1, 2, 3]);
+        const [b] = received(s, "from-go")[0].args;
+        assert.equal(b.x, 2);
+        assert.deepEqual([...b.bin], [4]);
+      }
+    });
+
+    it("each server's broadcasts keep their order on every client", async () => {
+      // Node acknowledges the control event before its XADD ends, so the
+      // two sequences interleave in any way; each keeps its own order.
+      for (let i = 0; i < 20; i++) {
+        await call(g[2], "broadcast", { event: "seq-go", data: i });
+        await call(n[2], "broadcast", { event: "seq-node", data: i });
+      }
+      await waitEvents(all, "seq-go", 20);
+      await waitEvents(all, "seq-node", 20);
+      for (const s of all) {
+        assert.deepEqual(received(s, "seq-go").map((r) => r.args[0]), [...Array(20).keys()]);
+        assert.deepEqual(received(s, "seq-node").map((r) => r.args[0]), [...Array(20).keys()]);
+      }
+    });
+
+    it("rooms and except work across runtimes", async () => {
+      await call(g[2], "broadcast", { rooms: ["a"], except: ["b"], event: "a-not-b" });
+      await call(n[2], "broadcast", { rooms: ["b"], event: "to-b" });
+      await call(g[2], "broadcast", { except: ["a"], event: "not-a" });
+      await call(n[2], "broadcast", { rooms: ["a", "b"], event: "a-or-b" });
+      await waitEvents([g[0], n[0]], "a-not-b");
+      await waitEvents([g[1], n[1]], "to-b");
+      await waitEvents([g[2], n[2]], "not-a");
+      await waitEvents([g[0], n[0], g[1], n[1]], "a-or-b");
+      await sleep(200);
+      const want = {
+        "a-not-b": [1, 0, 0], "to-b": [0, 1, 0], "not-a": [0, 0, 1], "a-or-b": [1, 1, 0],
+      };
+      for (const [event, counts] of Object.entries(want)) {
+        for (let i = 0; i < 3; i++) {
+          assert.equal(count(g[i], event), counts[i], `g${i} ${event}`);
+          assert.equal(count(n[i], event), counts[i], `n${i} ${event}`);
+        }
+      }
+    });
+
+    it("fetchSockets on each side sees the other side's sockets", async () => {
+      for (const [asker, localRuntime] of [[g[0], "go"], [n[0], "node"]]) {
+        const socks = await call(asker, "fetch", {});
+        assert.ok(Array.isArray(socks), JSON.stringify(socks));
+        assert.equal(socks.length, 6);
+        for (const c of all) {
+          const s = socks.find((x) => x.id === c.id);
+          const tag = c.io.opts.query.tag;
+          assert.ok(s, `socket ${tag} missing`);
+          const runtime = tag[0] === "g" ? "go" : "node";
+          assert.deepEqual(s.data, { runtime, tag });
+          assert.equal(s.query.tag, tag);
+          assert.equal(s.local, runtime === localRuntime);
+          assert.ok(s.rooms.includes(c.id));
+        }
+        const inB = await call(asker, "fetch", { rooms: ["b"] });
+        assert.deepEqual(inB.map((s) => s.data.tag).sort(), ["g1", "n1"]);
+      }
+    });
+
+    it("remote sockets can be emitted to, joined and left", async () => {
+      assert.equal(await call(g[0], "remote", { id: n[2].id, op: "emit", event: "hey", data: "from-go" }), "ok");
+      assert.equal(await call(n[0], "remote", { id: g[2].id, op: "emit", event: "hey", data: "from-node" }), "ok");
+      await waitEvents([n[2], g[2]], "hey");
+      assert.deepEqual(received(n[2], "hey")[0].args, ["from-go"]);
+      assert.deepEqual(received(g[2], "hey")[0].args, ["from-node"]);
+      assert.equal(await call(g[0], "remote", { id: n[2].id, op: "join", room: "r1" }), "ok");
+      assert.equal(await call(n[0], "remote", { id: g[2].id, op: "join", room: "r1" }), "ok");
+      await eventually(async () => (await call(g[1], "fetch", { rooms: ["r1"] })).length === 2);
+      await eventually(async () => (await call(n[1], "fetch", { rooms: ["r1"] })).length === 2);
+      assert.equal(await call(g[0], "remote", { id: n[2].id, op: "leave", room: "r1" }), "ok");
+      await eventually(async () => (await call(n[1], "fetch", { rooms: ["r1"] })).length === 1);
+    });
+
+    it("socketsJoin and socketsLeave work across runtimes", async () => {
+      await call(g[0], "sockets-join", { rooms: ["b"], room: "j" });
+      await eventually(async () => (await call(n[0], "fetch", { rooms: ["j"] })).length === 2);
+      await call(n[0], "sockets-join", { rooms: ["a"], room: "k" });
+      await eventually(async () => (await call(g[0], "fetch", { rooms: ["k"] })).length === 4);
+      await call(n[0], "sockets-leave", { rooms: ["b"], room: "j" });
+      await eventually(async () => (await call(g[0], "fetch", { rooms: ["j"] })).length === 0);
+    });
+
+    it("serverSideEmit with acknowledgement works both ways", async () => {
+      assert.deepEqual(await call(g[0], "sse-ack", { event: "ping-server", data: 5 }),
+        { ok: true, responses: [{ from: "node", data: 5 }] });
+      assert.deepEqual(await call(n[0], "sse-ack", { event: "ping-server", data: "x" }),
+        { ok: true, responses: [{ from: "go", data: "x" }] });
+    });
+
+    it("serverSideEmit without acknowledgement works both ways", async () => {
+      await call(g[0], "sse", { event: "note", data: "from-go" });
+      await call(n[0], "sse", { event: "note", data: "from-node" });
+      await waitEvents(n, "note-received");
+      await waitEvents(g, "note-received");
+      await sleep(200);
+      for (const s of n) assert.deepEqual(received(s, "note-received").map((r) => r.args[0]), [{ by: "node", data: "from-go" }]);
+      for (const s of g) assert.deepEqual(received(s, "note-received").map((r) => r.args[0]), [{ by: "go", data: "from-node" }]);
+    });
+
+    it("broadcasts with acknowledgements collect every client of both runtimes", async () => {
+      for (const asker of [g[2], n[2]]) {
+        const res = await call(asker, "emit-ack", { event: "question", data: 7 });
+        assert.equal(res.ok, true, JSON.stringify(res));
+        assert.deepEqual(res.responses.map((r) => r.tag).sort(), ["g0", "g1", "g2", "n0", "n1", "n2"]);
+        assert.ok(res.responses.every((r) => r.x === 7));
+        const inA = await call(asker, "emit-ack", { rooms: ["a"], event: "question", data: 8 });
+        assert.deepEqual(inA.responses.map((r) => r.tag).sort(), ["g0", "g1", "n0", "n1"]);
+      }
+    });
+
+    it("the Go Streams emitter reaches Node and Go clients", async () => {
+      assert.equal(await call(g[0], "emitter", { op: "emit", rooms: ["b"], event: "from-go-emitter", data: 3 }), "ok");
+      assert.equal(await call(g[0], "emitter", { op: "emit", except: ["a"], event: "go-emitter-not-a" }), "ok");
+      await waitEvents([g[1], n[1]], "from-go-emitter");
+      await waitEvents([g[2], n[2]], "go-emitter-not-a");
+      assert.deepEqual(received(n[1], "from-go-emitter")[0].args, [3]);
+      assert.equal(await call(g[0], "emitter", { op: "join", rooms: ["b"], room: "ge" }), "ok");
+      await eventually(async () => (await call(n[0], "fetch", { rooms: ["ge"] })).length === 2);
+      assert.equal(await call(g[0], "emitter", { op: "leave", rooms: ["b"], room: "ge" }), "ok");
+      await eventually(async () => (await call(n[0], "fetch", { rooms: ["ge"] })).length === 0);
+      assert.equal(await call(g[0], "emitter", { op: "sse", event: "note", data: "from-go-emitter" }), "ok");
+      await eventually(() => received(n[0], "note-received").some((r) => r.args[0].data === "from-go-emitter"));
+      await eventually(() => received(g[0], "note-received").some((r) => r.args[0].data === "from-go-emitter"));
+      await sleep(100);
+      for (const s of [g[0], n[0], g[2], n[2]]) assert.equal(count(s, "from-go-emitter"), 0);
+    });
+
+    it("disconnectSockets works across runtimes, and so does the emitter's", async () => {
+      const gone = [g[1], n[1]].map((s) => new Promise((r) => s.once("disconnect", r)));
+      await call(n[0], "disconnect-sockets", { rooms: ["b"] });
+      assert.deepEqual(await Promise.all(gone), ["io server disconnect", "io server disconnect"]);
+      await eventually(async () => (await call(g[0], "fetch", {})).length === 4);
+      const gone2 = [g[2], n[2]].map((s) => new Promise((r) => s.once("disconnect", r)));
+      assert.equal(await call(g[0], "emitter", { op: "disconnect", except: ["a"] }), "ok");
+      assert.deepEqual(await Promise.all(gone2), ["io server disconnect", "io server disconnect"]);
+      await eventually(async () => (await call(n[0], "fetch", {})).length === 2);
+      assert.ok(g[0].connected && n[0].connected);
+    });
+  });
+}
+
+streamsSuite("streams adapter");
+streamsSuite("streams adapter, sharded Pub/Sub", { sharded: true });
+
+/** A redis-server of this suite's own, which it stops and starts again. */
+async function privateRedis() {
+  const port = await new Promise((resolve) => {
+    const srv = createServer().listen(0, "127.0.0.1", () => {
+      const p = srv.address().port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const dir = mkdtempSync(join(tmpdir(), "gosio-streams-redis-"));
+  let child;
+  const r = {
+    url: `redis://127.0.0.1:${port}`,
+    async start() {
+      child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir,
+        "--save", "", "--appendonly", "yes", "--appendfsync", "always"], { stdio: "ignore" });
+      const c = createClient({ url: r.url, socket: { reconnectStrategy: false } });
+      c.on("error", () => {});
+      await eventually(async () => {
+        try {
+          await c.connect();
+          return true;
+        } catch {
+          return false;
+        }
+      }, { timeout: 10000 });
+      await c.quit();
+    },
+    /** SIGTERM: redis-server flushes its append-only file and exits. */
+    async stop() {
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGTERM");
+      await once(child, "exit");
+    },
+    async dispose() {
+      await r.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await r.start();
+  return r;
+}
+
+describe("streams faults", () => {
+  it("Redis restarted mid-traffic: nothing the stream acknowledged is lost, repeated or reordered", async () => {
+    const redis = await privateRedis();
+    const key = uniqueKey("streams-restart");
+    const node = await startNodeServer({ key, adapter: "streams", redisUrl: redis.url });
+    const go = await startGoServer({ key, adapter: "streams", redisUrl: redis.url });
+    const gc = await connectClient(go.port, { tag: "g" });
+    const nc = await connectClient(node.port, { tag: "n" });
+    try {
+      await eventually(async () => (await call(gc, "server-count")) === 2);
+      const goAcked = [];
+      const goFailed = [];
+      let running = true;
+      let seq = 0;
+      const traffic = (async () => {
+        while (running) {
+          const i = seq++;
+          // From Go: "ok" means the XADD was acknowledged.
+          const res = await call(gc, "broadcast", { event: "go-seq", data: i }).catch((e) => e.message);
+          (res === "ok" ? goAcked : goFailed).push(i);
+          // From Node: its Redis client queues commands while offline.
+          nc.emit("broadcast", { event: "node-seq", data: i }, () => {});
+          await sleep(5);
+        }
+      })();
+      await eventually(() => goAcked.length >= 30, { timeout: 10000 });
+      await redis.stop();
+      await eventually(() => goFailed.length >= 3, { timeout: 20000 });
+      await redis.start();
+      const after = goAcked.length;
+      await eventually(() => goAcked.length >= after + 30, { timeout: 20000 });
+      running = false;
+      await traffic;
+
+      // Every acknowledged Go broadcast reaches the Node client, in order,
+      // once; unacknowledged ones may have been applied all the same.
+      const last = goAcked[goAcked.length - 1];
+      await eventually(() => received(nc, "go-seq").some((r) => r.args[0] === last), { timeout: 15000 });
+      const atNode = received(nc, "go-seq").map((r) => r.args[0]);
+      for (let i = 1; i < atNode.length; i++) assert.ok(atNode[i] > atNode[i - 1], `go-seq out of order or repeated at ${i}: ${atNode}`);
+      const missing = goAcked.filter((i) => !atNode.includes(i));
+      assert.deepEqual(missing, [], `acknowledged Go broadcasts lost (${goFailed.length} failed)`);
+      // The Go client gets Node's broadcasts in order, once, including the
+      // ones emitted since Redis came back.
+      const lastNode = seq - 1;
+      await eventually(() => received(gc, "node-seq").some((r) => r.args[0] === lastNode), { timeout: 15000 });
+      const atGo = received(gc, "node-seq").map((r) => r.args[0]);
+      for (let i = 1; i < atGo.length; i++) assert.ok(atGo[i] > atGo[i - 1], `node-seq out of order or repeated at ${i}`);
+      // Requests work again both ways.
+      await eventually(async () => (await call(nc, "server-count")) === 2, { timeout: 10000 });
+      assert.equal((await call(gc, "fetch", {})).length, 2);
+      assert.equal((await call(nc, "fetch", {})).length, 2);
+      assert.deepEqual(await call(nc, "sse-ack", { event: "ping-server", data: 1 }), { ok: true, responses: [{ from: "go", data: 1 }] });
+    } finally {
+      gc.disconnect();
+      nc.disconnect();
+      await go.close();
+      await node.close();
+      await redis.dispose();
+    }
+  });
+
+  it("a killed server: the survivors (Node and Go) keep working together", async () => {
+    const key = uniqueKey("streams-kill");
+    const node = await startNodeServer({ key, adapter: "streams" });
+    const goA = await startGoServer({ key, adapter: "streams" });
+    const goB = await startGoServer({ key, adapter: "streams" });
+    const a = await connectClient(goA.port, { tag: "a" });
+    const b = await connectClient(goB.port, { tag: "b" });
+    const nc = await connectClient(node.port, { tag: "n" });
+    try {
+      await eventually(async () => (await call(nc, "server-count")) === 3);
+      await goA.kill();
+      await eventually(async () => (await call(nc, "server-count")) === 2 && (await call(b, "server-count")) === 2);
+      await call(nc, "broadcast", { event: "after-kill-node" });
+      assert.equal(await call(b, "broadcast", { event: "after-kill-go" }), "ok");
+      await waitEvents([b, nc], "after-kill-node");
+      await waitEvents([b, nc], "after-kill-go");
+      assert.deepEqual((await call(nc, "fetch", {})).map((s) => s.data.tag).sort(), ["b", "n"]);
+      assert.deepEqual((await call(b, "fetch", {})).map((s) => s.data.tag).sort(), ["b", "n"]);
+      assert.deepEqual(await call(nc, "sse-ack", { event: "ping-server", data: 2 }), { ok: true, responses: [{ from: "go", data: 2 }] });
+      assert.deepEqual(await call(b, "sse-ack", { event: "ping-server", data: 3 }), { ok: true, responses: [{ from: "node", data: 3 }] });
+    } finally {
+      for (const s of [a, b, nc]) s.disconnect();
+      await goB.close();
+      await node.close();
+      const c = createClient({ url: REDIS_URL });
+      await c.connect();
+      await c.del(key);
+      await c.quit();
+    }
+  });
+});
