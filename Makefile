@@ -21,6 +21,8 @@
 #   make fuzz     each Go fuzz target for FUZZTIME (default 30s)
 #   make redis    make sure a Redis server answers on 127.0.0.1:6379, and a
 #                 three-master Redis Cluster on ports 30001-30003
+#   make postgres make sure PostgreSQL answers on 127.0.0.1:5432 (database
+#                 test, user postgres, trust auth); gotest and cluster need it
 #
 # A fresh machine needs Go and Node.js (with npm); the rest is installed here.
 
@@ -31,7 +33,7 @@ GO ?= go
 FUZZTIME ?= 30s
 export GO FUZZTIME
 
-.PHONY: run test vet lint gotest interop protocol protocol-loop cluster e2e fuzz redis hostile
+.PHONY: run test vet lint gotest interop protocol protocol-loop cluster e2e fuzz redis postgres hostile
 
 # Steps run in order (also under make -j: Redis must answer before the Go
 # tests); every step runs even after a failure, and the target fails at the
@@ -65,7 +67,9 @@ $(STATICCHECK):
 lint: $(STATICCHECK)
 	$(STATICCHECK) ./... ./examples/...
 
-gotest:
+# The PostgreSQL adapter's tests need the shared database (and start a
+# private PostgreSQL of their own for the restart test).
+gotest: postgres
 	$(GO) test -race -count=1 ./... ./examples/...
 
 # SIGINT or SIGTERM to make's PID stops the chat, and the port is free at
@@ -74,7 +78,7 @@ gotest:
 run:
 	bash examples/run.sh chat
 
-cluster: redis
+cluster: redis postgres
 	bash interop/cluster/run.sh
 
 # The examples' Go tests run in gotest; this runs their browser tests.
@@ -85,6 +89,9 @@ e2e: redis
 redis:
 	bash scripts/ensure-redis.sh
 	bash scripts/ensure-redis-cluster.sh
+
+postgres:
+	bash scripts/ensure-postgres.sh
 
 interop:
 	bash scripts/interop.sh

@@ -91,7 +91,7 @@ function describeSocket(s) {
   };
 }
 
-function setup(io) {
+export function setup(io) {
   io.on("ping-server", (data, cb) => cb({ from: "node", data }));
   io.on("note", (data) => io.local.emit("note-received", { by: "node", data }));
   io.on("connection", (s) => {

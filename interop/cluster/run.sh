@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Cluster interop suite: builds the Go test server (interop/cmd/clusternode),
 # installs this folder's pinned Node packages and runs the Node test runner
-# against a Redis on 127.0.0.1:6379 (started by scripts/ensure-redis.sh
+# against a Redis on 127.0.0.1:6379 and a PostgreSQL on 127.0.0.1:5432
+# (started by scripts/ensure-redis.sh and scripts/ensure-postgres.sh
 # when missing). Extra arguments go to `node --test`.
 set -euo pipefail
 
@@ -12,6 +13,7 @@ GO="${GO:-go}"
 mkdir -p "$HERE/.bin"
 (cd "$ROOT" && "$GO" build -o "$HERE/.bin/clusternode" ./interop/cmd/clusternode)
 bash "$ROOT/scripts/ensure-redis.sh"
+bash "$ROOT/scripts/ensure-postgres.sh"
 
 cd "$HERE"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

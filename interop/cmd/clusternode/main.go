@@ -7,8 +7,8 @@
 // connections, and shuts down on SIGINT/SIGTERM.
 //
 // Flags: -addr (default 127.0.0.1:0), -adapter (the cluster adapter: "redis",
-// the default, "sharded", "streams", or another that an adapter_*.go file
-// registers), -redis (default 127.0.0.1:6379),
+// the default, "sharded", "streams", "postgres", or another that an
+// adapter_*.go file registers), -redis (default 127.0.0.1:6379),
 // -key (default socket.io), -sharded (use redisadapter.NewSharded), -mode
 // (the sharded subscription mode, default dynamic), -admin ID (instrument
 // for the Admin UI, without authentication, as server ID), -v (log to
@@ -243,6 +243,9 @@ func setup(io *socketio.Server, em emitter) {
 			switch t.Op {
 			case "emit":
 				err = em.emit(t.Rooms, t.Except, t.Event, t.Data)
+			case "emit-binary": // data, a string, sent as bytes
+				b, _ := t.Data.(string)
+				err = em.emit(t.Rooms, t.Except, t.Event, []byte(b))
 			case "join":
 				err = em.join(t.Rooms, t.Except, t.Room)
 			case "leave":
