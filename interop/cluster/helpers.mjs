@@ -172,13 +172,14 @@ export function setup(io) {
  * Starts the Go clusternode. Returns {port, close, kill}. adapter selects
  * clusternode's -adapter; redisUrl another Redis than REDIS_URL.
  */
-export async function startGoServer({ key, sharded = false, mode = "dynamic", admin, adapter, redisUrl }) {
+export async function startGoServer({ key, sharded = false, mode = "dynamic", admin, adapter, redisUrl, flags = [] }) {
   const bin = process.env.CLUSTERNODE_BIN;
   if (!bin) throw new Error("CLUSTERNODE_BIN is not set (run ./run.sh)");
   const args = ["-redis", redisUrl ? new URL(redisUrl).host : REDIS_ADDR, "-key", key, "-mode", mode];
   if (adapter) args.push("-adapter", adapter);
   if (sharded) args.push("-sharded");
   if (admin) args.push("-admin", admin);
+  args.push(...flags);
   if (process.env.CLUSTERNODE_VERBOSE) args.push("-v");
   const child = spawn(bin, args, { stdio: ["ignore", "pipe", "inherit"] });
   const rl = createInterface({ input: child.stdout });

@@ -5,7 +5,8 @@
 // 0.3.x) or Go (clusternode with socketio/redisstreams), both with
 // connectionStateRecovery on. It must recover: same id, rooms and data,
 // socket.recovered, and exactly the events emitted meanwhile (by either
-// server and by an emitter writing to the stream), in order. Also: a Go
+// server, by the Go Streams emitter and by a process writing to the stream
+// as Node's adapter does), in order. Also: a Go
 // server stopped with SIGTERM saves its sessions, sends no DISCONNECT, and
 // its clients recover on the Node server. Run with ./run.sh.
 import { describe, it, before, after } from "node:test";
@@ -173,12 +174,12 @@ async function checkRecovered(client, { id, events, control, rooms, data }) {
   assert.equal(client.recovered, true, "socket.recovered");
   assert.equal(client.id, id, "same id");
   // A last broadcast marks the end: nothing may come between it and the missed ones.
-  await call(control, "broadcast", { event: "after" });
+  await call(control, "broadcast", { event: "after", data: "end" });
   await eventually(() => client.received.some((r) => r.event === "after"));
   const got = eventsAfter(client, "before");
   assert.deepEqual(
     got.map((e) => [e.event, ...e.args]),
-    [...events, ["after"]],
+    [...events, ["after", "end"]],
   );
   let last = "0-0";
   for (const e of got) {
@@ -200,7 +201,7 @@ describe("connection state recovery across Node and Go servers (Redis Streams)",
   before(async () => {
     key = uniqueKey("recovery");
     node = await startNodeStreams(key);
-    go = await startGoServer({ key, adapter: "streams", recovery: true });
+    go = await startGoServer({ key, adapter: "streams", flags: ["-recovery"] });
     redis = createClient({ url: REDIS_URL });
     redis.on("error", () => {});
     await redis.connect();
@@ -245,6 +246,7 @@ describe("connection state recovery across Node and Go servers (Redis Streams)",
       await call(controls.node, "broadcast", { rooms: [id], event: "m3", data: "to its id" });
       await emitToStream(redis, key, "m4", { from: "emitter" });
       await call(controls.go, "broadcast", { event: "m5", data: { n: 5, list: [1, "x"] } });
+      assert.equal(await call(controls.go, "emitter", { op: "emit", rooms: ["r1"], event: "m6", data: "go emitter" }), "ok");
 
       const back = once(client, "connect");
       proxy.resume();
@@ -259,6 +261,7 @@ describe("connection state recovery across Node and Go servers (Redis Streams)",
           ["m3", "to its id"],
           ["m4", { from: "emitter" }],
           ["m5", { n: 5, list: [1, "x"] }],
+          ["m6", "go emitter"],
         ],
       });
     } finally {
@@ -286,7 +289,7 @@ describe("connection state recovery across Node and Go servers (Redis Streams)",
 
   it("the clients of a Go server stopped with SIGTERM recover on the Node server", async () => {
     // A Go server of its own, to stop.
-    const doomed = await startGoServer({ key, adapter: "streams", recovery: true });
+    const doomed = await startGoServer({ key, adapter: "streams", flags: ["-recovery"] });
     const control = await connectClient(doomed.port, { tag: "control-doomed" });
     proxy = await startProxy(doomed.port);
     const client = await connectRecovering(proxy.port, { rooms: "r1", tag: "t2" });

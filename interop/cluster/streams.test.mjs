@@ -12,6 +12,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "redis";
+import { decode } from "@msgpack/msgpack";
 import {
   uniqueKey, startNodeServer, startGoServer, connectClient, call, waitEvents,
   count, received, sleep, eventually, REDIS_URL,
@@ -201,6 +202,108 @@ function streamsSuite(title, { sharded = false } = {}) {
     });
   });
 }
+
+/**
+ * The same call on the Node server and on the Go server writes the same
+ * stream entry, and publishes the same Pub/Sub message, byte for byte once
+ * the random server uid and request id are swapped for Node's.
+ */
+describe("streams wire bytes", () => {
+  let key, node, go, gc, nc, raw, cmd, captured;
+
+  before(async () => {
+    key = uniqueKey("streams-wire");
+    node = await startNodeServer({ key, adapter: "streams" });
+    go = await startGoServer({ key, adapter: "streams" });
+    gc = await connectClient(go.port, { tag: "g", rooms: "a" });
+    nc = await connectClient(node.port, { tag: "n", rooms: "a" });
+    await eventually(async () => (await call(gc, "server-count")) === 2 && (await call(nc, "server-count")) === 2);
+    captured = [];
+    raw = createClient({ url: REDIS_URL });
+    raw.on("error", () => {});
+    await raw.connect();
+    await raw.pSubscribe(`${key}#*`, (buf, channel) => captured.push({ channel: String(channel), buf, msg: decode(buf) }), true);
+    cmd = createClient({ url: REDIS_URL });
+    await cmd.connect();
+  });
+
+  after(async () => {
+    for (const s of [gc, nc]) s?.disconnect();
+    await raw?.quit().catch(() => {});
+    await go?.close();
+    await node?.close();
+    await cmd?.del(key);
+    await cmd?.quit();
+  });
+
+  const nodeUid = () => node.io.of("/").adapter.uid;
+
+  // The Go test server reads control data into Go maps, whose keys come
+  // out sorted: the objects below list theirs in that order.
+
+  /** The entries written to the stream while fn runs. */
+  async function entriesDuring(fn) {
+    const before = await cmd.xRevRange(key, "+", "-", { COUNT: 1 });
+    await fn();
+    await sleep(100);
+    return cmd.xRange(key, before.length ? `(${before[0].id}` : "-", "+");
+  }
+
+  for (const [title, event, arg] of [
+    ["a broadcast", "broadcast", { event: "ev", data: { a: [true, -3], f: 1.5, n: null, s: "é<&>", x: 1 } }],
+    ["a broadcast to rooms, except rooms", "broadcast", { rooms: ["a", "b"], except: ["c"], event: "ev", data: "x" }],
+    ["a binary broadcast", "broadcast", { event: "bin", data: { b: Buffer.from([1, 2, 255]) } }],
+    ["socketsJoin", "sockets-join", { rooms: ["a"], room: "j" }],
+    ["socketsLeave", "sockets-leave", { rooms: ["a"], room: "j" }],
+  ]) {
+    it(`${title} is the same stream entry`, async () => {
+      const [n] = await entriesDuring(() => call(nc, event, arg));
+      const [g] = await entriesDuring(() => call(gc, event, arg));
+      assert.ok(n && g, "an entry from each");
+      assert.equal(n.message.uid, nodeUid());
+      assert.deepEqual({ ...g.message, uid: n.message.uid }, { ...n.message });
+    });
+  }
+
+  it("disconnectSockets is the same stream entry", async () => {
+    const [n] = await entriesDuring(() => call(nc, "disconnect-sockets", { rooms: ["nobody"] }));
+    const [g] = await entriesDuring(() => call(gc, "disconnect-sockets", { rooms: ["nobody"] }));
+    assert.deepEqual({ ...g.message, uid: n.message.uid }, { ...n.message });
+  });
+
+  /** The first Pub/Sub request on the public channel while fn runs, from Node or not. */
+  async function publishedDuring(fn, fromNode) {
+    const from = captured.length;
+    await fn();
+    return eventually(() => captured.slice(from).find((c) => c.channel === `${key}#/#` &&
+      (c.msg.uid === nodeUid()) === fromNode));
+  }
+
+  /** Replaces the Go message's 16-hex-digit ids by Node's, position by position. */
+  function swapIds(gbuf, nbuf) {
+    const hex = /[0-9a-f]{16}/g;
+    const ids = (b) => [...b.toString("latin1").matchAll(hex)].map((m) => m[0]);
+    let out = gbuf.toString("latin1");
+    const [gi, ni] = [ids(gbuf), ids(nbuf)];
+    assert.equal(gi.length, ni.length, "as many ids");
+    gi.forEach((id, i) => { out = out.replace(id, ni[i]); });
+    return Buffer.from(out, "latin1");
+  }
+
+  for (const [title, event, arg] of [
+    ["fetchSockets", "fetch", { rooms: ["a"] }],
+    ["serverSideEmit", "sse", { event: "note", data: { y: [1, "z"] } }],
+    ["serverSideEmit with ack", "sse-ack", { event: "ping-server", data: 4 }],
+    ["a broadcast with acks", "emit-ack", { rooms: ["nobody"], event: "question", data: 1 }],
+  ]) {
+    it(`${title} is the same Pub/Sub message`, async () => {
+      const n = await publishedDuring(() => call(nc, event, arg), true);
+      await sleep(50);
+      const g = await publishedDuring(() => call(gc, event, arg), false);
+      assert.equal(swapIds(g.buf, n.buf).toString("hex"), n.buf.toString("hex"));
+    });
+  }
+});
 
 streamsSuite("streams adapter");
 streamsSuite("streams adapter, sharded Pub/Sub", { sharded: true });

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gosio/gosio/internal/clusterwire"
 	"github.com/gosio/gosio/internal/msgpack"
+	"github.com/gosio/gosio/internal/pgnotify"
 	"github.com/gosio/gosio/parser"
 	"github.com/gosio/gosio/socketio"
 )
@@ -109,6 +110,12 @@ func (f *factory) newAdapter(nsp *socketio.Namespace) *Adapter {
 		acks:      map[string]*ackRequest{},
 	}
 	a.log = log.With("adapter", "postgres", "nsp", nsp.Name(), "uid", a.uid)
+	if ch := pgnotify.Channel(f.opts.ChannelPrefix, nsp.Name()); len(ch) > maxChannel {
+		// PostgreSQL truncates a longer LISTEN name and refuses it in
+		// pg_notify: this namespace cannot reach the cluster (nor can
+		// Node's adapter with it).
+		a.log.Error("postgresadapter: channel name over 63 bytes; PostgreSQL refuses it", "channel", ch)
+	}
 	f.mu.Lock()
 	if f.client == nil {
 		f.client = newClient(f.pool, f.opts, log.With("adapter", "postgres"))
@@ -131,6 +138,10 @@ func (f *factory) newAdapter(nsp *socketio.Namespace) *Adapter {
 	a.publishAsync(msgInitialHeartbeat, nil)
 	return a
 }
+
+// maxChannel is PostgreSQL's longest identifier (NAMEDATALEN - 1), which
+// a channel name is.
+const maxChannel = 63
 
 // UID returns the id this server uses on the wire.
 func (a *Adapter) UID() string { return a.uid }
@@ -478,15 +489,21 @@ func (a *Adapter) ServerSideEmit(ctx context.Context, args []any, expect func(in
 		a.unregister(id)
 		return err
 	}
-	// Forget the request when the caller stops waiting.
+	// Forget the request when the caller stops waiting: at its context's
+	// deadline, used as it is, or after RequestsTimeout without one.
+	_, hasDeadline := ctx.Deadline()
 	if !a.spawn(func() {
-		t := time.NewTimer(a.opts.RequestsTimeout)
-		defer t.Stop()
+		var limit <-chan time.Time // nil: never
+		if !hasDeadline {
+			t := time.NewTimer(a.opts.RequestsTimeout)
+			defer t.Stop()
+			limit = t.C
+		}
 		select {
 		case <-r.done:
 		case <-ctx.Done():
 			a.unregister(id)
-		case <-t.C:
+		case <-limit:
 			a.unregister(id)
 		case <-a.ctx.Done():
 		}

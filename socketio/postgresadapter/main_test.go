@@ -80,9 +80,10 @@ func newPool(t testing.TB, url string) *pgxpool.Pool {
 
 var prefixSeq atomic.Int64
 
-// testPrefix returns a channel prefix no other test uses.
-func testPrefix(t testing.TB) string {
-	return fmt.Sprintf("gosio-test-%d-%s-%d", os.Getpid(), strings.ReplaceAll(t.Name(), "/", "_"), prefixSeq.Add(1))
+// testPrefix returns a channel prefix no other test uses, short enough
+// for PostgreSQL's 63-byte channel names.
+func testPrefix(testing.TB) string {
+	return fmt.Sprintf("gosio-test-%d-%d", os.Getpid(), prefixSeq.Add(1))
 }
 
 type node struct {

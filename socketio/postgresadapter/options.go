@@ -12,7 +12,8 @@ import (
 // of Node's @socket.io/postgres-adapter.
 type Options struct {
 	// ChannelPrefix starts every notification channel: a namespace's
-	// channel is <ChannelPrefix>#<namespace>. Default "socket.io".
+	// channel is <ChannelPrefix>#<namespace>, at most 63 bytes (longer
+	// names PostgreSQL refuses). Default "socket.io".
 	ChannelPrefix string
 	// TableName is the table of attachments: payloads of NotifyThreshold
 	// bytes or more, and those carrying binary. It must exist (see

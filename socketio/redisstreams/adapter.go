@@ -57,7 +57,12 @@ var _ socketio.Adapter = (*Adapter)(nil)
 // writes to the stream, publishes and counts the servers; each namespace
 // also opens a Pub/Sub connection from it, and the reader of each stream
 // its own connection (a copy of client's options), so that a blocked XREAD
-// delays nothing else and Close can interrupt it.
+// delays nothing else and Close can interrupt it. XADD goes through another
+// copy that does not retry (a retried XADD whose first answer was lost
+// appends the message twice); a *redis.ClusterClient copy still retries a
+// network error within MaxRedirects, as it must to follow MOVED. With
+// another UniversalClient (a Ring), client itself is used for all of it,
+// and Close may wait up to BlockTime for the reader.
 func New(client redis.UniversalClient, opts *Options) func(*socketio.Namespace) socketio.Adapter {
 	h := &hub{client: client, opts: opts.withDefaults(), readers: map[string]*reader{}}
 	return func(nsp *socketio.Namespace) socketio.Adapter { return newAdapter(nsp, h) }

@@ -1,12 +1,15 @@
 package redisstreams
 
 import (
+	"context"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gosio/gosio/internal/siotest"
 	"github.com/gosio/gosio/socketio"
 	"github.com/gosio/gosio/socketio/redisstreamsemitter"
 )
@@ -75,4 +78,46 @@ func TestEmitter(t *testing.T) {
 	require.NotEmpty(t, msgs)
 	assert.Equal(t, map[string]any{"uid": "emitter", "nsp": "/", "type": "3",
 		"data": `{"packet":{"type":2,"data":["to-r"],"nsp":"/"},"opts":{"rooms":["r"],"except":[],"flags":{}}}`}, msgs[1].Values)
+}
+
+// Recovery covers the emitter's events: a client that dropped from one
+// server recovers on another with the emitter's broadcasts it missed, each
+// with the offset EmitOffset returned, and not those meant for others.
+func TestEmitterRecovery(t *testing.T) {
+	nodes := startRecoveryCluster(t, 2)
+	a, b := nodes[0], nodes[1]
+	ad := a.io.Of("/").Adapter().(*Adapter)
+	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
+	t.Cleanup(func() { _ = rdb.Close() })
+	em := redisstreamsemitter.New(rdb, &redisstreamsemitter.Options{
+		StreamName: ad.opts.StreamName, ChannelPrefix: ad.opts.ChannelPrefix,
+	})
+
+	c := siotest.Dial(t, a.hs, "&rooms=r1")
+	sid, pid := connectPID(t, c, "")
+	receive(t, a.sockets)
+	require.NoError(t, em.Emit("hello"))
+	_, offset := eventWithOffset(t, c, "hello")
+	c.Close()
+	require.Equal(t, a.hook.prefix+pid, receive(t, a.hook.saved))
+
+	ctx := context.Background()
+	off1, err := em.To("r1").EmitOffset(ctx, "m1", 1)
+	require.NoError(t, err)
+	_, err = em.To("r2").EmitOffset(ctx, "not-for-it")
+	require.NoError(t, err)
+	off2, err := em.Except("r2").EmitOffset(ctx, "m2", []byte{5})
+	require.NoError(t, err)
+
+	c2 := siotest.Dial(t, b.hs, "")
+	sid2, _ := connectPID(t, c2, `{"pid":"`+pid+`","offset":"`+offset+`"}`)
+	require.Equal(t, sid, sid2)
+	require.True(t, receive(t, b.sockets).Recovered())
+	args, off := eventWithOffset(t, c2, "m1")
+	assert.Equal(t, []any{1.0}, args)
+	assert.Equal(t, off1, off)
+	_, arr := siotest.ParseEvent(t, c2.Next())
+	assert.Equal(t, []any{"m2", map[string]any{"_placeholder": true, "num": 0.0}, off2}, arr)
+	assert.Equal(t, []byte{5}, receive(t, c2.Bin))
+	c2.ExpectNothing(100 * time.Millisecond)
 }

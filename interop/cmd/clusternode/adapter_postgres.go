@@ -3,57 +3,72 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
+	"log/slog"
+	"os"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/gosio/gosio/socketio"
 	"github.com/gosio/gosio/socketio/postgresadapter"
 	"github.com/gosio/gosio/socketio/postgresemitter"
 )
 
 // With -adapter postgres the server uses postgresadapter on the database
 // of -pg, -key being the channel prefix, and its emitter is a
-// postgresemitter.Emitter.
+// postgresemitter.Emitter (which also knows op "emit-binary": data, a
+// string, sent as bytes).
 var (
 	pgURL   = flag.String("pg", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "PostgreSQL URL (-adapter postgres)")
 	pgTable = flag.String("pg-table", "socket_io_attachments", "attachment table (-adapter postgres); created if missing")
 )
 
-func init() { register("postgres", postgresBackend) }
+func init() {
+	register("postgres", func(cfg config) (*backend, error) {
+		factory, em, closePG := postgresCluster(cfg.key, cfg.logger)
+		return &backend{factory: factory, emitter: em, close: closePG}, nil
+	})
+}
 
-// postgresBackend opens the pool and makes sure the attachment table exists.
-func postgresBackend(cfg config) (*backend, error) {
+// postgresCluster opens the pool, makes sure the attachment table exists
+// and returns the adapter factory, the emitter's operations and what
+// closes the pool.
+func postgresCluster(prefix string, logger *slog.Logger) (func(*socketio.Namespace) socketio.Adapter, emitterOp, func()) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	pool, err := pgxpool.New(ctx, *pgURL)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		err = postgresadapter.CreateTable(ctx, pool, *pgTable)
 	}
-	if err := postgresadapter.CreateTable(ctx, pool, *pgTable); err != nil {
-		pool.Close()
-		return nil, err
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "clusternode:", err)
+		os.Exit(1)
 	}
 	factory := postgresadapter.New(pool, &postgresadapter.Options{
-		ChannelPrefix: cfg.key, TableName: *pgTable, Logger: cfg.logger,
+		ChannelPrefix: prefix, TableName: *pgTable, Logger: logger,
 		// Short enough for the suite's server-killed test.
 		HeartbeatInterval: time.Second, HeartbeatTimeout: 3 * time.Second,
 	})
-	em := postgresemitter.New(pool, &postgresemitter.Options{ChannelPrefix: cfg.key, TableName: *pgTable})
-	return &backend{factory: factory, emitter: postgresEmitter{em}, close: pool.Close}, nil
+	em := postgresemitter.New(pool, &postgresemitter.Options{ChannelPrefix: prefix, TableName: *pgTable})
+	op := func(t target) error {
+		b := em.To(t.Rooms...).Except(t.Except...)
+		switch t.Op {
+		case "emit":
+			return b.Emit(t.Event, t.Data)
+		case "emit-binary":
+			s, _ := t.Data.(string)
+			return b.Emit(t.Event, []byte(s))
+		case "join":
+			return b.SocketsJoin(t.Room)
+		case "leave":
+			return b.SocketsLeave(t.Room)
+		case "disconnect":
+			return b.DisconnectSockets(false)
+		case "sse":
+			return em.ServerSideEmit(t.Event, t.Data)
+		}
+		return errUnknownOp
+	}
+	return factory, op, pool.Close
 }
-
-type postgresEmitter struct{ e *postgresemitter.Emitter }
-
-func (p postgresEmitter) emit(rooms, except []string, event string, data any) error {
-	return p.e.To(rooms...).Except(except...).Emit(event, data)
-}
-func (p postgresEmitter) join(rooms, except []string, room string) error {
-	return p.e.To(rooms...).Except(except...).SocketsJoin(room)
-}
-func (p postgresEmitter) leave(rooms, except []string, room string) error {
-	return p.e.To(rooms...).Except(except...).SocketsLeave(room)
-}
-func (p postgresEmitter) disconnect(rooms, except []string) error {
-	return p.e.To(rooms...).Except(except...).DisconnectSockets(false)
-}
-func (p postgresEmitter) sse(event string, data any) error { return p.e.ServerSideEmit(event, data) }

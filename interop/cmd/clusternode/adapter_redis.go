@@ -22,21 +22,24 @@ func redisBackend(cfg config, sharded bool) (*backend, error) {
 		factory = redisadapter.NewSharded(rdb, aopts)
 	}
 	em := redisemitter.New(rdb, &redisemitter.Options{Key: cfg.key, Sharded: sharded, SubscriptionMode: cfg.mode})
-	return &backend{factory: factory, emitter: pubsubEmitter{em}, close: func() { _ = rdb.Close() }}, nil
+	return &backend{factory: factory, emitter: pubsubEmitter(em), close: func() { _ = rdb.Close() }}, nil
 }
 
-type pubsubEmitter struct{ e *redisemitter.Emitter }
-
-func (p pubsubEmitter) emit(rooms, except []string, event string, data any) error {
-	return p.e.To(rooms...).Except(except...).Emit(event, data)
+func pubsubEmitter(em *redisemitter.Emitter) emitterOp {
+	return func(t target) error {
+		b := em.To(t.Rooms...).Except(t.Except...)
+		switch t.Op {
+		case "emit":
+			return b.Emit(t.Event, t.Data)
+		case "join":
+			return b.SocketsJoin(t.Room)
+		case "leave":
+			return b.SocketsLeave(t.Room)
+		case "disconnect":
+			return b.DisconnectSockets(false)
+		case "sse":
+			return em.ServerSideEmit(t.Event, t.Data)
+		}
+		return errUnknownOp
+	}
 }
-func (p pubsubEmitter) join(rooms, except []string, room string) error {
-	return p.e.To(rooms...).Except(except...).SocketsJoin(room)
-}
-func (p pubsubEmitter) leave(rooms, except []string, room string) error {
-	return p.e.To(rooms...).Except(except...).SocketsLeave(room)
-}
-func (p pubsubEmitter) disconnect(rooms, except []string) error {
-	return p.e.To(rooms...).Except(except...).DisconnectSockets(false)
-}
-func (p pubsubEmitter) sse(event string, data any) error { return p.e.ServerSideEmit(event, data) }

@@ -19,22 +19,25 @@ func init() {
 		em := redisstreamsemitter.New(rdb, &redisstreamsemitter.Options{
 			StreamName: cfg.key, ChannelPrefix: cfg.key, UseShardedPubSub: cfg.sharded,
 		})
-		return &backend{factory: factory, emitter: streamsEmitter{em}, close: func() { _ = rdb.Close() }}, nil
+		return &backend{factory: factory, emitter: streamsEmitter(em), close: func() { _ = rdb.Close() }}, nil
 	})
 }
 
-type streamsEmitter struct{ e *redisstreamsemitter.Emitter }
-
-func (s streamsEmitter) emit(rooms, except []string, event string, data any) error {
-	return s.e.To(rooms...).Except(except...).Emit(event, data)
+func streamsEmitter(em *redisstreamsemitter.Emitter) emitterOp {
+	return func(t target) error {
+		b := em.To(t.Rooms...).Except(t.Except...)
+		switch t.Op {
+		case "emit":
+			return b.Emit(t.Event, t.Data)
+		case "join":
+			return b.SocketsJoin(t.Room)
+		case "leave":
+			return b.SocketsLeave(t.Room)
+		case "disconnect":
+			return b.DisconnectSockets(false)
+		case "sse":
+			return em.ServerSideEmit(t.Event, t.Data)
+		}
+		return errUnknownOp
+	}
 }
-func (s streamsEmitter) join(rooms, except []string, room string) error {
-	return s.e.To(rooms...).Except(except...).SocketsJoin(room)
-}
-func (s streamsEmitter) leave(rooms, except []string, room string) error {
-	return s.e.To(rooms...).Except(except...).SocketsLeave(room)
-}
-func (s streamsEmitter) disconnect(rooms, except []string) error {
-	return s.e.To(rooms...).Except(except...).DisconnectSockets(false)
-}
-func (s streamsEmitter) sse(event string, data any) error { return s.e.ServerSideEmit(event, data) }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -14,19 +15,18 @@ import (
 // -adapter flag selects.
 type backend struct {
 	factory func(*socketio.Namespace) socketio.Adapter
-	emitter emitter
+	emitter emitterOp
 	close   func() // releases the backend's clients, after the server's Close
 }
 
-// emitter is what the "emitter" control event drives: the backend's
-// emitter package, publishing from outside any server.
-type emitter interface {
-	emit(rooms, except []string, event string, data any) error
-	join(rooms, except []string, room string) error
-	leave(rooms, except []string, room string) error
-	disconnect(rooms, except []string) error
-	sse(event string, data any) error
-}
+// emitterOp runs an "emitter" control event's operation (t.Op: "emit",
+// "join", "leave", "disconnect", "sse", or one of the backend's own)
+// through the backend's emitter package, publishing from outside any
+// server.
+type emitterOp func(t target) error
+
+// errUnknownOp answers an operation the backend's emitter does not know.
+var errUnknownOp = errors.New("unknown op")
 
 // config is what the common flags give every backend.
 type config struct {

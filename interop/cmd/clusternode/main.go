@@ -1,18 +1,18 @@
 // Command clusternode is the Go side of the cluster interop suite
-// (interop/cluster): a gosio server on the Redis adapter, to run next to a
-// Node.js socket.io server on the same Redis. It is not meant for
-// production use.
+// (interop/cluster): a gosio server on a cluster adapter (Redis Pub/Sub,
+// sharded Pub/Sub, Redis Streams, PostgreSQL), to run next to a Node.js
+// socket.io server on the same store. It is not meant for production use.
 //
 // It prints exactly one line "LISTENING <port>" on stdout once it accepts
 // connections, and shuts down on SIGINT/SIGTERM.
 //
 // Flags: -addr (default 127.0.0.1:0), -adapter (the cluster adapter: "redis",
-// the default, "sharded", "streams", "postgres", or another that an
-// adapter_*.go file registers), -redis (default 127.0.0.1:6379),
+// the default, "sharded", "streams", "postgres": each adapter_*.go file
+// registers one, with its own flags), -redis (default 127.0.0.1:6379),
 // -key (default socket.io), -sharded (use redisadapter.NewSharded), -mode
 // (the sharded subscription mode, default dynamic), -admin ID (instrument
-// for the Admin UI, without authentication, as server ID), -v (log to
-// stderr).
+// for the Admin UI, without authentication, as server ID), -recovery
+// (connection state recovery on; see recovery.go), -v (log to stderr).
 //
 // Each socket of "/" gets data {runtime: "go", tag: <query tag>} (none with
 // ?nodata=1) and joins
@@ -44,7 +44,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -88,7 +87,11 @@ func main() {
 		os.Exit(2)
 	}
 	defer be.close()
-	io := socketio.NewServer(&socketio.Options{Adapter: be.factory, Logger: logger})
+	opts := &socketio.Options{Adapter: be.factory, Logger: logger}
+	for _, f := range optionHooks {
+		f(opts)
+	}
+	io := socketio.NewServer(opts)
 	setup(io, be.emitter)
 	if *adminID != "" {
 		a, err := admin.Instrument(io, admin.Options{NoAuth: true, ServerID: *adminID})
@@ -122,7 +125,7 @@ func result(rs []socketio.Response, err error) map[string]any {
 	return map[string]any{"ok": true, "responses": vals}
 }
 
-func setup(io *socketio.Server, em emitter) {
+func setup(io *socketio.Server, em emitterOp) {
 	nsp := io.Of("/")
 	nsp.On("ping-server", func(data any, ack socketio.Ack) { _ = ack(map[string]any{"from": "go", "data": data}) })
 	nsp.On("note", func(data any) {
@@ -130,10 +133,11 @@ func setup(io *socketio.Server, em emitter) {
 	})
 	io.OnConnection(func(s *socketio.Socket) {
 		q := s.Handshake().Query
-		if rooms := q.Get("rooms"); rooms != "" {
+		// A recovered socket has its rooms and data back (-recovery).
+		if rooms := q.Get("rooms"); rooms != "" && !s.Recovered() {
 			s.Join(strings.Split(rooms, ",")...)
 		}
-		if q.Get("nodata") == "" { // ?nodata=1 leaves the socket's data unset
+		if q.Get("nodata") == "" && !s.Recovered() { // ?nodata=1 leaves the socket's data unset
 			s.SetData(map[string]any{"runtime": "go", "tag": q.Get("tag")})
 		}
 		ctx := context.Background()
@@ -239,25 +243,7 @@ func setup(io *socketio.Server, em emitter) {
 			_ = ack(rooms)
 		})
 		s.On("emitter", func(t target, ack socketio.Ack) {
-			var err error
-			switch t.Op {
-			case "emit":
-				err = em.emit(t.Rooms, t.Except, t.Event, t.Data)
-			case "emit-binary": // data, a string, sent as bytes
-				b, _ := t.Data.(string)
-				err = em.emit(t.Rooms, t.Except, t.Event, []byte(b))
-			case "join":
-				err = em.join(t.Rooms, t.Except, t.Room)
-			case "leave":
-				err = em.leave(t.Rooms, t.Except, t.Room)
-			case "disconnect":
-				err = em.disconnect(t.Rooms, t.Except)
-			case "sse":
-				err = em.sse(t.Event, t.Data)
-			default:
-				err = errors.New("unknown op")
-			}
-			if err != nil {
+			if err := em(t); err != nil {
 				_ = ack(err.Error())
 				return
 			}
