@@ -313,3 +313,28 @@ func TestInvalidTableName(t *testing.T) {
 	assert.Panics(t, func() { New(nil, &Options{TableName: "x; DROP TABLE y"}) })
 	assert.Error(t, CreateTable(bg(), nil, "a b"))
 }
+
+// Every CleanupInterval, each server deletes the attachments older than
+// CleanupInterval, as Node's adapter does.
+func TestCleanup(t *testing.T) {
+	const table = "gosio_test_cleanup"
+	requirePostgres(t)
+	pool := newPool(t, pgURL())
+	require.NoError(t, CreateTable(bg(), pool, table))
+	_, err := pool.Exec(bg(), "INSERT INTO "+table+" (payload, created_at) VALUES ('old', now() - interval '1 hour'), ('fresh', now() + interval '1 hour')")
+	require.NoError(t, err)
+	io := socketio.NewServer(&socketio.Options{Adapter: New(pool, &Options{
+		ChannelPrefix: testPrefix(t), TableName: table, CleanupInterval: 100 * time.Millisecond, Logger: testLogger(),
+	})})
+	defer io.Close()
+	require.Eventually(t, func() bool {
+		var n int
+		err := pool.QueryRow(bg(), "SELECT count(*) FROM "+table+" WHERE payload = 'old'").Scan(&n)
+		return err == nil && n == 0
+	}, 5*time.Second, 20*time.Millisecond)
+	var n int
+	require.NoError(t, pool.QueryRow(bg(), "SELECT count(*) FROM "+table+" WHERE payload = 'fresh'").Scan(&n))
+	assert.Equal(t, 1, n, "what is younger than CleanupInterval stays")
+	_, err = pool.Exec(bg(), "DELETE FROM "+table)
+	require.NoError(t, err)
+}

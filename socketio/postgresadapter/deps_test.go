@@ -2,8 +2,6 @@ package postgresadapter
 
 import (
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -16,7 +14,9 @@ func TestPgxOnlyWhereImported(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")
 	}
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	// go test puts its own go first on the PATH.
+	goBin, err := exec.LookPath("go")
+	require.NoError(t, err)
 	pkgs := []string{
 		"github.com/gosio/gosio/engineio",
 		"github.com/gosio/gosio/socketio",

@@ -124,3 +124,19 @@ func waitServerCountNsp(t *testing.T, nodes []*node, nsp string, want int) {
 		return true
 	}, 10*time.Second, 20*time.Millisecond)
 }
+
+// An attachment over MaxAttachmentSize is not read (a peer cannot make a
+// server hold an unbounded message); the next message still arrives.
+func TestAttachmentSizeLimit(t *testing.T) {
+	c := cfg()
+	c.opts.MaxAttachmentSize = 1000
+	nodes := startCluster(t, 1, c)
+	cs := connectAll(t, nodes, 1, nil)
+	a := nodes[0].adapter().(*Adapter)
+	em := postgresemitter.New(nodes[0].pool, &postgresemitter.Options{ChannelPrefix: a.opts.ChannelPrefix, TableName: testTable})
+	require.NoError(t, em.Emit("huge", make([]byte, 2000)))
+	require.NoError(t, em.Emit("small", []byte{1}))
+	cs[0][0].ExpectEvent("small")
+	assert.Equal(t, []byte{1}, <-cs[0][0].Bin)
+	cs[0][0].ExpectNothing(100 * time.Millisecond)
+}
