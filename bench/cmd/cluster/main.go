@@ -53,6 +53,7 @@ type run struct {
 	Runtime string             `json:"runtime"`
 	Repeat  int                `json:"repeat"`
 	Prefix  string             `json:"prefix"`
+	LoadAvg string             `json:"loadavg"` // at the run's start: the neighbours' load
 	Metrics map[string]float64 `json:"metrics"`
 	Notes   []string           `json:"notes,omitempty"`
 	Error   string             `json:"error,omitempty"`

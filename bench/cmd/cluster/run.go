@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gosio/gosio/bench/internal/child"
+	"github.com/gosio/gosio/bench/internal/runinfo"
 )
 
 // serverArgv is the command line of one cluster server.
@@ -34,7 +35,7 @@ func serverArgv(o opts, rt, adapter, prefix string, maxLife time.Duration) []str
 func runOne(ctx context.Context, o opts, st *stores, adapter, rt string, rep int, started time.Time) run {
 	t0 := time.Now()
 	prefix := fmt.Sprintf("gosio-bench-%d-%s-%s-%d", started.Unix(), adapter, rt, rep+1)
-	r := run{Adapter: adapter, Runtime: rt, Repeat: rep + 1, Prefix: prefix}
+	r := run{Adapter: adapter, Runtime: rt, Repeat: rep + 1, Prefix: prefix, LoadAvg: runinfo.LoadAvg()}
 	base := filepath.Join(o.logDir, fmt.Sprintf("%s-%s-%d", adapter, rt, rep+1))
 	fail := func(f string, a ...any) run {
 		r.Error = fmt.Sprintf(f, a...)
