@@ -202,6 +202,10 @@ func (srv *Server) removeChild(n *Namespace) {
 	if p := n.Parent(); p != nil {
 		p.forget(n)
 	}
+	if n.sessions != nil {
+		// Its last sockets' sessions go through the adapter: saved first.
+		srv.recovery.waitPersisted(context.Background())
+	}
 	_ = n.adapter.Close()
 }
 

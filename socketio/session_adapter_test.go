@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -33,6 +34,7 @@ type fakeSessionAdapter struct {
 	persisted  chan *SavedSession  // every session persisted
 	restores   []string            // "pid offset" of every RestoreSession
 	closed     bool
+	closedCh   chan struct{} // closed by the first Close
 	// closedAfter is the number of sessions persisted when Close came.
 	closedAfter int
 
@@ -53,6 +55,7 @@ func newFakeSessionAdapter(n *Namespace) *fakeSessionAdapter {
 		MemoryAdapter: NewMemoryAdapter(n),
 		sessions:      make(map[string]*SavedSession),
 		persisted:     make(chan *SavedSession, 64),
+		closedCh:      make(chan struct{}),
 	}
 }
 
@@ -125,9 +128,12 @@ func (a *fakeSessionAdapter) RestoreSession(ctx context.Context, pid, offset str
 
 func (a *fakeSessionAdapter) Close() error {
 	a.mu.Lock()
-	a.closed = true
-	a.closedAfter = len(a.sessions)
-	a.mu.Unlock()
+	defer a.mu.Unlock()
+	if !a.closed {
+		a.closed = true
+		a.closedAfter = len(a.sessions)
+		close(a.closedCh)
+	}
 	return nil
 }
 
@@ -233,9 +239,10 @@ func TestSessionAdapterOffsets(t *testing.T) {
 	}
 
 	fake.mu.Lock()
-	direct := fake.broadcasts[1]
-	vol := fake.broadcasts[2]
+	broadcasts := slices.Clone(fake.broadcasts)
 	fake.mu.Unlock()
+	require.GreaterOrEqual(t, len(broadcasts), 3)
+	direct, vol := broadcasts[1], broadcasts[2]
 	require.Equal(t, []string{sid}, direct.Rooms)
 	require.True(t, vol.Flags.Volatile)
 
@@ -339,8 +346,9 @@ func TestSessionAdapterRestores(t *testing.T) {
 	require.Equal(t, "welcome", nextEvent(t, c2)[0])
 
 	fake.mu.Lock()
-	require.Equal(t, []string{pid + " " + offset}, fake.restores)
+	restores := slices.Clone(fake.restores)
 	fake.mu.Unlock()
+	require.Equal(t, []string{pid + " " + offset}, restores)
 	// Rooms were joined through the adapter: a broadcast to room1 reaches it.
 	require.NoError(t, io.To("room1").Emit("again"))
 	require.Equal(t, "again", nextEvent(t, c2)[0])
@@ -418,9 +426,10 @@ func TestSessionAdapterShutdownPersistsFirst(t *testing.T) {
 				require.NoError(t, io.Shutdown(ctx))
 			}
 			fake.mu.Lock()
-			require.True(t, fake.closed)
-			require.Equal(t, 3, fake.closedAfter, "adapter closed before the sessions were saved")
+			closed, after := fake.closed, fake.closedAfter
 			fake.mu.Unlock()
+			require.True(t, closed)
+			require.Equal(t, 3, after, "adapter closed before the sessions were saved")
 			var saved []string
 			for range 3 {
 				saved = append(saved, receive(t, fake.persisted).SID)
@@ -470,4 +479,42 @@ func framesUntilClosed(c *testClient) []string {
 			}
 		}
 	}
+}
+
+// A dynamic namespace's child removed with its last socket closes its
+// adapter after that socket's session is saved.
+func TestSessionAdapterChildCleanupPersistsFirst(t *testing.T) {
+	adapters := make(chan *fakeSessionAdapter, 4)
+	io := NewServer(&Options{
+		ConnectionStateRecovery:     &RecoveryOptions{},
+		CleanupEmptyChildNamespaces: true,
+		Logger:                      slog.New(slog.DiscardHandler),
+		Adapter: func(n *Namespace) Adapter {
+			a := newFakeSessionAdapter(n)
+			a.persistDelay = 100 * time.Millisecond
+			if n.Name() != "/" {
+				adapters <- a
+			}
+			return a
+		},
+	})
+	t.Cleanup(func() { _ = io.Close() })
+	hs := startHTTP(t, io)
+	gone := make(chan struct{})
+	io.OfRegexp(regexp.MustCompile(`^/tenant-\w+$`)).OnConnection(func(s *Socket) {
+		s.On("disconnect", func(string) { close(gone) })
+	})
+	c := dial(t, hs)
+	c.send("0/tenant-a,")
+	p := c.next()
+	require.True(t, strings.HasPrefix(p, "0/tenant-a,{"), p)
+	a := receive(t, adapters)
+	c.close()
+	receive(t, gone)
+	// The adapter is closed by the socket's last job, after its saving.
+	<-a.closedCh
+	a.mu.Lock()
+	after := a.closedAfter
+	a.mu.Unlock()
+	require.Equal(t, 1, after, "adapter closed before the session was saved")
 }

@@ -4,10 +4,13 @@
 //
 //	examples/run.sh cluster      # http://localhost:3001 and :3002, this machine only
 //	examples/run.sh cluster -addrs :3001,:3002 -redis 127.0.0.1:6379   # every interface
+//	examples/run.sh cluster -adapter streams   # Redis Streams, with connection state recovery
 //
 // Each server has its own socketio.Server, http.Server and Redis client; the
-// only thing they share is Redis, through the Redis adapter, exactly as if
-// they ran on two machines. The page connects with the websocket transport
+// only thing they share is Redis, through the Redis adapter (Pub/Sub, or
+// Streams with -adapter streams), exactly as if they ran on two machines.
+// With Streams, connection state recovery is on: a page whose connection
+// drops gets the messages it missed when it reconnects, to either server. The page connects with the websocket transport
 // only, so a load balancer in front of them would need no sticky sessions.
 //
 // Nothing in the handlers keeps state in the process: messages go through
@@ -47,6 +50,7 @@ import (
 	"github.com/gosio/gosio/examples/internal/clientjs"
 	"github.com/gosio/gosio/socketio"
 	"github.com/gosio/gosio/socketio/redisadapter"
+	"github.com/gosio/gosio/socketio/redisstreams"
 )
 
 //go:embed static
@@ -88,7 +92,11 @@ func main() {
 	redisAddr := flag.String("redis", "127.0.0.1:6379", "Redis address")
 	key := flag.String("key", "socket.io", "prefix of the Redis channels (servers with the same prefix form one cluster)")
 	clientDir := flag.String("client-dir", "", "directory holding socket.io.min.js (default: examples/node_modules/socket.io-client/dist)")
+	adapter := flag.String("adapter", "pubsub", `the cluster adapter: "pubsub" (Redis Pub/Sub) or "streams" (Redis Streams, with connection state recovery)`)
 	flag.Parse()
+	if *adapter != "pubsub" && *adapter != "streams" {
+		log.Fatalf("-adapter: want pubsub or streams, got %q", *adapter)
+	}
 	log.SetPrefix("cluster: ")
 
 	list := strings.Split(*addrs, ",")
@@ -112,7 +120,7 @@ func main() {
 
 	var nodes []*node
 	for _, addr := range list {
-		n, err := newNode(strings.TrimSpace(addr), *redisAddr, *key, dir)
+		n, err := newNode(strings.TrimSpace(addr), *redisAddr, *key, *adapter, dir)
 		if err != nil {
 			for _, n := range nodes {
 				n.close()
@@ -153,16 +161,22 @@ func port(ln net.Listener) string { return strconv.Itoa(ln.Addr().(*net.TCPAddr)
 
 // newNode starts listening on addr and sets up a Socket.IO server whose
 // adapter talks to the other servers through Redis.
-func newNode(addr, redisAddr, key, clientDir string) (*node, error) {
+func newNode(addr, redisAddr, key, adapter, clientDir string) (*node, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
 	n := &node{name: ":" + port(ln), ln: ln}
 	n.rdb = redis.NewClient(&redis.Options{Addr: redisAddr})
-	n.io = socketio.NewServer(&socketio.Options{
-		Adapter: redisadapter.New(n.rdb, &redisadapter.Options{Key: key}),
-	})
+	opts := &socketio.Options{Adapter: redisadapter.New(n.rdb, &redisadapter.Options{Key: key})}
+	if adapter == "streams" {
+		// The key names the stream and prefixes the channels; the sessions
+		// and missed messages live in Redis, so a page recovers on either
+		// server.
+		opts.Adapter = redisstreams.New(n.rdb, &redisstreams.Options{StreamName: key, ChannelPrefix: key})
+		opts.ConnectionStateRecovery = &socketio.RecoveryOptions{MaxDisconnectionDuration: 2 * time.Minute}
+	}
+	n.io = socketio.NewServer(opts)
 	n.io.On("connection", n.onConnection)
 
 	mux := http.NewServeMux()

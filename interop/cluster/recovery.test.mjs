@@ -220,6 +220,16 @@ describe("connection state recovery across Node and Go servers (Redis Streams)",
     await redis?.quit().catch(() => {});
   });
 
+  // Node's emit appends to the stream after it returned (and after the
+  // control event's answer), so two emits from different servers could
+  // land in either order: each emission waits for its entry, and the
+  // expected order is the stream's.
+  async function emitted(fn) {
+    const before = await redis.xLen(key);
+    await fn();
+    await eventually(async () => (await redis.xLen(key)) > before);
+  }
+
   // One direction: the client starts on `from` and comes back on `to`.
   async function dropAndRecover(from, to, fromData) {
     proxy = await startProxy(from.port);
@@ -239,14 +249,16 @@ describe("connection state recovery across Node and Go servers (Redis Streams)",
       // The old server saves the session on its own time: wait for it.
       await eventually(async () => (await redis.exists(`sio:session:${client._pid}`)) === 1);
 
-      await call(controls.go, "broadcast", { event: "m1", data: "from go" });
-      await call(controls.node, "broadcast", { rooms: ["r1"], event: "m2", data: "from node to r1" });
-      await call(controls.go, "broadcast", { rooms: ["r2"], event: "not-for-it" });
-      await call(controls.node, "broadcast", { except: ["r1"], event: "not-for-it" });
-      await call(controls.node, "broadcast", { rooms: [id], event: "m3", data: "to its id" });
-      await emitToStream(redis, key, "m4", { from: "emitter" });
-      await call(controls.go, "broadcast", { event: "m5", data: { n: 5, list: [1, "x"] } });
-      assert.equal(await call(controls.go, "emitter", { op: "emit", rooms: ["r1"], event: "m6", data: "go emitter" }), "ok");
+      await emitted(() => call(controls.go, "broadcast", { event: "m1", data: "from go" }));
+      await emitted(() => call(controls.node, "broadcast", { rooms: ["r1"], event: "m2", data: "from node to r1" }));
+      await emitted(() => call(controls.go, "broadcast", { rooms: ["r2"], event: "not-for-it" }));
+      await emitted(() => call(controls.node, "broadcast", { except: ["r1"], event: "not-for-it" }));
+      await emitted(() => call(controls.node, "broadcast", { rooms: [id], event: "m3", data: "to its id" }));
+      await emitted(() => emitToStream(redis, key, "m4", { from: "emitter" }));
+      await emitted(() => call(controls.go, "broadcast", { event: "m5", data: { n: 5, list: [1, "x"] } }));
+      await emitted(async () => assert.equal(await call(controls.go, "emitter", { op: "emit", rooms: ["r1"], event: "m6", data: "go emitter" }), "ok"));
+      await emitted(() => call(controls.node, "broadcast", { event: "m7", data: Buffer.from([1, 2, 3]) }));
+      await emitted(() => call(controls.go, "broadcast", { rooms: ["r1"], event: "m8", data: { bin: Buffer.from([4, 5]) } }));
 
       const back = once(client, "connect");
       proxy.resume();
@@ -262,6 +274,8 @@ describe("connection state recovery across Node and Go servers (Redis Streams)",
           ["m4", { from: "emitter" }],
           ["m5", { n: 5, list: [1, "x"] }],
           ["m6", "go emitter"],
+          ["m7", Buffer.from([1, 2, 3])],
+          ["m8", { bin: Buffer.from([4, 5]) }],
         ],
       });
     } finally {
@@ -286,6 +300,42 @@ describe("connection state recovery across Node and Go servers (Redis Streams)",
       { runtime: "node", tag: "t1" },
     );
   });
+
+  // An offset the stream no longer holds (trimmed) restores nothing, on
+  // either runtime: the client connects as a new socket, and the session
+  // is gone.
+  for (const [fromName, toName] of [["go", "node"], ["node", "go"]]) {
+    it(`an offset trimmed from the stream is not recovered (${fromName} to ${toName})`, async () => {
+      const ports = { go: go.port, node: node.port };
+      proxy = await startProxy(ports[fromName]);
+      const client = await connectRecovering(proxy.port, { rooms: "r1", tag: "t3" });
+      try {
+        const id = client.id;
+        await call(controls[fromName], "broadcast", { rooms: ["r1"], event: "before" });
+        await eventually(() => client.received.some((r) => r.event === "before"));
+        proxy.pause();
+        proxy.setTarget(ports[toName]);
+        const gone = once(client, "disconnect");
+        proxy.drop();
+        await gone;
+        const pid = client._pid;
+        await eventually(async () => (await redis.exists(`sio:session:${pid}`)) === 1);
+        await redis.xTrim(key, "MAXLEN", 0);
+        await emitted(() => call(controls.go, "broadcast", { event: "m1" }));
+        const back = once(client, "connect");
+        proxy.resume();
+        await back;
+        assert.equal(client.recovered, false);
+        assert.notEqual(client.id, id);
+        assert.equal(await redis.exists(`sio:session:${pid}`), 0);
+        assert.ok(!client.received.some((r) => r.event === "m1"));
+      } finally {
+        client.disconnect();
+        await proxy.close();
+        proxy = undefined;
+      }
+    });
+  }
 
   it("the clients of a Go server stopped with SIGTERM recover on the Node server", async () => {
     // A Go server of its own, to stop.
@@ -316,8 +366,8 @@ describe("connection state recovery across Node and Go servers (Redis Streams)",
       // Saved before the process exited.
       assert.equal(await redis.exists(`sio:session:${client._pid}`), 1);
 
-      await call(controls.node, "broadcast", { rooms: ["r1"], event: "m1", data: "from node" });
-      await call(controls.go, "broadcast", { event: "m2", data: "from go" });
+      await emitted(() => call(controls.node, "broadcast", { rooms: ["r1"], event: "m1", data: "from node" }));
+      await emitted(() => call(controls.go, "broadcast", { event: "m2", data: "from go" }));
       const back = once(client, "connect");
       proxy.resume();
       await back;

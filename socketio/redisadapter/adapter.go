@@ -25,6 +25,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gosio/gosio/internal/clusterreq"
 	"github.com/gosio/gosio/internal/clusterwire"
 	"github.com/gosio/gosio/internal/msgpack"
 	"github.com/gosio/gosio/parser"
@@ -89,9 +90,9 @@ func newAdapter(nsp *socketio.Namespace, client redis.UniversalClient, o Options
 	// With subscriptions: Close waits for Redis to confirm the unsubscribe.
 	ch := a.pubsub.ChannelWithSubscriptions(redis.WithChannelSize(1024))
 	a.unsubscribed = make(chan struct{})
-	a.wg.Add(1)
+	a.req.WG.Add(1)
 	go func() {
-		defer a.wg.Done()
+		defer a.req.WG.Done()
 		for _, m := range buffered {
 			a.onMessage(m)
 		}
@@ -158,7 +159,7 @@ func (a *Adapter) publish(ctx context.Context, channel string, payload []byte) e
 // publishAsync publishes from a goroutine (from the subscriber loop, which
 // must not wait on Redis).
 func (a *Adapter) publishAsync(channel string, payload []byte) {
-	a.spawn(func() { _ = a.publish(a.ctx, channel, payload) })
+	a.req.Spawn(func() { _ = a.publish(a.ctx, channel, payload) })
 }
 
 func (a *Adapter) publishJSON(ctx context.Context, channel string, v any) error {
@@ -246,7 +247,7 @@ func (a *Adapter) onRequest(payload []byte) {
 	self := uid == a.uid
 	switch typ {
 	case reqSockets:
-		if self || a.hasRequest(id) {
+		if self || a.req.Has(id) {
 			return
 		}
 		ids := a.MemoryAdapter.Sockets(clusterwire.StringList(req["rooms"]))
@@ -256,7 +257,7 @@ func (a *Adapter) onRequest(payload []byte) {
 		a.respondJSON(uid, msgpack.Object("requestId", id, "sockets", ids))
 
 	case reqAllRooms:
-		if self || a.hasRequest(id) {
+		if self || a.req.Has(id) {
 			return
 		}
 		rooms, _ := a.MemoryAdapter.AllRooms(a.ctx)
@@ -269,7 +270,7 @@ func (a *Adapter) onRequest(payload []byte) {
 		a.onRemoteRoomOp(typ, id, uid, req)
 
 	case reqRemoteFetch:
-		if self || a.hasRequest(id) {
+		if self || a.req.Has(id) {
 			return
 		}
 		local, _ := a.MemoryAdapter.FetchSockets(a.ctx, clusterwire.ReadOpts(req["opts"]))
@@ -294,10 +295,10 @@ func (a *Adapter) onRequest(payload []byte) {
 				a.publishAsync(a.responseChannel, payload)
 			}
 		}
-		a.spawn(func() { a.nsp.ReceiveServerSideEmit(data, ack) })
+		a.req.Spawn(func() { a.nsp.ReceiveServerSideEmit(data, ack) })
 
 	case reqBroadcast:
-		if self || a.ackRequest(id) != nil {
+		if self || a.req.Ack(id) != nil {
 			return
 		}
 		pkt := clusterwire.ReadPacket(req["packet"], a.nsp.Name())
@@ -370,45 +371,45 @@ func (a *Adapter) onResponse(payload []byte) {
 	if id == "" {
 		return
 	}
-	if ar := a.ackRequest(id); ar != nil {
+	if ar := a.req.Ack(id); ar != nil {
 		typ, _ := clusterwire.ToInt(res["type"])
 		switch typ {
 		case reqBroadcastClientCount:
 			n, _ := clusterwire.ToInt(res["clientCount"])
-			ar.expect(n)
+			ar.Expect(n)
 		case reqBroadcastAck:
 			if r, err := socketio.NewResponse("", []any{res["packet"]}); err == nil {
-				ar.onAck(r)
+				ar.OnAck(r)
 			}
 		}
 		return
 	}
 	var onAck func(socketio.Response)
 	var resp socketio.Response
-	a.onAnswer(id, func(r *request) bool {
-		switch r.kind {
+	a.req.Answer(id, func(r *clusterreq.Request) bool {
+		switch r.Kind {
 		case reqSockets:
 			for _, s := range clusterwire.StringList(res["sockets"]) {
-				r.ids[s] = struct{}{}
+				r.IDs[s] = struct{}{}
 			}
 		case reqRemoteFetch:
 			if _, ok := res["sockets"].([]any); !ok {
 				return false
 			}
-			r.sockets = append(r.sockets, clusterwire.ReadSockets(a.nsp, res["sockets"])...)
+			r.Sockets = append(r.Sockets, clusterwire.ReadSockets(a.nsp, res["sockets"])...)
 		case reqAllRooms:
 			if _, ok := res["rooms"].([]any); !ok {
 				return false
 			}
 			for _, room := range clusterwire.StringList(res["rooms"]) {
-				r.rooms[room] = struct{}{}
+				r.Rooms[room] = struct{}{}
 			}
 		case reqServerSideEmit:
 			rr, err := socketio.NewResponse("", []any{res["data"]})
 			if err != nil {
 				return false
 			}
-			onAck, resp = r.onAck, rr
+			onAck, resp = r.OnAck, rr
 		}
 		return true
 	})
@@ -464,11 +465,11 @@ func (a *Adapter) BroadcastWithAck(ctx context.Context, pkt *parser.Packet, opts
 		if err != nil {
 			return fmt.Errorf("redisadapter: encode: %w", err)
 		}
-		if err := a.registerAck(ctx, id, expect, onAck); err != nil {
+		if err := a.req.RegisterAck(ctx, id, expect, onAck); err != nil {
 			return err
 		}
 		if err := a.publish(ctx, a.requestChannel, msg); err != nil {
-			a.dropAck(id)
+			a.req.DropAck(id)
 			return err
 		}
 	}
@@ -495,15 +496,15 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOpti
 		return local, nil
 	}
 	id := clusterwire.UID(6)
-	r := &request{kind: reqRemoteFetch, expected: n - 1, sockets: local, done: make(chan struct{})}
-	err = a.roundTrip(ctx, id, r, "fetchSockets", func() error {
+	r := clusterreq.NewRequest(reqRemoteFetch, n-1)
+	r.Sockets = local
+	err = a.req.RoundTrip(ctx, id, r, "fetchSockets", func() error {
 		return a.publishJSON(ctx, a.requestChannel, msgpack.Object(
 			"uid", a.uid, "requestId", id, "type", reqRemoteFetch, "opts", requestOpts(opts),
 		))
 	})
-	a.mu.Lock()
-	out := r.sockets
-	a.mu.Unlock()
+	var out []*socketio.RemoteSocket
+	a.req.Locked(func() { out = r.Sockets })
 	return out, err
 }
 
@@ -518,19 +519,21 @@ func (a *Adapter) AllRooms(ctx context.Context) ([]string, error) {
 		return local, nil
 	}
 	id := clusterwire.UID(6)
-	r := &request{kind: reqAllRooms, expected: n - 1, rooms: map[string]struct{}{}, done: make(chan struct{})}
+	r := clusterreq.NewRequest(reqAllRooms, n-1)
+	r.Rooms = map[string]struct{}{}
 	for _, room := range local {
-		r.rooms[room] = struct{}{}
+		r.Rooms[room] = struct{}{}
 	}
-	err = a.roundTrip(ctx, id, r, "allRooms", func() error {
+	err = a.req.RoundTrip(ctx, id, r, "allRooms", func() error {
 		return a.publishJSON(ctx, a.requestChannel, msgpack.Object("uid", a.uid, "requestId", id, "type", reqAllRooms))
 	})
-	a.mu.Lock()
-	out := make([]string, 0, len(r.rooms))
-	for room := range r.rooms {
-		out = append(out, room)
-	}
-	a.mu.Unlock()
+	var out []string
+	a.req.Locked(func() {
+		out = make([]string, 0, len(r.Rooms))
+		for room := range r.Rooms {
+			out = append(out, room)
+		}
+	})
 	return out, err
 }
 
@@ -543,21 +546,23 @@ func (a *Adapter) AllSockets(ctx context.Context, rooms []string) ([]string, err
 		return local, err
 	}
 	id := clusterwire.UID(6)
-	r := &request{kind: reqSockets, expected: n - 1, ids: map[string]struct{}{}, done: make(chan struct{})}
+	r := clusterreq.NewRequest(reqSockets, n-1)
+	r.IDs = map[string]struct{}{}
 	for _, s := range local {
-		r.ids[s] = struct{}{}
+		r.IDs[s] = struct{}{}
 	}
-	err = a.roundTrip(ctx, id, r, "sockets", func() error {
+	err = a.req.RoundTrip(ctx, id, r, "sockets", func() error {
 		return a.publishJSON(ctx, a.requestChannel, msgpack.Object(
 			"uid", a.uid, "requestId", id, "type", reqSockets, "rooms", clusterwire.Strs(rooms),
 		))
 	})
-	a.mu.Lock()
-	out := make([]string, 0, len(r.ids))
-	for s := range r.ids {
-		out = append(out, s)
-	}
-	a.mu.Unlock()
+	var out []string
+	a.req.Locked(func() {
+		out = make([]string, 0, len(r.IDs))
+		for s := range r.IDs {
+			out = append(out, s)
+		}
+	})
 	return out, err
 }
 
@@ -612,8 +617,9 @@ func (a *Adapter) ServerSideEmit(ctx context.Context, args []any, expect func(in
 		return nil
 	}
 	id := clusterwire.UID(6)
-	r := &request{kind: reqServerSideEmit, expected: n - 1, onAck: onAck, done: make(chan struct{})}
-	err = a.startRequest(id, r, "serverSideEmit", func() error {
+	r := clusterreq.NewRequest(reqServerSideEmit, n-1)
+	r.OnAck = onAck
+	err = a.req.Start(id, r, "serverSideEmit", func() error {
 		return a.publishJSON(ctx, a.requestChannel, msgpack.Object(
 			"uid", a.uid, "requestId", id, "type", reqServerSideEmit, "data", args,
 		))
@@ -651,6 +657,6 @@ func (a *Adapter) Close() error {
 	}
 	cancel()
 	err := a.pubsub.Close()
-	a.wg.Wait()
+	a.req.WG.Wait()
 	return err
 }

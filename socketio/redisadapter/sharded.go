@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gosio/gosio/internal/clusterreq"
 	"github.com/gosio/gosio/internal/clusterwire"
 	"github.com/gosio/gosio/internal/msgpack"
 	"github.com/gosio/gosio/parser"
@@ -71,7 +72,7 @@ func newSharded(nsp *socketio.Namespace, client redis.UniversalClient, o Options
 	a := &ShardedAdapter{base: newBase(nsp, client, o, clusterwire.HexID()), roomSig: make(chan struct{}, 1)}
 	a.channel = o.Key + "#" + nsp.Name() + "#"
 	a.responseChannel = a.channel + a.uid + "#"
-	a.subs = newShardSubscriber(client, &a.wg, a.onRaw)
+	a.subs = newShardSubscriber(client, &a.req.WG, a.onRaw)
 
 	ctx, cancel := context.WithTimeout(a.ctx, o.RequestsTimeout)
 	defer cancel()
@@ -80,7 +81,7 @@ func newSharded(nsp *socketio.Namespace, client redis.UniversalClient, o Options
 	}
 	if o.SubscriptionMode == Dynamic || o.SubscriptionMode == DynamicPrivate {
 		a.unregisterRooms = nsp.OnRoomEvent(a.onRoomEvent)
-		a.wg.Add(1)
+		a.req.WG.Add(1)
 		go a.roomLoop()
 	}
 	return a
@@ -131,7 +132,7 @@ func (a *ShardedAdapter) onRoomEvent(e socketio.RoomEvent) {
 }
 
 func (a *ShardedAdapter) roomLoop() {
-	defer a.wg.Done()
+	defer a.req.WG.Done()
 	for {
 		select {
 		case <-a.ctx.Done():
@@ -207,7 +208,7 @@ func (a *ShardedAdapter) channelFor(typ int, withAck bool, rooms []string) strin
 }
 
 func (a *ShardedAdapter) respond(requester string, typ int, data msgpack.Map) {
-	a.spawn(func() { _ = a.publishTo(a.ctx, a.channel+requester+"#", typ, data) })
+	a.req.Spawn(func() { _ = a.publishTo(a.ctx, a.channel+requester+"#", typ, data) })
 }
 
 // --- receiving ---
@@ -282,7 +283,7 @@ func (a *ShardedAdapter) onMessage(m map[string]any) {
 				a.respond(uid, msgServerSideEmitResponse, msgpack.Object("requestId", id, "packet", v))
 			}
 		}
-		a.spawn(func() { a.nsp.ReceiveServerSideEmit(packet, ack) })
+		a.req.Spawn(func() { a.nsp.ReceiveServerSideEmit(packet, ack) })
 	case msgBroadcastClientCount, msgBroadcastAck, msgFetchSocketsResponse, msgServerSideEmitResponse:
 		a.onResponse(m)
 	}
@@ -305,30 +306,30 @@ func (a *ShardedAdapter) onResponse(m map[string]any) {
 	}
 	switch typ {
 	case msgBroadcastClientCount:
-		if ar := a.ackRequest(id); ar != nil {
+		if ar := a.req.Ack(id); ar != nil {
 			n, _ := clusterwire.ToInt(data["clientCount"])
-			ar.expect(n)
+			ar.Expect(n)
 		}
 	case msgBroadcastAck:
-		if ar := a.ackRequest(id); ar != nil {
+		if ar := a.req.Ack(id); ar != nil {
 			if r, err := socketio.NewResponse("", []any{data["packet"]}); err == nil {
-				ar.onAck(r)
+				ar.OnAck(r)
 			}
 		}
 	case msgFetchSocketsResponse:
-		a.onAnswer(id, func(r *request) bool {
-			r.sockets = append(r.sockets, clusterwire.ReadSockets(a.nsp, data["sockets"])...)
+		a.req.Answer(id, func(r *clusterreq.Request) bool {
+			r.Sockets = append(r.Sockets, clusterwire.ReadSockets(a.nsp, data["sockets"])...)
 			return true
 		})
 	case msgServerSideEmitResponse:
 		var onAck func(socketio.Response)
 		var resp socketio.Response
-		a.onAnswer(id, func(r *request) bool {
+		a.req.Answer(id, func(r *clusterreq.Request) bool {
 			rr, err := socketio.NewResponse("", []any{data["packet"]})
 			if err != nil {
 				return false
 			}
-			onAck, resp = r.onAck, rr
+			onAck, resp = r.OnAck, rr
 			return true
 		})
 		if onAck != nil {
@@ -372,12 +373,12 @@ func (a *ShardedAdapter) BroadcastWithAck(ctx context.Context, pkt *parser.Packe
 		if d, ok := ctx.Deadline(); ok && timeout <= 0 {
 			timeout = time.Until(d)
 		}
-		if err := a.registerAck(ctx, id, expect, onAck); err != nil {
+		if err := a.req.RegisterAck(ctx, id, expect, onAck); err != nil {
 			return err
 		}
 		err = a.publishTo(ctx, a.channel, msgBroadcast, msgpack.Object("packet", wp, "requestId", id, "opts", clusterOpts(opts, timeout)))
 		if err != nil {
-			a.dropAck(id)
+			a.req.DropAck(id)
 			return err
 		}
 	}
@@ -426,13 +427,13 @@ func (a *ShardedAdapter) FetchSockets(ctx context.Context, opts *socketio.Broadc
 		return local, nil
 	}
 	id := clusterwire.HexID()
-	r := &request{kind: msgFetchSockets, expected: n - 1, sockets: local, done: make(chan struct{})}
-	err = a.roundTrip(ctx, id, r, "fetchSockets", func() error {
+	r := clusterreq.NewRequest(msgFetchSockets, n-1)
+	r.Sockets = local
+	err = a.req.RoundTrip(ctx, id, r, "fetchSockets", func() error {
 		return a.publishTo(ctx, a.channel, msgFetchSockets, msgpack.Object("opts", clusterOpts(opts, 0), "requestId", id))
 	})
-	a.mu.Lock()
-	out := r.sockets
-	a.mu.Unlock()
+	var out []*socketio.RemoteSocket
+	a.req.Locked(func() { out = r.Sockets })
 	return out, err
 }
 
@@ -454,8 +455,9 @@ func (a *ShardedAdapter) ServerSideEmit(ctx context.Context, args []any, expect 
 		return nil
 	}
 	id := clusterwire.HexID()
-	r := &request{kind: msgServerSideEmit, expected: n - 1, onAck: onAck, done: make(chan struct{})}
-	err = a.startRequest(id, r, "serverSideEmit", func() error {
+	r := clusterreq.NewRequest(msgServerSideEmit, n-1)
+	r.OnAck = onAck
+	err = a.req.Start(id, r, "serverSideEmit", func() error {
 		return a.publishTo(ctx, a.channel, msgServerSideEmit, msgpack.Object("requestId", id, "packet", packet))
 	})
 	if err == nil {
@@ -479,7 +481,7 @@ func (a *ShardedAdapter) Close() error {
 		a.unregisterRooms()
 	}
 	err := a.subs.close()
-	a.wg.Wait()
+	a.req.WG.Wait()
 	return err
 }
 

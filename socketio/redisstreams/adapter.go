@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gosio/gosio/internal/clusterreq"
 	"github.com/gosio/gosio/internal/clusterwire"
 	"github.com/gosio/gosio/internal/msgpack"
 	"github.com/gosio/gosio/internal/redisutil"
@@ -43,12 +43,10 @@ type Adapter struct {
 
 	ctx    context.Context // ends on Close
 	cancel context.CancelFunc
-	wg     sync.WaitGroup // the goroutines Close waits for
-
-	mu       sync.Mutex
-	closed   bool
-	requests map[string]*request    // fetchSockets and serverSideEmit awaiting answers
-	acks     map[string]*ackRequest // broadcasts with acknowledgements, until their ctx ends
+	// req holds the requests awaiting answers (fetchSockets,
+	// serverSideEmit), the broadcasts with acknowledgements, and the
+	// goroutines Close waits for.
+	req *clusterreq.Table
 }
 
 var _ socketio.Adapter = (*Adapter)(nil)
@@ -77,11 +75,10 @@ func newAdapter(nsp *socketio.Namespace, h *hub) *Adapter {
 		uid:    clusterwire.HexID(),
 		stream: streamwire.StreamFor(o.StreamName, o.StreamCount, nsp.Name()),
 		ctx:    ctx, cancel: cancel,
-		requests: map[string]*request{},
-		acks:     map[string]*ackRequest{},
 	}
 	a.publicChannel, a.privateChannel = streamwire.Channels(o.ChannelPrefix, nsp.Name(), a.uid)
 	a.log = loggerFor(o.Logger, nsp).With("adapter", "redis-streams", "nsp", nsp.Name(), "uid", a.uid)
+	a.req = clusterreq.NewTable(ctx, o.RequestsTimeout, a.log, "redisstreams", ErrClosed, ErrTimeout)
 	a.subscribe()
 	h.join(a)
 	return a
@@ -130,9 +127,9 @@ func (a *Adapter) subscribe() {
 			}
 		}
 		ch := ps.Channel(redis.WithChannelSize(1024))
-		a.wg.Add(1)
+		a.req.WG.Add(1)
 		go func() {
-			defer a.wg.Done()
+			defer a.req.WG.Done()
 			for _, m := range early {
 				a.onPubSub(m)
 			}
@@ -154,27 +151,7 @@ func (a *Adapter) RequestsTimeout() time.Duration { return a.opts.RequestsTimeou
 
 // bounded returns ctx limited to RequestsTimeout and to the adapter's life.
 func (a *Adapter) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	ctx, cancel := context.WithTimeout(ctx, a.opts.RequestsTimeout)
-	stop := context.AfterFunc(a.ctx, cancel)
-	return ctx, func() { stop(); cancel() }
-}
-
-// spawn runs f on a goroutine that Close waits for; false once closed.
-func (a *Adapter) spawn(f func()) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.closed {
-		return false
-	}
-	a.wg.Add(1)
-	go func() {
-		defer a.wg.Done()
-		f()
-	}()
-	return true
+	return a.req.Bounded(ctx)
 }
 
 // xadd appends a message to the stream (XADD MAXLEN ~ MaxLen) and returns
@@ -224,7 +201,7 @@ func (a *Adapter) publishTo(ctx context.Context, channel string, typ int, data m
 // goroutine: the receiving loops must not wait on Redis.
 func (a *Adapter) respond(requester string, typ int, data msgpack.Map) {
 	channel := a.opts.ChannelPrefix + "#" + a.nsp.Name() + "#" + requester + "#"
-	a.spawn(func() { _ = a.publishTo(a.ctx, channel, typ, data) })
+	a.req.Spawn(func() { _ = a.publishTo(a.ctx, channel, typ, data) })
 }
 
 // recoveryOn reports whether connection state recovery is on for the
@@ -294,13 +271,13 @@ func (a *Adapter) BroadcastWithAck(ctx context.Context, pkt *parser.Packet, opts
 			timeout = time.Until(d)
 		}
 		id := clusterwire.HexID()
-		if err := a.registerAck(ctx, id, expect, onAck); err != nil {
+		if err := a.req.RegisterAck(ctx, id, expect, onAck); err != nil {
 			return err
 		}
 		if err := a.publish(ctx, streamwire.Broadcast, msgpack.Object(
 			"packet", wp, "requestId", id, "opts", clusterwire.Opts(opts, true, timeout),
 		)); err != nil {
-			a.dropAck(id)
+			a.req.DropAck(id)
 			return err
 		}
 	}
@@ -366,14 +343,14 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOpti
 		return local, nil
 	}
 	id := clusterwire.HexID()
-	r := &request{kind: streamwire.FetchSockets, expected: n - 1, sockets: local, done: make(chan struct{})}
-	err = a.roundTrip(ctx, id, r, "fetchSockets", func() error {
+	r := clusterreq.NewRequest(streamwire.FetchSockets, n-1)
+	r.Sockets = local
+	err = a.req.RoundTrip(ctx, id, r, "fetchSockets", func() error {
 		return a.publish(ctx, streamwire.FetchSockets, msgpack.Object(
 			"opts", requestOpts(opts), "requestId", id))
 	})
-	a.mu.Lock()
-	out := r.sockets
-	a.mu.Unlock()
+	var out []*socketio.RemoteSocket
+	a.req.Locked(func() { out = r.Sockets })
 	return out, err
 }
 
@@ -397,8 +374,9 @@ func (a *Adapter) ServerSideEmit(ctx context.Context, args []any, expect func(in
 		return nil
 	}
 	id := clusterwire.HexID()
-	r := &request{kind: streamwire.ServerSideEmit, expected: n - 1, onAck: onAck, done: make(chan struct{})}
-	err = a.startRequest(id, r, "serverSideEmit", func() error {
+	r := clusterreq.NewRequest(streamwire.ServerSideEmit, n-1)
+	r.OnAck = onAck
+	err = a.req.Start(id, r, "serverSideEmit", func() error {
 		return a.publish(ctx, streamwire.ServerSideEmit, msgpack.Object("requestId", id, "packet", norm))
 	})
 	if err == nil {
@@ -424,18 +402,9 @@ func (a *Adapter) ServerCount(ctx context.Context) (int, error) {
 // (stopped with the last namespace of its New), unsubscribes, fails the
 // pending requests with ErrClosed and waits for the adapter's goroutines.
 func (a *Adapter) Close() error {
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
+	if !a.req.Shutdown() {
 		return nil
 	}
-	a.closed = true
-	a.requests = map[string]*request{}
-	for _, ar := range a.acks {
-		ar.stop()
-	}
-	a.acks = map[string]*ackRequest{}
-	a.mu.Unlock()
 	a.hub.leave(a)
 	a.cancel()
 	var err error
@@ -444,6 +413,6 @@ func (a *Adapter) Close() error {
 			err = e
 		}
 	}
-	a.wg.Wait()
+	a.req.WG.Wait()
 	return err
 }

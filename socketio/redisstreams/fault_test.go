@@ -181,3 +181,24 @@ func TestServerKilled(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, socks, 2)
 }
+
+// With Redis away, Close still returns at once and leaves nothing running
+// (goleak checks at the end of the package): the reader is backing off or
+// blocked, requests are pending.
+func TestCloseDuringOutage(t *testing.T) {
+	rd := newPrivateRedis(t)
+	nodes := startCluster(t, 2, clusterConfig{addr: rd.addr(), opts: Options{RequestsTimeout: 2 * time.Second}})
+	connectAll(t, nodes, 1, nil)
+	rd.stop()
+	pending := make(chan error, 1)
+	go func() {
+		_, err := nodes[0].io.Of("/").ServerSideEmitWithAck(bg(), "x")
+		pending <- err
+	}()
+	start := time.Now()
+	for _, nd := range nodes {
+		require.NoError(t, nd.io.Close())
+	}
+	assert.Less(t, time.Since(start), 3*time.Second)
+	assert.Error(t, <-pending)
+}

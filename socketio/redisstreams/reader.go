@@ -50,9 +50,9 @@ type reader struct {
 	done chan struct{} // closed when the loop has returned
 
 	// last is the id of the last entry read: where XREAD resumes, also
-	// after a lost connection. Only the loop writes it.
-	lastMu sync.Mutex
-	last   string
+	// after a lost connection. Set before the loop starts, then the
+	// loop's alone.
+	last string
 }
 
 // join registers a with the reader of its stream, starting the reader for
@@ -161,13 +161,6 @@ func dedicated(c redis.UniversalClient, reader bool) (redis.UniversalClient, boo
 	return c, false
 }
 
-// lastID returns the id of the last entry read.
-func (r *reader) lastID() string {
-	r.lastMu.Lock()
-	defer r.lastMu.Unlock()
-	return r.last
-}
-
 func (r *reader) run() {
 	defer close(r.done)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -181,7 +174,7 @@ func (r *reader) run() {
 	}()
 	backoff := time.Duration(0)
 	for {
-		last := r.lastID()
+		last := r.last
 		res, err := r.rdb.XRead(ctx, &redis.XReadArgs{
 			Streams: []string{r.stream, last}, Count: r.opts.ReadCount, Block: r.opts.BlockTime,
 		}).Result()
@@ -213,9 +206,7 @@ func (r *reader) run() {
 		for _, s := range res {
 			for _, e := range s.Messages {
 				r.dispatch(e)
-				r.lastMu.Lock()
 				r.last = e.ID
-				r.lastMu.Unlock()
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package redisstreams
 import (
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gosio/gosio/internal/clusterreq"
 	"github.com/gosio/gosio/internal/clusterwire"
 	"github.com/gosio/gosio/internal/msgpack"
 	"github.com/gosio/gosio/internal/streamwire"
@@ -70,7 +71,7 @@ func (a *Adapter) onMessage(m *streamwire.Message, offset string) {
 				a.respond(from, streamwire.ServerSideEmitResponse, msgpack.Object("requestId", id, "packet", v))
 			}
 		}
-		a.spawn(func() { a.nsp.ReceiveServerSideEmit(args, ack) })
+		a.req.Spawn(func() { a.nsp.ReceiveServerSideEmit(args, ack) })
 
 	case streamwire.FetchSocketsResponse, streamwire.ServerSideEmitResponse,
 		streamwire.BroadcastClientCount, streamwire.BroadcastAck:
@@ -114,14 +115,14 @@ func (a *Adapter) onResponse(m *streamwire.Message) {
 	}
 	switch m.Type {
 	case streamwire.BroadcastClientCount:
-		if ar := a.ackRequest(id); ar != nil {
+		if ar := a.req.Ack(id); ar != nil {
 			n, _ := clusterwire.ToInt(d["clientCount"])
-			ar.expect(n)
+			ar.Expect(n)
 		}
 	case streamwire.BroadcastAck:
-		if ar := a.ackRequest(id); ar != nil {
+		if ar := a.req.Ack(id); ar != nil {
 			if r, err := socketio.NewResponse("", []any{d["packet"]}); err == nil {
-				ar.onAck(r)
+				ar.OnAck(r)
 			}
 		}
 	case streamwire.FetchSocketsResponse:
@@ -129,11 +130,11 @@ func (a *Adapter) onResponse(m *streamwire.Message) {
 			return
 		}
 		remote := clusterwire.ReadSockets(a.nsp, d["sockets"])
-		a.answer(id, func(r *request) bool {
-			if r.kind != streamwire.FetchSockets {
+		a.req.Answer(id, func(r *clusterreq.Request) bool {
+			if r.Kind != streamwire.FetchSockets {
 				return false
 			}
-			r.sockets = append(r.sockets, remote...)
+			r.Sockets = append(r.Sockets, remote...)
 			return true
 		})
 	case streamwire.ServerSideEmitResponse:
@@ -142,11 +143,11 @@ func (a *Adapter) onResponse(m *streamwire.Message) {
 			return
 		}
 		var onAck func(socketio.Response)
-		a.answer(id, func(r *request) bool {
-			if r.kind != streamwire.ServerSideEmit {
+		a.req.Answer(id, func(r *clusterreq.Request) bool {
+			if r.Kind != streamwire.ServerSideEmit {
 				return false
 			}
-			onAck = r.onAck
+			onAck = r.OnAck
 			return true
 		})
 		if onAck != nil {

@@ -58,22 +58,29 @@ type recoveryNode struct {
 // unless recovered, and get data {tag: <query tag>}.
 func startRecoveryCluster(t *testing.T, n int) []*recoveryNode {
 	t.Helper()
-	requireRedis(t, redisAddr)
+	return startRecoveryClusterOn(t, n, nil)
+}
+
+// startRecoveryClusterOn is startRecoveryCluster where client makes each
+// server's Redis client (nil: a Client of redisAddr).
+func startRecoveryClusterOn(t *testing.T, n int, client func() redis.UniversalClient) []*recoveryNode {
+	t.Helper()
+	if client == nil {
+		requireRedis(t, redisAddr)
+		client = func() redis.UniversalClient { return redis.NewClient(&redis.Options{Addr: redisAddr}) }
+	}
 	key := testKey(t)
 	opts := Options{StreamName: key, ChannelPrefix: key, SessionKeyPrefix: key + ":session:", Logger: testLogger()}
-	admin := redis.NewClient(&redis.Options{Addr: redisAddr})
+	admin := client()
 	t.Cleanup(func() {
 		ctx := context.Background()
-		keys, _ := admin.Keys(ctx, key+"*").Result()
-		if len(keys) > 0 {
-			_ = admin.Del(ctx, keys...).Err()
-		}
+		_ = admin.Del(ctx, key).Err() // the sessions were taken or expire
 		_ = admin.Close()
 	})
 	var nodes []*recoveryNode
 	var plain []*node
 	for range n {
-		rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
+		rdb := client()
 		hook := &sessionHook{prefix: opts.SessionKeyPrefix, saved: make(chan string, 64)}
 		rdb.AddHook(hook)
 		o := opts
@@ -140,8 +147,17 @@ func eventWithOffset(t *testing.T, c *siotest.Client, name string) ([]any, strin
 // A client drops from one server and recovers on another: same id, rooms
 // and data, and exactly the events emitted meanwhile (by either server,
 // to it, to its rooms, not to others), in order, each with its entry id.
-func TestRecoveryAcrossServers(t *testing.T) {
-	nodes := startRecoveryCluster(t, 2)
+func TestRecoveryAcrossServers(t *testing.T) { recoveryAcrossServers(t, nil) }
+
+// The same on a Redis Cluster, where the sessions and the stream live on
+// different masters.
+func TestRecoveryRedisCluster(t *testing.T) {
+	requireRedisCluster(t)
+	recoveryAcrossServers(t, clusterClient)
+}
+
+func recoveryAcrossServers(t *testing.T, client func() redis.UniversalClient) {
+	nodes := startRecoveryClusterOn(t, 2, client)
 	a, b := nodes[0], nodes[1]
 
 	c := siotest.Dial(t, a.hs, "&rooms=r1&tag=x")

@@ -124,21 +124,25 @@ func (st *sessionStore) restore(ctx context.Context, pid, offset string) (*socke
 	if !offsetPattern.MatchString(offset) {
 		return nil, nil // not an id of this stream (e.g. a single server's offset)
 	}
+	// The session is taken (GET and DEL in one transaction, Node's GETDEL
+	// that works before Redis 6.2) whether or not the offset is still held,
+	// as in Node. The stream is read apart: on a Redis Cluster its key and
+	// the session's are in different slots, which no transaction spans.
 	var get *redis.StringCmd
-	var at *redis.XMessageSliceCmd
-	// One round trip. On a Redis Cluster, go-redis runs a transaction per
-	// slot: GET and DEL (one key) stay together, which is what matters.
 	_, err := st.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		get = p.Get(ctx, st.key(pid))
 		p.Del(ctx, st.key(pid))
-		at = p.XRange(ctx, st.stream, offset, offset)
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, err
 	}
+	at, err := st.rdb.XRange(ctx, st.stream, offset, offset).Result()
+	if err != nil {
+		return nil, err
+	}
 	raw, err := get.Result()
-	if errors.Is(err, redis.Nil) || len(at.Val()) == 0 {
+	if errors.Is(err, redis.Nil) || len(at) == 0 {
 		return nil, nil // expired or unknown, or the offset was trimmed away
 	}
 	if err != nil {

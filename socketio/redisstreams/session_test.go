@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,11 +17,18 @@ import (
 
 // sessionTestStore returns a store on a stream and key prefix of its own,
 // for a namespace of a server with recovery on (MaxDisconnectionDuration
-// one minute).
+// one minute), on the Redis at redisAddr, or on the Redis Cluster when the
+// test's name says so (see TestSessionStoreRedisCluster).
 func sessionTestStore(t *testing.T, page int64) (*sessionStore, redis.UniversalClient) {
 	t.Helper()
-	requireRedis(t, redisAddr)
-	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
+	var rdb redis.UniversalClient
+	if strings.Contains(t.Name(), "RedisCluster") {
+		requireRedisCluster(t)
+		rdb = clusterClient()
+	} else {
+		requireRedis(t, redisAddr)
+		rdb = redis.NewClient(&redis.Options{Addr: redisAddr})
+	}
 	io := socketio.NewServer(&socketio.Options{
 		ConnectionStateRecovery: &socketio.RecoveryOptions{MaxDisconnectionDuration: time.Minute},
 	})
@@ -29,13 +37,29 @@ func sessionTestStore(t *testing.T, page int64) (*sessionStore, redis.UniversalC
 	t.Cleanup(func() {
 		_ = io.Close()
 		ctx := context.Background()
-		keys, _ := rdb.Keys(ctx, name+"*").Result()
-		if len(keys) > 0 {
-			_ = rdb.Del(ctx, keys...).Err()
+		del := func(ctx context.Context, c *redis.Client) error {
+			keys, _ := c.Keys(ctx, name+"*").Result()
+			for _, k := range keys { // one by one: a cluster's keys are in many slots
+				_ = c.Del(ctx, k).Err()
+			}
+			return nil
+		}
+		if cc, ok := rdb.(*redis.ClusterClient); ok {
+			_ = cc.ForEachMaster(ctx, del)
+		} else {
+			_ = del(ctx, rdb.(*redis.Client))
 		}
 		_ = rdb.Close()
 	})
 	return st, rdb
+}
+
+// The session key and the stream are in different slots of a Redis
+// Cluster: saving and restoring work there too.
+func TestSessionStoreRedisCluster(t *testing.T) {
+	t.Run("MissedPackets", TestSessionRestoreMissedPackets)
+	t.Run("UnknownOffset", TestSessionRestoreUnknownOffset)
+	t.Run("Format", TestSessionPersistFormat)
 }
 
 // addNodeBroadcast appends a BROADCAST entry as Node's adapter writes it:

@@ -73,7 +73,9 @@ $("form").addEventListener("submit", (e) => {
 socket.on("connect", () => {
   $("status").textContent = "online";
   $("status").className = "status online";
-  if (name) join(); // back after a reconnection
+  // Back after a reconnection: join again, unless the server recovered the
+  // session (Redis Streams), which kept the room and the name.
+  if (name && !socket.recovered) join();
 });
 socket.on("disconnect", () => {
   $("status").textContent = "offline";
