@@ -18,12 +18,12 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/gosio/gosio/bench/internal/runinfo"
 )
 
 var allScenarios = []string{"connect", "fanout", "fanout-rate", "echo", "rooms", "polling"}
@@ -129,8 +129,8 @@ func main() {
 	}
 
 	started := time.Now()
-	machine := machineInfo()
-	loadStart := loadavg()
+	machine := runinfo.Machine()
+	loadStart := runinfo.LoadAvg()
 	fmt.Fprintf(os.Stderr, "bench: %d scenario(s) × %d server(s) × %d repeat(s); logs in %s\n",
 		len(o.scenarios), len(o.servers), o.repeat, o.logDir)
 
@@ -161,7 +161,7 @@ func main() {
 		}
 	}
 
-	md := report(o, runs, machine, loadStart, loadavg(), started)
+	md := report(o, runs, machine, loadStart, runinfo.LoadAvg(), started)
 	fmt.Println(md)
 	if o.outDir != "" {
 		if err := os.MkdirAll(o.outDir, 0o755); err != nil {
@@ -466,36 +466,6 @@ func headline(sc string, m map[string]float64) string {
 	}
 }
 
-func median(v []float64) float64 {
-	sort.Float64s(v)
-	n := len(v)
-	if n%2 == 1 {
-		return v[n/2]
-	}
-	return (v[n/2-1] + v[n/2]) / 2
-}
-
-func fmtNum(v float64, dec int) string {
-	s := strconv.FormatFloat(v, 'f', dec, 64)
-	if dec == 0 && v >= 10000 {
-		// thousands separators for readability
-		neg := strings.HasPrefix(s, "-")
-		s = strings.TrimPrefix(s, "-")
-		var b strings.Builder
-		for i, c := range s {
-			if i > 0 && (len(s)-i)%3 == 0 {
-				b.WriteByte(',')
-			}
-			b.WriteRune(c)
-		}
-		s = b.String()
-		if neg {
-			s = "-" + s
-		}
-	}
-	return s
-}
-
 func report(o opts, runs []run, machine map[string]string, load0, load1 string, started time.Time) string {
 	// medians over successful runs
 	type key struct{ sc, srv, m string }
@@ -563,8 +533,8 @@ func report(o opts, runs []run, machine map[string]string, load0, load1 string, 
 				b.WriteString(" FAIL |")
 				continue
 			}
-			med[s] = median(append([]float64(nil), v...))
-			fmt.Fprintf(&b, " %s |", fmtNum(med[s], row.decimals))
+			med[s] = runinfo.Median(append([]float64(nil), v...))
+			fmt.Fprintf(&b, " %s |", runinfo.FmtNum(med[s], row.decimals))
 		}
 		if hasGosio {
 			for _, p := range peers {
@@ -605,57 +575,9 @@ func report(o opts, runs []run, machine map[string]string, load0, load1 string, 
 	return b.String()
 }
 
-func machineInfo() map[string]string {
-	m := map[string]string{"go": runtime.Version(), "cores": strconv.Itoa(runtime.NumCPU())}
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, l := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(l, "model name"); ok {
-				m["cpu"] = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
-				break
-			}
-		}
-	}
-	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
-		for _, l := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(l, "MemTotal:"); ok {
-				f := strings.Fields(v)
-				if len(f) > 0 {
-					kb, _ := strconv.ParseFloat(f[0], 64)
-					m["mem"] = fmt.Sprintf("%.0f GiB", kb/(1<<20))
-				}
-			}
-		}
-	}
-	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-		m["kernel"] = strings.TrimSpace(string(b))
-	}
-	if out, err := exec.Command("node", "--version").Output(); err == nil {
-		m["node"] = strings.TrimSpace(string(out))
-	}
-	if b, err := os.ReadFile("node/node_modules/socket.io/package.json"); err == nil {
-		var p struct{ Version string }
-		if json.Unmarshal(b, &p) == nil {
-			m["socket.io"] = p.Version
-		}
-	}
-	return m
-}
-
 func machineLine(m map[string]string) string {
 	return fmt.Sprintf("%s cores (%s), %s RAM, Linux %s, %s, Node %s, socket.io %s, zishang520/socket.io v3.0.6",
 		m["cores"], m["cpu"], m["mem"], m["kernel"], m["go"], m["node"], m["socket.io"])
-}
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 func splitList(s string) []string {

@@ -53,3 +53,16 @@ func TestHist(t *testing.T) {
 		t.Errorf("max = %v", h.maxMS())
 	}
 }
+
+func TestWSURLForSplitsClients(t *testing.T) {
+	r := &runner{wsURL: "ws://a/", wsURL2: "ws://b/"}
+	for i, want := range []string{"ws://a/", "ws://b/", "ws://a/", "ws://b/"} {
+		if got := r.wsURLFor(i); got != want {
+			t.Errorf("client %d: %s, want %s", i, got, want)
+		}
+	}
+	one := &runner{wsURL: "ws://a/"}
+	if one.wsURLFor(1) != "ws://a/" {
+		t.Error("without a second server every client goes to the first")
+	}
+}

@@ -24,6 +24,8 @@ import (
 type config struct {
 	URL        string
 	PID        int
+	URL2       string // cluster: the second server; odd-numbered clients connect there
+	PID2       int    // cluster: the second server's process id
 	Scenario   string
 	Clients    int
 	Duration   time.Duration
@@ -57,11 +59,13 @@ func main() {
 	var c config
 	flag.StringVar(&c.URL, "url", "http://127.0.0.1:3000/socket.io/", "server URL (path included)")
 	flag.IntVar(&c.PID, "pid", 0, "server process id, for CPU time and RSS from /proc (0: not measured)")
-	flag.StringVar(&c.Scenario, "scenario", "echo", "connect | fanout | fanout-rate | echo | rooms | polling")
+	flag.StringVar(&c.URL2, "url2", "", "cluster: the second server's URL (half of the clients connect there)")
+	flag.IntVar(&c.PID2, "pid2", 0, "cluster: the second server's process id; its CPU time is added to the first's")
+	flag.StringVar(&c.Scenario, "scenario", "echo", "connect | fanout | fanout-rate | echo | rooms | polling | cluster")
 	flag.IntVar(&c.Clients, "clients", 0, "number of clients (0: the scenario's default)")
-	flag.DurationVar(&c.Duration, "duration", 10*time.Second, "echo/polling/fanout-rate: measured duration")
+	flag.DurationVar(&c.Duration, "duration", 10*time.Second, "echo/polling/fanout-rate/cluster: measured duration")
 	flag.IntVar(&c.Broadcasts, "broadcasts", 2000, "fanout: number of broadcasts")
-	flag.Float64Var(&c.Rate, "rate", 20, "fanout-rate: broadcasts per second")
+	flag.Float64Var(&c.Rate, "rate", 20, "fanout-rate, cluster: broadcasts per second")
 	flag.IntVar(&c.Window, "window", 20, "fanout/rooms: at most this many clients' worth of messages (window*clients) undelivered at once")
 	flag.IntVar(&c.Rooms, "rooms", 100, "rooms: number of rooms")
 	flag.IntVar(&c.Senders, "senders", 10, "rooms: number of sending clients")
@@ -74,7 +78,7 @@ func main() {
 	flag.DurationVar(&c.Timeout, "timeout", 5*time.Minute, "hard limit for the whole run")
 	flag.Parse()
 
-	defaults := map[string]int{"connect": 5000, "fanout": 1000, "fanout-rate": 1000, "echo": 100, "rooms": 1000, "polling": 50}
+	defaults := map[string]int{"connect": 5000, "fanout": 1000, "fanout-rate": 1000, "echo": 100, "rooms": 1000, "polling": 50, "cluster": 1000}
 	if c.Clients <= 0 {
 		c.Clients = defaults[c.Scenario]
 	}
@@ -96,6 +100,15 @@ func main() {
 	r.httpURL = u.String()
 	u.Scheme = strings.Replace(u.Scheme, "http", "ws", 1)
 	r.wsURL = u.String()
+	if c.URL2 != "" {
+		u2, err := url.Parse(c.URL2)
+		if err != nil || u2.Host == "" {
+			fmt.Fprintln(os.Stderr, "bad -url2")
+			os.Exit(2)
+		}
+		u2.Scheme = strings.Replace(u2.Scheme, "http", "ws", 1)
+		r.wsURL2 = u2.String()
+	}
 
 	var runErr error
 	switch c.Scenario {
@@ -111,6 +124,8 @@ func main() {
 		runErr = r.echo(ctx, true)
 	case "rooms":
 		runErr = r.rooms(ctx)
+	case "cluster":
+		runErr = r.cluster(ctx)
 	default:
 		fmt.Fprintln(os.Stderr, "unknown -scenario", c.Scenario)
 		os.Exit(2)
@@ -130,7 +145,17 @@ type runner struct {
 	cfg            config
 	src            *srcAddrs
 	wsURL, httpURL string
+	wsURL2         string // cluster only
 	res            *result
+}
+
+// wsURLFor is the WebSocket URL client i connects to: with a second server,
+// the clients alternate between the two.
+func (r *runner) wsURLFor(i int) string {
+	if r.wsURL2 != "" && i%2 == 1 {
+		return r.wsURL2
+	}
+	return r.wsURL
 }
 
 func (r *runner) set(k string, v float64) { r.res.Metrics[k] = v }
@@ -144,6 +169,7 @@ func (r *runner) note(f string, a ...any) {
 // load generator's own CPU time.
 type window struct {
 	srv  procstat.Sample
+	srv2 procstat.Sample // the second server's, in the cluster scenario
 	self time.Duration
 	at   time.Time
 }
@@ -159,11 +185,19 @@ func (r *runner) begin() window {
 	if err != nil {
 		r.note("procstat: %v", err)
 	}
-	return window{srv: s, self: selfCPU(), at: time.Now()}
+	w := window{srv: s, self: selfCPU(), at: time.Now()}
+	if r.cfg.PID2 > 0 {
+		if w.srv2, err = procstat.Read(r.cfg.PID2); err != nil {
+			r.note("procstat: %v", err)
+		}
+	}
+	return w
 }
 
 // end records the server's CPU per unit of work (µs), the load generator's
-// CPU per unit, and the server's RSS and peak RSS at the end.
+// CPU per unit, and the server's RSS and peak RSS at the end. With a second
+// server (-pid2) the CPU time and memory are both servers' sums, and each
+// server's own CPU time is recorded too (server_a_cpu_s, server_b_cpu_s).
 func (r *runner) end(w window, units float64, unit string) {
 	s, err := procstat.Read(r.cfg.PID)
 	if err != nil {
@@ -173,12 +207,33 @@ func (r *runner) end(w window, units float64, unit string) {
 	if units > 0 {
 		r.set("client_cpu_us_per_"+unit, float64(self.Microseconds())/units)
 	}
+	if r.cfg.PID2 > 0 {
+		s2, err := procstat.Read(r.cfg.PID2)
+		if err != nil {
+			r.note("procstat: %v", err)
+		}
+		if !w.srv2.Valid || !s2.Valid {
+			return
+		}
+		r.set("server_a_cpu_s", (s.CPU - w.srv.CPU).Seconds())
+		r.set("server_b_cpu_s", (s2.CPU - w.srv2.CPU).Seconds())
+		// Summed below as if one process: the cluster's cost.
+		w.srv.CPU += w.srv2.CPU
+		w.srv.Sys += w.srv2.Sys
+		s.CPU += s2.CPU
+		s.Sys += s2.Sys
+		s.RSS += s2.RSS
+		s.HWM += s2.HWM
+	}
 	if w.srv.Valid && s.Valid {
 		cpu := s.CPU - w.srv.CPU
 		r.set("server_cpu_s", cpu.Seconds())
 		r.set("server_cpu_util", cpu.Seconds()/time.Since(w.at).Seconds())
 		if units > 0 {
 			r.set("cpu_us_per_"+unit, float64(cpu.Microseconds())/units)
+			sys := s.Sys - w.srv.Sys
+			r.set("sys_us_per_"+unit, float64(sys.Microseconds())/units)
+			r.set("usr_us_per_"+unit, float64((cpu-sys).Microseconds())/units)
 		}
 		r.set("rss_mib", float64(s.RSS)/(1<<20))
 		r.set("hwm_mib", float64(s.HWM)/(1<<20))

@@ -63,7 +63,7 @@ func (r *runner) connectAll(ctx context.Context, n int, setup func(i int, c *sio
 			defer func() { <-sem }()
 			t0 := time.Now()
 			dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-			c, err := dialSIO(dctx, r.wsURL, r.src)
+			c, err := dialSIO(dctx, r.wsURLFor(i), r.src)
 			cancel()
 			if err != nil {
 				failed.Add(1)

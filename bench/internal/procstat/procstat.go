@@ -16,6 +16,7 @@ const clockTicks = 100
 // Sample is one reading of a process's counters.
 type Sample struct {
 	CPU   time.Duration // utime + stime
+	Sys   time.Duration // stime alone: the kernel's share of CPU
 	RSS   uint64        // VmRSS, bytes
 	HWM   uint64        // VmHWM (peak RSS), bytes
 	At    time.Time
@@ -48,6 +49,7 @@ func Read(pid int) (Sample, error) {
 		return s, fmt.Errorf("procstat: bad utime/stime")
 	}
 	s.CPU = time.Duration(ut+st) * time.Second / clockTicks
+	s.Sys = time.Duration(st) * time.Second / clockTicks
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return s, err
