@@ -36,7 +36,7 @@ func (r *recoveryStore) persist(s *Socket, sa SessionAdapter, sess *SavedSession
 		defer cancel()
 		if err := sa.PersistSession(ctx, sess); err != nil {
 			srv.opts.Logger.Warn("socketio: saving a session for connection state recovery",
-				"nsp", sess.Namespace, "sid", sess.SID, "err", err)
+				"nsp", sess.Namespace, "socket", sess.SID, "err", err)
 		}
 	}()
 }
