@@ -134,6 +134,28 @@ func (t *Table) Locked(fn func()) {
 	fn()
 }
 
+// FetchSockets completes a fetchSockets with the other servers' sockets:
+// it counts the servers with count and, when there are others, sends them
+// request id of kind with publish and waits for their answers (as
+// RoundTrip). It returns local followed by the sockets received, with
+// count's or RoundTrip's error.
+func (t *Table) FetchSockets(ctx context.Context, local []*socketio.RemoteSocket, count func(context.Context) (int, error),
+	kind int, id string, publish func() error) ([]*socketio.RemoteSocket, error) {
+	n, err := count(ctx)
+	if err != nil {
+		return local, err
+	}
+	if n <= 1 {
+		return local, nil
+	}
+	r := NewRequest(kind, n-1)
+	r.Sockets = local
+	err = t.RoundTrip(ctx, id, r, "fetchSockets", publish)
+	var out []*socketio.RemoteSocket
+	t.Locked(func() { out = r.Sockets })
+	return out, err
+}
+
 // RoundTrip registers r under id, publishes the request and waits for the
 // other servers' answers (bounded by ctx and the timeout).
 func (t *Table) RoundTrip(ctx context.Context, id string, r *Request, what string, publish func() error) (err error) {

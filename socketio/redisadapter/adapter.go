@@ -488,24 +488,12 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOpti
 	if opts.Flags.Local {
 		return local, nil
 	}
-	n, err := a.ServerCount(ctx)
-	if err != nil {
-		return local, err
-	}
-	if n <= 1 {
-		return local, nil
-	}
 	id := clusterwire.UID(6)
-	r := clusterreq.NewRequest(reqRemoteFetch, n-1)
-	r.Sockets = local
-	err = a.req.RoundTrip(ctx, id, r, "fetchSockets", func() error {
+	return a.req.FetchSockets(ctx, local, a.ServerCount, reqRemoteFetch, id, func() error {
 		return a.publishJSON(ctx, a.requestChannel, msgpack.Object(
 			"uid", a.uid, "requestId", id, "type", reqRemoteFetch, "opts", requestOpts(opts),
 		))
 	})
-	var out []*socketio.RemoteSocket
-	a.req.Locked(func() { out = r.Sockets })
-	return out, err
 }
 
 // AllRooms implements socketio.Adapter: the rooms of every server.

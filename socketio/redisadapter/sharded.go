@@ -355,22 +355,10 @@ func (a *ShardedAdapter) FetchSockets(ctx context.Context, opts *socketio.Broadc
 	if opts.Flags.Local {
 		return local, nil
 	}
-	n, err := a.ServerCount(ctx)
-	if err != nil {
-		return local, err
-	}
-	if n <= 1 {
-		return local, nil
-	}
 	id := clusterwire.HexID()
-	r := clusterreq.NewRequest(clusterwire.MsgFetchSockets, n-1)
-	r.Sockets = local
-	err = a.req.RoundTrip(ctx, id, r, "fetchSockets", func() error {
+	return a.req.FetchSockets(ctx, local, a.ServerCount, clusterwire.MsgFetchSockets, id, func() error {
 		return a.publishTo(ctx, a.channel, clusterwire.MsgFetchSockets, msgpack.Object("opts", clusterOpts(opts, 0), "requestId", id))
 	})
-	var out []*socketio.RemoteSocket
-	a.req.Locked(func() { out = r.Sockets })
-	return out, err
 }
 
 // ServerSideEmit implements socketio.Adapter.

@@ -339,23 +339,11 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOpti
 	if opts.Flags.Local {
 		return local, nil
 	}
-	n, err := a.ServerCount(ctx)
-	if err != nil {
-		return local, err
-	}
-	if n <= 1 {
-		return local, nil
-	}
 	id := clusterwire.HexID()
-	r := clusterreq.NewRequest(streamwire.FetchSockets, n-1)
-	r.Sockets = local
-	err = a.req.RoundTrip(ctx, id, r, "fetchSockets", func() error {
+	return a.req.FetchSockets(ctx, local, a.ServerCount, streamwire.FetchSockets, id, func() error {
 		return a.publish(ctx, streamwire.FetchSockets, msgpack.Object(
 			"opts", requestOpts(opts), "requestId", id))
 	})
-	var out []*socketio.RemoteSocket
-	a.req.Locked(func() { out = r.Sockets })
-	return out, err
 }
 
 // ServerSideEmit implements socketio.Adapter. With onAck, the other servers
