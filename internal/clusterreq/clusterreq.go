@@ -156,6 +156,30 @@ func (t *Table) FetchSockets(ctx context.Context, local []*socketio.RemoteSocket
 	return out, err
 }
 
+// ServerSideEmit starts a serverSideEmit with acknowledgements: it counts
+// the servers with count and, when there are others, sends them request id
+// of kind with publish, tells expect how many answers to wait for (0 when
+// there is no other server, and nothing is sent) and passes each answer to
+// onAck as it comes, in the background (as Start).
+func (t *Table) ServerSideEmit(ctx context.Context, count func(context.Context) (int, error), kind int, id string,
+	expect func(int), onAck func(socketio.Response), publish func() error) error {
+	n, err := count(ctx)
+	if err != nil {
+		return err
+	}
+	if n <= 1 {
+		expect(0)
+		return nil
+	}
+	r := NewRequest(kind, n-1)
+	r.OnAck = onAck
+	err = t.Start(id, r, "serverSideEmit", publish)
+	if err == nil {
+		expect(n - 1)
+	}
+	return err
+}
+
 // RoundTrip registers r under id, publishes the request and waits for the
 // other servers' answers (bounded by ctx and the timeout).
 func (t *Table) RoundTrip(ctx context.Context, id string, r *Request, what string, publish func() error) (err error) {

@@ -596,26 +596,12 @@ func (a *Adapter) ServerSideEmit(ctx context.Context, args []any, expect func(in
 			"uid", a.uid, "type", reqServerSideEmit, "data", args,
 		))
 	}
-	n, err := a.ServerCount(ctx)
-	if err != nil {
-		return err
-	}
-	if n <= 1 {
-		expect(0)
-		return nil
-	}
 	id := clusterwire.UID(6)
-	r := clusterreq.NewRequest(reqServerSideEmit, n-1)
-	r.OnAck = onAck
-	err = a.req.Start(id, r, "serverSideEmit", func() error {
+	return a.req.ServerSideEmit(ctx, a.ServerCount, reqServerSideEmit, id, expect, onAck, func() error {
 		return a.publishJSON(ctx, a.requestChannel, msgpack.Object(
 			"uid", a.uid, "requestId", id, "type", reqServerSideEmit, "data", args,
 		))
 	})
-	if err == nil {
-		expect(n - 1)
-	}
-	return err
 }
 
 // ServerCount implements socketio.Adapter: the subscribers of the request

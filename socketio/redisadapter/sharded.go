@@ -370,24 +370,10 @@ func (a *ShardedAdapter) ServerSideEmit(ctx context.Context, args []any, expect 
 	if onAck == nil {
 		return a.publishTo(ctx, a.channel, clusterwire.MsgServerSideEmit, msgpack.Object("packet", packet))
 	}
-	n, err := a.ServerCount(ctx)
-	if err != nil {
-		return err
-	}
-	if n <= 1 {
-		expect(0)
-		return nil
-	}
 	id := clusterwire.HexID()
-	r := clusterreq.NewRequest(clusterwire.MsgServerSideEmit, n-1)
-	r.OnAck = onAck
-	err = a.req.Start(id, r, "serverSideEmit", func() error {
+	return a.req.ServerSideEmit(ctx, a.ServerCount, clusterwire.MsgServerSideEmit, id, expect, onAck, func() error {
 		return a.publishTo(ctx, a.channel, clusterwire.MsgServerSideEmit, msgpack.Object("requestId", id, "packet", packet))
 	})
-	if err == nil {
-		expect(n - 1)
-	}
-	return err
 }
 
 // ServerCount implements socketio.Adapter: PUBSUB SHARDNUMSUB of the

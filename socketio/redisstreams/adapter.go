@@ -357,24 +357,10 @@ func (a *Adapter) ServerSideEmit(ctx context.Context, args []any, expect func(in
 	if onAck == nil {
 		return a.publish(ctx, streamwire.ServerSideEmit, msgpack.Object("packet", norm))
 	}
-	n, err := a.ServerCount(ctx)
-	if err != nil {
-		return err
-	}
-	if n <= 1 {
-		expect(0)
-		return nil
-	}
 	id := clusterwire.HexID()
-	r := clusterreq.NewRequest(streamwire.ServerSideEmit, n-1)
-	r.OnAck = onAck
-	err = a.req.Start(id, r, "serverSideEmit", func() error {
+	return a.req.ServerSideEmit(ctx, a.ServerCount, streamwire.ServerSideEmit, id, expect, onAck, func() error {
 		return a.publish(ctx, streamwire.ServerSideEmit, msgpack.Object("requestId", id, "packet", norm))
 	})
-	if err == nil {
-		expect(n - 1)
-	}
-	return err
 }
 
 // ServerCount implements socketio.Adapter: the subscribers of the public
