@@ -280,6 +280,20 @@ func (t *Table) RegisterAck(ctx context.Context, id string, expect func(int), on
 	return nil
 }
 
+// SendAck sends broadcast id with acknowledgements through publish, its
+// callbacks registered first (RegisterAck) and dropped again when publish
+// fails.
+func (t *Table) SendAck(ctx context.Context, id string, expect func(int), onAck func(socketio.Response), publish func() error) error {
+	if err := t.RegisterAck(ctx, id, expect, onAck); err != nil {
+		return err
+	}
+	if err := publish(); err != nil {
+		t.DropAck(id)
+		return err
+	}
+	return nil
+}
+
 // DropAck forgets the broadcast id.
 func (t *Table) DropAck(id string) {
 	t.mu.Lock()

@@ -328,14 +328,11 @@ func (a *Adapter) BroadcastWithAck(ctx context.Context, pkt *parser.Packet, opts
 			return fmt.Errorf("postgresadapter: encode: %w", err)
 		}
 		id := clusterwire.HexID()
-		timeout := opts.Flags.Timeout
-		if d, ok := ctx.Deadline(); ok && timeout <= 0 {
-			timeout = time.Until(d)
-		}
 		if err := a.registerAck(ctx, id, expect, onAck); err != nil {
 			return err
 		}
-		err = a.publish(ctx, clusterwire.MsgBroadcast, msgpack.Object("packet", wp, "requestId", id, "opts", wireOpts(opts, timeout)))
+		err = a.publish(ctx, clusterwire.MsgBroadcast, msgpack.Object(
+			"packet", wp, "requestId", id, "opts", wireOpts(opts, clusterwire.AckTimeout(ctx, opts))))
 		if err != nil {
 			a.dropAck(id)
 			return err

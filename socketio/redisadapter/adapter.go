@@ -454,22 +454,14 @@ func (a *Adapter) BroadcastWithAck(ctx context.Context, pkt *parser.Packet, opts
 			return fmt.Errorf("redisadapter: encode: %w", err)
 		}
 		id := clusterwire.UID(6)
-		timeout := opts.Flags.Timeout
-		if d, ok := ctx.Deadline(); ok && timeout <= 0 {
-			timeout = time.Until(d)
-		}
 		msg, err := msgpack.Marshal(msgpack.Object(
 			"uid", a.uid, "requestId", id, "type", reqBroadcast,
-			"packet", wp, "opts", clusterwire.Opts(opts, true, timeout),
+			"packet", wp, "opts", clusterwire.Opts(opts, true, clusterwire.AckTimeout(ctx, opts)),
 		))
 		if err != nil {
 			return fmt.Errorf("redisadapter: encode: %w", err)
 		}
-		if err := a.req.RegisterAck(ctx, id, expect, onAck); err != nil {
-			return err
-		}
-		if err := a.publish(ctx, a.requestChannel, msg); err != nil {
-			a.req.DropAck(id)
+		if err := a.req.SendAck(ctx, id, expect, onAck, func() error { return a.publish(ctx, a.requestChannel, msg) }); err != nil {
 			return err
 		}
 	}

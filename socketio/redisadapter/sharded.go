@@ -305,16 +305,11 @@ func (a *ShardedAdapter) BroadcastWithAck(ctx context.Context, pkt *parser.Packe
 			return fmt.Errorf("redisadapter: encode: %w", err)
 		}
 		id := clusterwire.HexID()
-		timeout := opts.Flags.Timeout
-		if d, ok := ctx.Deadline(); ok && timeout <= 0 {
-			timeout = time.Until(d)
-		}
-		if err := a.req.RegisterAck(ctx, id, expect, onAck); err != nil {
-			return err
-		}
-		err = a.publishTo(ctx, a.channel, clusterwire.MsgBroadcast, msgpack.Object("packet", wp, "requestId", id, "opts", clusterOpts(opts, timeout)))
+		err = a.req.SendAck(ctx, id, expect, onAck, func() error {
+			return a.publishTo(ctx, a.channel, clusterwire.MsgBroadcast, msgpack.Object(
+				"packet", wp, "requestId", id, "opts", clusterOpts(opts, clusterwire.AckTimeout(ctx, opts))))
+		})
 		if err != nil {
-			a.req.DropAck(id)
 			return err
 		}
 	}

@@ -270,18 +270,12 @@ func (a *Adapter) BroadcastWithAck(ctx context.Context, pkt *parser.Packet, opts
 		if err != nil {
 			return fmt.Errorf("redisstreams: encode: %w", err)
 		}
-		timeout := opts.Flags.Timeout
-		if d, ok := ctx.Deadline(); ok && timeout <= 0 {
-			timeout = time.Until(d)
-		}
 		id := clusterwire.HexID()
-		if err := a.req.RegisterAck(ctx, id, expect, onAck); err != nil {
-			return err
-		}
-		if err := a.publish(ctx, streamwire.Broadcast, msgpack.Object(
-			"packet", wp, "requestId", id, "opts", clusterwire.Opts(opts, true, timeout),
-		)); err != nil {
-			a.req.DropAck(id)
+		if err := a.req.SendAck(ctx, id, expect, onAck, func() error {
+			return a.publish(ctx, streamwire.Broadcast, msgpack.Object(
+				"packet", wp, "requestId", id, "opts", clusterwire.Opts(opts, true, clusterwire.AckTimeout(ctx, opts)),
+			))
+		}); err != nil {
 			return err
 		}
 	}
