@@ -134,6 +134,52 @@ func (t *Table) Locked(fn func()) {
 	fn()
 }
 
+// FetchSockets completes a fetchSockets with the other servers' sockets:
+// it counts the servers with count and, when there are others, sends them
+// request id of kind with publish and waits for their answers (as
+// RoundTrip). It returns local followed by the sockets received, with
+// count's or RoundTrip's error.
+func (t *Table) FetchSockets(ctx context.Context, local []*socketio.RemoteSocket, count func(context.Context) (int, error),
+	kind int, id string, publish func() error) ([]*socketio.RemoteSocket, error) {
+	n, err := count(ctx)
+	if err != nil {
+		return local, err
+	}
+	if n <= 1 {
+		return local, nil
+	}
+	r := NewRequest(kind, n-1)
+	r.Sockets = local
+	err = t.RoundTrip(ctx, id, r, "fetchSockets", publish)
+	var out []*socketio.RemoteSocket
+	t.Locked(func() { out = r.Sockets })
+	return out, err
+}
+
+// ServerSideEmit starts a serverSideEmit with acknowledgements: it counts
+// the servers with count and, when there are others, sends them request id
+// of kind with publish, tells expect how many answers to wait for (0 when
+// there is no other server, and nothing is sent) and passes each answer to
+// onAck as it comes, in the background (as Start).
+func (t *Table) ServerSideEmit(ctx context.Context, count func(context.Context) (int, error), kind int, id string,
+	expect func(int), onAck func(socketio.Response), publish func() error) error {
+	n, err := count(ctx)
+	if err != nil {
+		return err
+	}
+	if n <= 1 {
+		expect(0)
+		return nil
+	}
+	r := NewRequest(kind, n-1)
+	r.OnAck = onAck
+	err = t.Start(id, r, "serverSideEmit", publish)
+	if err == nil {
+		expect(n - 1)
+	}
+	return err
+}
+
 // RoundTrip registers r under id, publishes the request and waits for the
 // other servers' answers (bounded by ctx and the timeout).
 func (t *Table) RoundTrip(ctx context.Context, id string, r *Request, what string, publish func() error) (err error) {
@@ -231,6 +277,20 @@ func (t *Table) RegisterAck(ctx context.Context, id string, expect func(int), on
 	ar := &AckRequest{Expect: expect, OnAck: onAck}
 	ar.stop = context.AfterFunc(ctx, func() { t.DropAck(id) })
 	t.acks[id] = ar
+	return nil
+}
+
+// SendAck sends broadcast id with acknowledgements through publish, its
+// callbacks registered first (RegisterAck) and dropped again when publish
+// fails.
+func (t *Table) SendAck(ctx context.Context, id string, expect func(int), onAck func(socketio.Response), publish func() error) error {
+	if err := t.RegisterAck(ctx, id, expect, onAck); err != nil {
+		return err
+	}
+	if err := publish(); err != nil {
+		t.DropAck(id)
+		return err
+	}
 	return nil
 }
 

@@ -5,6 +5,7 @@
 package clusterwire
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -84,6 +85,16 @@ func Opts(opts *socketio.BroadcastOptions, withFlags bool, timeout time.Duration
 		m = append(m, msgpack.KV{Key: "flags", Value: Flags(opts.Flags, timeout)})
 	}
 	return m
+}
+
+// AckTimeout is the timeout a broadcast with acknowledgements gives the
+// other servers: its own, else what is left of ctx's deadline (0: none).
+func AckTimeout(ctx context.Context, opts *socketio.BroadcastOptions) time.Duration {
+	timeout := opts.Flags.Timeout
+	if d, ok := ctx.Deadline(); ok && timeout <= 0 {
+		timeout = time.Until(d)
+	}
+	return timeout
 }
 
 // ReadOpts reads Node's {rooms, except, flags}; a missing value selects

@@ -34,6 +34,8 @@ type Adapter struct {
 	opts Options
 	log  *slog.Logger
 	uid  string
+	// local answers the other servers' requests with the local sockets.
+	local clusterwire.Local
 
 	ctx    context.Context // ends on Close
 	cancel context.CancelFunc
@@ -111,6 +113,10 @@ func (f *factory) newAdapter(nsp *socketio.Namespace) *Adapter {
 		acks:      map[string]*ackRequest{},
 	}
 	a.log = log.With("adapter", "postgres", "nsp", nsp.Name(), "uid", a.uid)
+	a.local = clusterwire.Local{
+		Ctx: ctx, Memory: a.MemoryAdapter, Nsp: nsp, Log: a.log, Name: "postgresadapter",
+		Spawn: a.spawn, WarnData: a.warnData,
+	}
 	if ch := pgnotify.Channel(f.opts.ChannelPrefix, nsp.Name()); len(ch) > maxChannel {
 		// PostgreSQL truncates a longer LISTEN name and refuses it in
 		// pg_notify: this namespace cannot reach the cluster (nor can
@@ -136,7 +142,7 @@ func (f *factory) newAdapter(nsp *socketio.Namespace) *Adapter {
 	t.Stop()
 	a.wg.Add(1)
 	go a.heartbeatLoop()
-	a.publishAsync(msgInitialHeartbeat, nil)
+	a.publishAsync(clusterwire.MsgInitialHeartbeat, nil)
 	return a
 }
 
@@ -183,7 +189,7 @@ func (a *Adapter) heartbeatLoop() {
 		case <-a.published:
 			hb.Reset(a.opts.HeartbeatInterval)
 		case <-hb.C:
-			a.publishAsync(msgHeartbeat, nil)
+			a.publishAsync(clusterwire.MsgHeartbeat, nil)
 			hb.Reset(a.opts.HeartbeatInterval)
 		case now := <-sweep.C:
 			a.mu.Lock()
@@ -212,7 +218,7 @@ func (a *Adapter) publish(ctx context.Context, typ int, data msgpack.Map) error 
 		m = append(m, msgpack.KV{Key: "data", Value: data})
 	}
 	m = append(m, msgpack.KV{Key: "uid", Value: a.uid}, msgpack.KV{Key: "nsp", Value: a.nsp.Name()})
-	if typ < msgFetchSocketsResponse || typ == msgServerSideEmit || typ == msgAdapterClose {
+	if typ < clusterwire.MsgFetchSocketsResponse || typ == clusterwire.MsgServerSideEmit || typ == clusterwire.MsgAdapterClose {
 		// Requests restart the heartbeat countdown; responses do not (as
 		// in Node, where they bypass publish).
 		select {
@@ -310,7 +316,7 @@ func (a *Adapter) Broadcast(ctx context.Context, pkt *parser.Packet, opts *socke
 	if err != nil {
 		return fmt.Errorf("postgresadapter: encode: %w", err)
 	}
-	return a.publish(ctx, msgBroadcast, msgpack.Object("packet", wp, "opts", wireOpts(opts, 0)))
+	return a.publish(ctx, clusterwire.MsgBroadcast, msgpack.Object("packet", wp, "opts", wireOpts(opts, 0)))
 }
 
 // BroadcastWithAck implements socketio.Adapter.
@@ -322,14 +328,11 @@ func (a *Adapter) BroadcastWithAck(ctx context.Context, pkt *parser.Packet, opts
 			return fmt.Errorf("postgresadapter: encode: %w", err)
 		}
 		id := clusterwire.HexID()
-		timeout := opts.Flags.Timeout
-		if d, ok := ctx.Deadline(); ok && timeout <= 0 {
-			timeout = time.Until(d)
-		}
 		if err := a.registerAck(ctx, id, expect, onAck); err != nil {
 			return err
 		}
-		err = a.publish(ctx, msgBroadcast, msgpack.Object("packet", wp, "requestId", id, "opts", wireOpts(opts, timeout)))
+		err = a.publish(ctx, clusterwire.MsgBroadcast, msgpack.Object(
+			"packet", wp, "requestId", id, "opts", wireOpts(opts, clusterwire.AckTimeout(ctx, opts))))
 		if err != nil {
 			a.dropAck(id)
 			return err
@@ -371,7 +374,7 @@ func (a *Adapter) AddSockets(ctx context.Context, opts *socketio.BroadcastOption
 	if opts.Flags.Local {
 		return nil
 	}
-	return a.publish(ctx, msgSocketsJoin, msgpack.Object("opts", wireOpts(opts, 0), "rooms", clusterwire.Strs(rooms)))
+	return a.publish(ctx, clusterwire.MsgSocketsJoin, msgpack.Object("opts", wireOpts(opts, 0), "rooms", clusterwire.Strs(rooms)))
 }
 
 // DelSockets implements socketio.Adapter.
@@ -380,7 +383,7 @@ func (a *Adapter) DelSockets(ctx context.Context, opts *socketio.BroadcastOption
 	if opts.Flags.Local {
 		return nil
 	}
-	return a.publish(ctx, msgSocketsLeave, msgpack.Object("opts", wireOpts(opts, 0), "rooms", clusterwire.Strs(rooms)))
+	return a.publish(ctx, clusterwire.MsgSocketsLeave, msgpack.Object("opts", wireOpts(opts, 0), "rooms", clusterwire.Strs(rooms)))
 }
 
 // DisconnectSockets implements socketio.Adapter.
@@ -389,7 +392,7 @@ func (a *Adapter) DisconnectSockets(ctx context.Context, opts *socketio.Broadcas
 	if opts.Flags.Local {
 		return nil
 	}
-	return a.publish(ctx, msgDisconnectSockets, msgpack.Object("opts", wireOpts(opts, 0), "close", close))
+	return a.publish(ctx, clusterwire.MsgDisconnectSockets, msgpack.Object("opts", wireOpts(opts, 0), "close", close))
 }
 
 // FetchSockets implements socketio.Adapter: the local sockets and those
@@ -406,14 +409,14 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOpti
 		return local, nil
 	}
 	id := clusterwire.HexID()
-	r := &request{kind: msgFetchSockets, missing: missing, sockets: local, done: make(chan struct{})}
+	r := &request{kind: clusterwire.MsgFetchSockets, missing: missing, sockets: local, done: make(chan struct{})}
 	timing := a.nsp.StartAdapterRequest("fetchSockets")
 	var err error
 	defer func() { observed(timing, err) }()
 	if err = a.register(id, r); err != nil {
 		return local, err
 	}
-	if err = a.publish(ctx, msgFetchSockets, msgpack.Object("opts", wireOpts(opts, 0), "requestId", id)); err != nil {
+	if err = a.publish(ctx, clusterwire.MsgFetchSockets, msgpack.Object("opts", wireOpts(opts, 0), "requestId", id)); err != nil {
 		a.unregister(id)
 		return local, err
 	}
@@ -474,7 +477,7 @@ func (a *Adapter) ServerSideEmit(ctx context.Context, args []any, expect func(in
 		return fmt.Errorf("postgresadapter: encode: %w", err)
 	}
 	if onAck == nil {
-		return a.publish(ctx, msgServerSideEmit, msgpack.Object("packet", packet))
+		return a.publish(ctx, clusterwire.MsgServerSideEmit, msgpack.Object("packet", packet))
 	}
 	missing := a.otherServers()
 	if len(missing) == 0 {
@@ -484,13 +487,13 @@ func (a *Adapter) ServerSideEmit(ctx context.Context, args []any, expect func(in
 	id := clusterwire.HexID()
 	// expect is told the count when the request ends: the servers that
 	// answered, once every other has answered or gone.
-	r := &request{kind: msgServerSideEmit, missing: missing, onAck: onAck, expect: expect, done: make(chan struct{})}
+	r := &request{kind: clusterwire.MsgServerSideEmit, missing: missing, onAck: onAck, expect: expect, done: make(chan struct{})}
 	timing := a.nsp.StartAdapterRequest("serverSideEmit")
 	if err := a.register(id, r); err != nil {
 		observed(timing, err)
 		return err
 	}
-	if err := a.publish(ctx, msgServerSideEmit, msgpack.Object("requestId", id, "packet", packet)); err != nil {
+	if err := a.publish(ctx, clusterwire.MsgServerSideEmit, msgpack.Object("requestId", id, "packet", packet)); err != nil {
 		a.unregister(id)
 		observed(timing, err)
 		return err
@@ -536,7 +539,7 @@ func (a *Adapter) Close() error {
 	a.mu.Unlock()
 	// Say goodbye while the adapter still runs, so that the others stop
 	// waiting for us at once.
-	err := a.publish(context.Background(), msgAdapterClose, nil)
+	err := a.publish(context.Background(), clusterwire.MsgAdapterClose, nil)
 	a.mu.Lock()
 	a.closed = true
 	a.requests = map[string]*request{}

@@ -33,38 +33,15 @@ func (a *Adapter) onMessage(m map[string]any) {
 	data, _ := m["data"].(map[string]any)
 	id, _ := data["requestId"].(string)
 	switch typ {
-	case msgInitialHeartbeat:
-		a.publishAsync(msgHeartbeat, nil)
-	case msgHeartbeat:
-	case msgAdapterClose:
+	case clusterwire.MsgInitialHeartbeat:
+		a.publishAsync(clusterwire.MsgHeartbeat, nil)
+	case clusterwire.MsgHeartbeat:
+	case clusterwire.MsgAdapterClose:
 		a.removeNode(uid)
-	case msgBroadcast:
-		a.onBroadcast(uid, id, data)
-	case msgSocketsJoin:
-		_ = a.MemoryAdapter.AddSockets(a.ctx, clusterwire.ReadOpts(data["opts"]), roomsArg(data["rooms"]))
-	case msgSocketsLeave:
-		_ = a.MemoryAdapter.DelSockets(a.ctx, clusterwire.ReadOpts(data["opts"]), roomsArg(data["rooms"]))
-	case msgDisconnectSockets:
-		_ = a.MemoryAdapter.DisconnectSockets(a.ctx, clusterwire.ReadOpts(data["opts"]), clusterwire.Truthy(data["close"]))
-	case msgFetchSockets:
-		local, _ := a.MemoryAdapter.FetchSockets(a.ctx, clusterwire.ReadOpts(data["opts"]))
-		a.respond(msgFetchSocketsResponse, msgpack.Object("requestId", id, "sockets", clusterwire.Sockets(local, a.warnData)))
-	case msgServerSideEmit:
-		packet, _ := data["packet"].([]any)
-		var ack func([]any)
-		if id != "" {
-			ack = func(args []any) {
-				v, err := msgpack.NormalizeValue(clusterwire.FirstArg(args))
-				if err != nil {
-					a.log.Warn("postgresadapter: cannot encode serverSideEmit answer", "err", err)
-					return
-				}
-				a.respond(msgServerSideEmitResponse, msgpack.Object("requestId", id, "packet", v))
-			}
-		}
-		a.spawn(func() { a.nsp.ReceiveServerSideEmit(packet, ack) })
-	case msgBroadcastClientCount, msgBroadcastAck, msgFetchSocketsResponse, msgServerSideEmitResponse:
+	case clusterwire.MsgBroadcastClientCount, clusterwire.MsgBroadcastAck, clusterwire.MsgFetchSocketsResponse, clusterwire.MsgServerSideEmitResponse:
 		a.onResponse(uid, typ, id, data)
+	default:
+		a.local.Serve(typ, id, data, a.respond)
 	}
 }
 
@@ -78,65 +55,32 @@ func (a *Adapter) respond(typ int, data msgpack.Map) {
 	a.publishAsync(typ, data)
 }
 
-func (a *Adapter) onBroadcast(uid, id string, data map[string]any) {
-	pkt := clusterwire.ReadPacket(data["packet"], a.nsp.Name())
-	if pkt == nil {
-		return
-	}
-	opts := clusterwire.ReadOpts(data["opts"])
-	if id == "" {
-		if err := a.MemoryAdapter.Broadcast(a.ctx, pkt, opts); err != nil {
-			a.log.Warn("postgresadapter: cannot deliver broadcast", "err", err)
-		}
-		return
-	}
-	pkt.ID, pkt.HasID = a.nsp.NextAckID(), true
-	err := a.MemoryAdapter.BroadcastWithAck(a.ctx, pkt, opts,
-		func(n int) {
-			a.respond(msgBroadcastClientCount, msgpack.Object("requestId", id, "clientCount", n))
-		},
-		func(r socketio.Response) {
-			a.respond(msgBroadcastAck, msgpack.Object("requestId", id, "packet", clusterwire.ResponseValue(r)))
-		})
-	if err != nil {
-		a.log.Warn("postgresadapter: cannot deliver broadcast", "err", err)
-	}
-}
-
-// roomsArg reads the rooms of a join or leave: an array, or one room.
-func roomsArg(v any) []string {
-	if s, ok := v.(string); ok {
-		return []string{s}
-	}
-	return clusterwire.StringList(v)
-}
-
 func (a *Adapter) onResponse(uid string, typ int, id string, data map[string]any) {
 	if id == "" {
 		return
 	}
 	switch typ {
-	case msgBroadcastClientCount:
+	case clusterwire.MsgBroadcastClientCount:
 		if ar := a.ackRequest(id); ar != nil {
 			n, _ := clusterwire.ToInt(data["clientCount"])
 			ar.expect(n)
 		}
-	case msgBroadcastAck:
+	case clusterwire.MsgBroadcastAck:
 		if ar := a.ackRequest(id); ar != nil {
 			if r, err := socketio.NewResponse("", []any{data["packet"]}); err == nil {
 				ar.onAck(r)
 			}
 		}
-	case msgFetchSocketsResponse:
+	case clusterwire.MsgFetchSocketsResponse:
 		sockets := clusterwire.ReadSockets(a.nsp, data["sockets"])
-		a.answer(uid, id, msgFetchSockets, func(r *request) { r.sockets = append(r.sockets, sockets...) })
-	case msgServerSideEmitResponse:
+		a.answer(uid, id, clusterwire.MsgFetchSockets, func(r *request) { r.sockets = append(r.sockets, sockets...) })
+	case clusterwire.MsgServerSideEmitResponse:
 		resp, err := socketio.NewResponse("", []any{data["packet"]})
 		if err != nil {
 			return
 		}
 		var onAck func(socketio.Response)
-		a.answer(uid, id, msgServerSideEmit, func(r *request) { onAck = r.onAck })
+		a.answer(uid, id, clusterwire.MsgServerSideEmit, func(r *request) { onAck = r.onAck })
 		if onAck != nil {
 			onAck(resp)
 		}

@@ -8,24 +8,6 @@ import (
 	"github.com/gosio/gosio/internal/clusterwire"
 )
 
-// Message types of socket.io-adapter's ClusterAdapter (and of Node's
-// postgres emitter, which numbers them alike).
-const (
-	msgInitialHeartbeat = iota + 1
-	msgHeartbeat
-	msgBroadcast
-	msgSocketsJoin
-	msgSocketsLeave
-	msgDisconnectSockets
-	msgFetchSockets
-	msgFetchSocketsResponse
-	msgServerSideEmit
-	msgServerSideEmitResponse
-	msgBroadcastClientCount
-	msgBroadcastAck
-	msgAdapterClose
-)
-
 // emitterUID is the uid Node's emitters (and ours) send: a publisher that
 // is not a server, so it is not counted.
 const emitterUID = "emitter"

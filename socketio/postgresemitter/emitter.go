@@ -22,8 +22,8 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 
+	"github.com/gosio/gosio/internal/emitsel"
 	"github.com/gosio/gosio/internal/msgpack"
 	"github.com/gosio/gosio/internal/pgnotify"
 )
@@ -44,11 +44,6 @@ const (
 // ErrReservedEvent is returned when emitting an event name that Socket.IO
 // reserves.
 var ErrReservedEvent = errors.New("postgresemitter: reserved event name")
-
-var reserved = map[string]bool{
-	"connect": true, "connect_error": true, "disconnect": true, "disconnecting": true,
-	"newListener": true, "removeListener": true,
-}
 
 // Options configures an Emitter. nil or the zero value gives Node's
 // defaults; each must match the servers' adapter options.
@@ -154,7 +149,7 @@ func (e *Emitter) ServerSideEmit(event string, args ...any) error {
 
 // ServerSideEmitContext is ServerSideEmit with a context.
 func (e *Emitter) ServerSideEmitContext(ctx context.Context, event string, args ...any) error {
-	if reserved[event] {
+	if emitsel.Reserved(event) {
 		return ErrReservedEvent
 	}
 	packet, err := msgpack.Normalize(append([]any{event}, args...))
@@ -182,76 +177,31 @@ func (e *Emitter) publish(ctx context.Context, typ int, data msgpack.Map) error 
 // BroadcastOperator selects the sockets of an emitter's namespace by rooms
 // and flags. Each method returns a new operator.
 type BroadcastOperator struct {
-	e          *Emitter
-	rooms      []string
-	except     []string
-	volatile   bool
-	noCompress bool
+	e   *Emitter
+	sel emitsel.Selection
 }
 
-func (b *BroadcastOperator) clone() *BroadcastOperator {
-	c := *b
-	c.rooms = slices.Clone(b.rooms)
-	c.except = slices.Clone(b.except)
-	return &c
-}
-
-func addUnique(list []string, items []string) []string {
-	for _, it := range items {
-		if !slices.Contains(list, it) {
-			list = append(list, it)
-		}
-	}
-	return list
+func (b *BroadcastOperator) with(sel emitsel.Selection) *BroadcastOperator {
+	return &BroadcastOperator{e: b.e, sel: sel}
 }
 
 // To adds rooms to target.
-func (b *BroadcastOperator) To(rooms ...string) *BroadcastOperator {
-	c := b.clone()
-	c.rooms = addUnique(c.rooms, rooms)
-	return c
-}
+func (b *BroadcastOperator) To(rooms ...string) *BroadcastOperator { return b.with(b.sel.To(rooms)) }
 
 // In is the same as To.
 func (b *BroadcastOperator) In(rooms ...string) *BroadcastOperator { return b.To(rooms...) }
 
 // Except leaves out the sockets in rooms.
 func (b *BroadcastOperator) Except(rooms ...string) *BroadcastOperator {
-	c := b.clone()
-	c.except = addUnique(c.except, rooms)
-	return c
+	return b.with(b.sel.Except(rooms))
 }
 
 // Volatile marks the event droppable.
-func (b *BroadcastOperator) Volatile() *BroadcastOperator {
-	c := b.clone()
-	c.volatile = true
-	return c
-}
+func (b *BroadcastOperator) Volatile() *BroadcastOperator { return b.with(b.sel.Volatile()) }
 
 // Compress sets whether the event may be compressed.
 func (b *BroadcastOperator) Compress(compress bool) *BroadcastOperator {
-	c := b.clone()
-	c.noCompress = !compress
-	return c
-}
-
-func list(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-func (b *BroadcastOperator) flags() msgpack.Map {
-	f := msgpack.Map{}
-	if b.volatile {
-		f = append(f, msgpack.KV{Key: "volatile", Value: true})
-	}
-	if b.noCompress {
-		f = append(f, msgpack.KV{Key: "compress", Value: false})
-	}
-	return f
+	return b.with(b.sel.Compress(compress))
 }
 
 // Emit sends an event to the selected sockets.
@@ -261,7 +211,7 @@ func (b *BroadcastOperator) Emit(event string, args ...any) error {
 
 // EmitContext is Emit with a context.
 func (b *BroadcastOperator) EmitContext(ctx context.Context, event string, args ...any) error {
-	if reserved[event] {
+	if emitsel.Reserved(event) {
 		return ErrReservedEvent
 	}
 	data, err := msgpack.Normalize(append([]any{event}, args...))
@@ -271,26 +221,21 @@ func (b *BroadcastOperator) EmitContext(ctx context.Context, event string, args 
 	// Node's emitter: the packet names its namespace, and the options
 	// list flags before except.
 	packet := msgpack.Object("type", 2, "data", data, "nsp", b.e.nsp)
-	opts := msgpack.Object("rooms", list(b.rooms), "flags", b.flags(), "except", list(b.except))
-	return b.e.publish(ctx, msgBroadcast, msgpack.Object("packet", packet, "opts", opts))
-}
-
-func (b *BroadcastOperator) requestOpts() msgpack.Map {
-	return msgpack.Object("rooms", list(b.rooms), "except", list(b.except))
+	return b.e.publish(ctx, msgBroadcast, msgpack.Object("packet", packet, "opts", b.sel.EmitterOpts()))
 }
 
 // SocketsJoin makes the selected sockets join rooms.
 func (b *BroadcastOperator) SocketsJoin(rooms ...string) error {
-	return b.e.publish(context.Background(), msgSocketsJoin, msgpack.Object("opts", b.requestOpts(), "rooms", list(rooms)))
+	return b.e.publish(context.Background(), msgSocketsJoin, msgpack.Object("opts", b.sel.RequestOpts(), "rooms", emitsel.List(rooms)))
 }
 
 // SocketsLeave makes the selected sockets leave rooms.
 func (b *BroadcastOperator) SocketsLeave(rooms ...string) error {
-	return b.e.publish(context.Background(), msgSocketsLeave, msgpack.Object("opts", b.requestOpts(), "rooms", list(rooms)))
+	return b.e.publish(context.Background(), msgSocketsLeave, msgpack.Object("opts", b.sel.RequestOpts(), "rooms", emitsel.List(rooms)))
 }
 
 // DisconnectSockets disconnects the selected sockets; with close, their
 // underlying connections too.
 func (b *BroadcastOperator) DisconnectSockets(close bool) error {
-	return b.e.publish(context.Background(), msgDisconnectSockets, msgpack.Object("opts", b.requestOpts(), "close", close))
+	return b.e.publish(context.Background(), msgDisconnectSockets, msgpack.Object("opts", b.sel.RequestOpts(), "close", close))
 }

@@ -454,22 +454,14 @@ func (a *Adapter) BroadcastWithAck(ctx context.Context, pkt *parser.Packet, opts
 			return fmt.Errorf("redisadapter: encode: %w", err)
 		}
 		id := clusterwire.UID(6)
-		timeout := opts.Flags.Timeout
-		if d, ok := ctx.Deadline(); ok && timeout <= 0 {
-			timeout = time.Until(d)
-		}
 		msg, err := msgpack.Marshal(msgpack.Object(
 			"uid", a.uid, "requestId", id, "type", reqBroadcast,
-			"packet", wp, "opts", clusterwire.Opts(opts, true, timeout),
+			"packet", wp, "opts", clusterwire.Opts(opts, true, clusterwire.AckTimeout(ctx, opts)),
 		))
 		if err != nil {
 			return fmt.Errorf("redisadapter: encode: %w", err)
 		}
-		if err := a.req.RegisterAck(ctx, id, expect, onAck); err != nil {
-			return err
-		}
-		if err := a.publish(ctx, a.requestChannel, msg); err != nil {
-			a.req.DropAck(id)
+		if err := a.req.SendAck(ctx, id, expect, onAck, func() error { return a.publish(ctx, a.requestChannel, msg) }); err != nil {
 			return err
 		}
 	}
@@ -488,24 +480,12 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOpti
 	if opts.Flags.Local {
 		return local, nil
 	}
-	n, err := a.ServerCount(ctx)
-	if err != nil {
-		return local, err
-	}
-	if n <= 1 {
-		return local, nil
-	}
 	id := clusterwire.UID(6)
-	r := clusterreq.NewRequest(reqRemoteFetch, n-1)
-	r.Sockets = local
-	err = a.req.RoundTrip(ctx, id, r, "fetchSockets", func() error {
+	return a.req.FetchSockets(ctx, local, a.ServerCount, reqRemoteFetch, id, func() error {
 		return a.publishJSON(ctx, a.requestChannel, msgpack.Object(
 			"uid", a.uid, "requestId", id, "type", reqRemoteFetch, "opts", requestOpts(opts),
 		))
 	})
-	var out []*socketio.RemoteSocket
-	a.req.Locked(func() { out = r.Sockets })
-	return out, err
 }
 
 // AllRooms implements socketio.Adapter: the rooms of every server.
@@ -608,26 +588,12 @@ func (a *Adapter) ServerSideEmit(ctx context.Context, args []any, expect func(in
 			"uid", a.uid, "type", reqServerSideEmit, "data", args,
 		))
 	}
-	n, err := a.ServerCount(ctx)
-	if err != nil {
-		return err
-	}
-	if n <= 1 {
-		expect(0)
-		return nil
-	}
 	id := clusterwire.UID(6)
-	r := clusterreq.NewRequest(reqServerSideEmit, n-1)
-	r.OnAck = onAck
-	err = a.req.Start(id, r, "serverSideEmit", func() error {
+	return a.req.ServerSideEmit(ctx, a.ServerCount, reqServerSideEmit, id, expect, onAck, func() error {
 		return a.publishJSON(ctx, a.requestChannel, msgpack.Object(
 			"uid", a.uid, "requestId", id, "type", reqServerSideEmit, "data", args,
 		))
 	})
-	if err == nil {
-		expect(n - 1)
-	}
-	return err
 }
 
 // ServerCount implements socketio.Adapter: the subscribers of the request

@@ -15,24 +15,6 @@ import (
 	"github.com/gosio/gosio/socketio"
 )
 
-// Message types of socket.io-adapter's ClusterAdapter, which the sharded
-// adapter speaks.
-const (
-	msgInitialHeartbeat = iota + 1
-	msgHeartbeat
-	msgBroadcast
-	msgSocketsJoin
-	msgSocketsLeave
-	msgDisconnectSockets
-	msgFetchSockets
-	msgFetchSocketsResponse
-	msgServerSideEmit
-	msgServerSideEmitResponse
-	msgBroadcastClientCount
-	msgBroadcastAck
-	msgAdapterClose
-)
-
 // ShardedAdapter is the adapter of one namespace over Redis 7 sharded
 // Pub/Sub (SPUBLISH/SSUBSCRIBE), wire-compatible with Node's
 // createShardedAdapter. Obtain it through NewSharded.
@@ -51,6 +33,8 @@ type ShardedAdapter struct {
 	roomSig chan struct{}
 	// unregisterRooms stops the namespace's room events (dynamic modes).
 	unregisterRooms func()
+	// local answers the other servers' requests with the local sockets.
+	local clusterwire.Local
 }
 
 type roomOp struct {
@@ -70,6 +54,10 @@ func NewSharded(client redis.UniversalClient, opts *Options) func(*socketio.Name
 
 func newSharded(nsp *socketio.Namespace, client redis.UniversalClient, o Options) *ShardedAdapter {
 	a := &ShardedAdapter{base: newBase(nsp, client, o, clusterwire.HexID()), roomSig: make(chan struct{}, 1)}
+	a.local = clusterwire.Local{
+		Ctx: a.ctx, Memory: a.MemoryAdapter, Nsp: nsp, Log: a.log, Name: "redisadapter",
+		Spawn: a.req.Spawn, WarnData: a.warnData,
+	}
 	a.channel = o.Key + "#" + nsp.Name() + "#"
 	a.responseChannel = a.channel + a.uid + "#"
 	a.subs = newShardSubscriber(client, &a.req.WG, a.onRaw)
@@ -165,7 +153,7 @@ func (a *ShardedAdapter) roomLoop() {
 // that may carry binary does, JSON otherwise; keys in Node's order.
 func encodeClusterMessage(typ int, data msgpack.Map, m msgpack.Map) ([]byte, error) {
 	switch typ {
-	case msgBroadcast, msgBroadcastAck, msgFetchSocketsResponse, msgServerSideEmit, msgServerSideEmitResponse:
+	case clusterwire.MsgBroadcast, clusterwire.MsgBroadcastAck, clusterwire.MsgFetchSocketsResponse, clusterwire.MsgServerSideEmit, clusterwire.MsgServerSideEmitResponse:
 		if msgpack.HasBinary(data) {
 			return msgpack.Marshal(m)
 		}
@@ -194,7 +182,7 @@ func (a *ShardedAdapter) publishTo(ctx context.Context, channel string, typ int,
 // broadcast without acks to one room goes to that room's channel in the
 // dynamic modes (dynamic leaves out rooms that look like socket ids).
 func (a *ShardedAdapter) channelFor(typ int, withAck bool, rooms []string) string {
-	if typ == msgBroadcast && !withAck && len(rooms) == 1 {
+	if typ == clusterwire.MsgBroadcast && !withAck && len(rooms) == 1 {
 		switch a.opts.SubscriptionMode {
 		case DynamicPrivate:
 			return a.dynamicChannel(rooms[0])
@@ -238,63 +226,11 @@ func (a *ShardedAdapter) onMessage(m map[string]any) {
 	data, _ := m["data"].(map[string]any)
 	id, _ := data["requestId"].(string)
 	switch typ {
-	case msgBroadcast:
-		pkt := clusterwire.ReadPacket(data["packet"], a.nsp.Name())
-		if pkt == nil {
-			return
-		}
-		opts := clusterwire.ReadOpts(data["opts"])
-		if id == "" {
-			if err := a.MemoryAdapter.Broadcast(a.ctx, pkt, opts); err != nil {
-				a.log.Warn("redisadapter: cannot deliver broadcast", "err", err)
-			}
-			return
-		}
-		pkt.ID, pkt.HasID = a.nextAckID(), true
-		err := a.MemoryAdapter.BroadcastWithAck(a.ctx, pkt, opts,
-			func(n int) {
-				a.respond(uid, msgBroadcastClientCount, msgpack.Object("requestId", id, "clientCount", n))
-			},
-			func(r socketio.Response) {
-				a.respond(uid, msgBroadcastAck, msgpack.Object("requestId", id, "packet", clusterwire.ResponseValue(r)))
-			})
-		if err != nil {
-			a.log.Warn("redisadapter: cannot deliver broadcast", "err", err)
-		}
-	case msgSocketsJoin:
-		_ = a.MemoryAdapter.AddSockets(a.ctx, clusterwire.ReadOpts(data["opts"]), roomsArg(data["rooms"]))
-	case msgSocketsLeave:
-		_ = a.MemoryAdapter.DelSockets(a.ctx, clusterwire.ReadOpts(data["opts"]), roomsArg(data["rooms"]))
-	case msgDisconnectSockets:
-		_ = a.MemoryAdapter.DisconnectSockets(a.ctx, clusterwire.ReadOpts(data["opts"]), clusterwire.Truthy(data["close"]))
-	case msgFetchSockets:
-		local, _ := a.MemoryAdapter.FetchSockets(a.ctx, clusterwire.ReadOpts(data["opts"]))
-		a.respond(uid, msgFetchSocketsResponse, msgpack.Object("requestId", id, "sockets", clusterwire.Sockets(local, a.warnData)))
-	case msgServerSideEmit:
-		packet, _ := data["packet"].([]any)
-		var ack func([]any)
-		if id != "" {
-			ack = func(args []any) {
-				v, err := msgpack.NormalizeValue(clusterwire.FirstArg(args))
-				if err != nil {
-					a.log.Warn("redisadapter: cannot encode serverSideEmit answer", "err", err)
-					return
-				}
-				a.respond(uid, msgServerSideEmitResponse, msgpack.Object("requestId", id, "packet", v))
-			}
-		}
-		a.req.Spawn(func() { a.nsp.ReceiveServerSideEmit(packet, ack) })
-	case msgBroadcastClientCount, msgBroadcastAck, msgFetchSocketsResponse, msgServerSideEmitResponse:
+	case clusterwire.MsgBroadcastClientCount, clusterwire.MsgBroadcastAck, clusterwire.MsgFetchSocketsResponse, clusterwire.MsgServerSideEmitResponse:
 		a.onResponse(m)
+	default:
+		a.local.Serve(typ, id, data, func(typ int, data msgpack.Map) { a.respond(uid, typ, data) })
 	}
-}
-
-// roomsArg reads the rooms of a join or leave: an array, or one room.
-func roomsArg(v any) []string {
-	if s, ok := v.(string); ok {
-		return []string{s}
-	}
-	return clusterwire.StringList(v)
 }
 
 func (a *ShardedAdapter) onResponse(m map[string]any) {
@@ -305,23 +241,23 @@ func (a *ShardedAdapter) onResponse(m map[string]any) {
 		return
 	}
 	switch typ {
-	case msgBroadcastClientCount:
+	case clusterwire.MsgBroadcastClientCount:
 		if ar := a.req.Ack(id); ar != nil {
 			n, _ := clusterwire.ToInt(data["clientCount"])
 			ar.Expect(n)
 		}
-	case msgBroadcastAck:
+	case clusterwire.MsgBroadcastAck:
 		if ar := a.req.Ack(id); ar != nil {
 			if r, err := socketio.NewResponse("", []any{data["packet"]}); err == nil {
 				ar.OnAck(r)
 			}
 		}
-	case msgFetchSocketsResponse:
+	case clusterwire.MsgFetchSocketsResponse:
 		a.req.Answer(id, func(r *clusterreq.Request) bool {
 			r.Sockets = append(r.Sockets, clusterwire.ReadSockets(a.nsp, data["sockets"])...)
 			return true
 		})
-	case msgServerSideEmitResponse:
+	case clusterwire.MsgServerSideEmitResponse:
 		var onAck func(socketio.Response)
 		var resp socketio.Response
 		a.req.Answer(id, func(r *clusterreq.Request) bool {
@@ -356,8 +292,8 @@ func (a *ShardedAdapter) Broadcast(ctx context.Context, pkt *parser.Packet, opts
 	if err != nil {
 		return fmt.Errorf("redisadapter: encode: %w", err)
 	}
-	channel := a.channelFor(msgBroadcast, false, clusterwire.Unique(opts.Rooms))
-	return a.publishTo(ctx, channel, msgBroadcast, msgpack.Object("packet", wp, "opts", clusterOpts(opts, 0)))
+	channel := a.channelFor(clusterwire.MsgBroadcast, false, clusterwire.Unique(opts.Rooms))
+	return a.publishTo(ctx, channel, clusterwire.MsgBroadcast, msgpack.Object("packet", wp, "opts", clusterOpts(opts, 0)))
 }
 
 // BroadcastWithAck implements socketio.Adapter.
@@ -369,16 +305,11 @@ func (a *ShardedAdapter) BroadcastWithAck(ctx context.Context, pkt *parser.Packe
 			return fmt.Errorf("redisadapter: encode: %w", err)
 		}
 		id := clusterwire.HexID()
-		timeout := opts.Flags.Timeout
-		if d, ok := ctx.Deadline(); ok && timeout <= 0 {
-			timeout = time.Until(d)
-		}
-		if err := a.req.RegisterAck(ctx, id, expect, onAck); err != nil {
-			return err
-		}
-		err = a.publishTo(ctx, a.channel, msgBroadcast, msgpack.Object("packet", wp, "requestId", id, "opts", clusterOpts(opts, timeout)))
+		err = a.req.SendAck(ctx, id, expect, onAck, func() error {
+			return a.publishTo(ctx, a.channel, clusterwire.MsgBroadcast, msgpack.Object(
+				"packet", wp, "requestId", id, "opts", clusterOpts(opts, clusterwire.AckTimeout(ctx, opts))))
+		})
 		if err != nil {
-			a.req.DropAck(id)
 			return err
 		}
 	}
@@ -391,7 +322,7 @@ func (a *ShardedAdapter) AddSockets(ctx context.Context, opts *socketio.Broadcas
 	if opts.Flags.Local {
 		return nil
 	}
-	return a.publishTo(ctx, a.channel, msgSocketsJoin, msgpack.Object("opts", clusterOpts(opts, 0), "rooms", clusterwire.Strs(rooms)))
+	return a.publishTo(ctx, a.channel, clusterwire.MsgSocketsJoin, msgpack.Object("opts", clusterOpts(opts, 0), "rooms", clusterwire.Strs(rooms)))
 }
 
 // DelSockets implements socketio.Adapter.
@@ -400,7 +331,7 @@ func (a *ShardedAdapter) DelSockets(ctx context.Context, opts *socketio.Broadcas
 	if opts.Flags.Local {
 		return nil
 	}
-	return a.publishTo(ctx, a.channel, msgSocketsLeave, msgpack.Object("opts", clusterOpts(opts, 0), "rooms", clusterwire.Strs(rooms)))
+	return a.publishTo(ctx, a.channel, clusterwire.MsgSocketsLeave, msgpack.Object("opts", clusterOpts(opts, 0), "rooms", clusterwire.Strs(rooms)))
 }
 
 // DisconnectSockets implements socketio.Adapter.
@@ -409,7 +340,7 @@ func (a *ShardedAdapter) DisconnectSockets(ctx context.Context, opts *socketio.B
 	if opts.Flags.Local {
 		return nil
 	}
-	return a.publishTo(ctx, a.channel, msgDisconnectSockets, msgpack.Object("opts", clusterOpts(opts, 0), "close", close))
+	return a.publishTo(ctx, a.channel, clusterwire.MsgDisconnectSockets, msgpack.Object("opts", clusterOpts(opts, 0), "close", close))
 }
 
 // FetchSockets implements socketio.Adapter. On error it returns the local
@@ -419,22 +350,10 @@ func (a *ShardedAdapter) FetchSockets(ctx context.Context, opts *socketio.Broadc
 	if opts.Flags.Local {
 		return local, nil
 	}
-	n, err := a.ServerCount(ctx)
-	if err != nil {
-		return local, err
-	}
-	if n <= 1 {
-		return local, nil
-	}
 	id := clusterwire.HexID()
-	r := clusterreq.NewRequest(msgFetchSockets, n-1)
-	r.Sockets = local
-	err = a.req.RoundTrip(ctx, id, r, "fetchSockets", func() error {
-		return a.publishTo(ctx, a.channel, msgFetchSockets, msgpack.Object("opts", clusterOpts(opts, 0), "requestId", id))
+	return a.req.FetchSockets(ctx, local, a.ServerCount, clusterwire.MsgFetchSockets, id, func() error {
+		return a.publishTo(ctx, a.channel, clusterwire.MsgFetchSockets, msgpack.Object("opts", clusterOpts(opts, 0), "requestId", id))
 	})
-	var out []*socketio.RemoteSocket
-	a.req.Locked(func() { out = r.Sockets })
-	return out, err
 }
 
 // ServerSideEmit implements socketio.Adapter.
@@ -444,26 +363,12 @@ func (a *ShardedAdapter) ServerSideEmit(ctx context.Context, args []any, expect 
 		return fmt.Errorf("redisadapter: encode: %w", err)
 	}
 	if onAck == nil {
-		return a.publishTo(ctx, a.channel, msgServerSideEmit, msgpack.Object("packet", packet))
-	}
-	n, err := a.ServerCount(ctx)
-	if err != nil {
-		return err
-	}
-	if n <= 1 {
-		expect(0)
-		return nil
+		return a.publishTo(ctx, a.channel, clusterwire.MsgServerSideEmit, msgpack.Object("packet", packet))
 	}
 	id := clusterwire.HexID()
-	r := clusterreq.NewRequest(msgServerSideEmit, n-1)
-	r.OnAck = onAck
-	err = a.req.Start(id, r, "serverSideEmit", func() error {
-		return a.publishTo(ctx, a.channel, msgServerSideEmit, msgpack.Object("requestId", id, "packet", packet))
+	return a.req.ServerSideEmit(ctx, a.ServerCount, clusterwire.MsgServerSideEmit, id, expect, onAck, func() error {
+		return a.publishTo(ctx, a.channel, clusterwire.MsgServerSideEmit, msgpack.Object("requestId", id, "packet", packet))
 	})
-	if err == nil {
-		expect(n - 1)
-	}
-	return err
 }
 
 // ServerCount implements socketio.Adapter: PUBSUB SHARDNUMSUB of the

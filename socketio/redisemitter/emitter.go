@@ -19,10 +19,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gosio/gosio/internal/emitsel"
 	"github.com/gosio/gosio/internal/msgpack"
 )
 
@@ -32,11 +32,6 @@ const uid = "emitter"
 // ErrReservedEvent is returned when emitting an event name that Socket.IO
 // reserves.
 var ErrReservedEvent = errors.New("redisemitter: reserved event name")
-
-var reserved = map[string]bool{
-	"connect": true, "connect_error": true, "disconnect": true, "disconnecting": true,
-	"newListener": true, "removeListener": true,
-}
 
 // Options configures an Emitter. nil or the zero value gives Node's
 // defaults.
@@ -133,7 +128,7 @@ func (e *Emitter) ServerSideEmit(event string, args ...any) error {
 
 // ServerSideEmitContext is ServerSideEmit with a context.
 func (e *Emitter) ServerSideEmitContext(ctx context.Context, event string, args ...any) error {
-	if reserved[event] {
+	if emitsel.Reserved(event) {
 		return ErrReservedEvent
 	}
 	data, err := msgpack.Normalize(append([]any{event}, args...))
@@ -191,87 +186,31 @@ func (e *Emitter) publishCluster(ctx context.Context, channel string, typ int, d
 // BroadcastOperator selects the sockets of an emitter's namespace by rooms
 // and flags. Each method returns a new operator.
 type BroadcastOperator struct {
-	e          *Emitter
-	rooms      []string
-	except     []string
-	volatile   bool
-	noCompress bool
+	e   *Emitter
+	sel emitsel.Selection
 }
 
-func (b *BroadcastOperator) clone() *BroadcastOperator {
-	c := *b
-	c.rooms = slices.Clone(b.rooms)
-	c.except = slices.Clone(b.except)
-	return &c
-}
-
-func addUnique(list []string, items []string) []string {
-	for _, it := range items {
-		if !slices.Contains(list, it) {
-			list = append(list, it)
-		}
-	}
-	return list
+func (b *BroadcastOperator) with(sel emitsel.Selection) *BroadcastOperator {
+	return &BroadcastOperator{e: b.e, sel: sel}
 }
 
 // To adds rooms to target.
-func (b *BroadcastOperator) To(rooms ...string) *BroadcastOperator {
-	c := b.clone()
-	c.rooms = addUnique(c.rooms, rooms)
-	return c
-}
+func (b *BroadcastOperator) To(rooms ...string) *BroadcastOperator { return b.with(b.sel.To(rooms)) }
 
 // In is the same as To.
 func (b *BroadcastOperator) In(rooms ...string) *BroadcastOperator { return b.To(rooms...) }
 
 // Except leaves out the sockets in rooms.
 func (b *BroadcastOperator) Except(rooms ...string) *BroadcastOperator {
-	c := b.clone()
-	c.except = addUnique(c.except, rooms)
-	return c
+	return b.with(b.sel.Except(rooms))
 }
 
 // Volatile marks the event droppable.
-func (b *BroadcastOperator) Volatile() *BroadcastOperator {
-	c := b.clone()
-	c.volatile = true
-	return c
-}
+func (b *BroadcastOperator) Volatile() *BroadcastOperator { return b.with(b.sel.Volatile()) }
 
 // Compress sets whether the event may be compressed.
 func (b *BroadcastOperator) Compress(compress bool) *BroadcastOperator {
-	c := b.clone()
-	c.noCompress = !compress
-	return c
-}
-
-func list(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-func (b *BroadcastOperator) flags() msgpack.Map {
-	f := msgpack.Map{}
-	if b.volatile {
-		f = append(f, msgpack.KV{Key: "volatile", Value: true})
-	}
-	if b.noCompress {
-		f = append(f, msgpack.KV{Key: "compress", Value: false})
-	}
-	return f
-}
-
-// opts is a broadcast's options: Node's emitter writes flags before except.
-func (b *BroadcastOperator) opts() msgpack.Map {
-	return msgpack.Object("rooms", list(b.rooms), "flags", b.flags(), "except", list(b.except))
-}
-
-// clusterOpts is a sharded message's options, in the cluster adapter's
-// order.
-func (b *BroadcastOperator) clusterOpts() msgpack.Map {
-	return msgpack.Object("rooms", list(b.rooms), "except", list(b.except), "flags", b.flags())
+	return b.with(b.sel.Compress(compress))
 }
 
 // Emit sends an event to the selected sockets.
@@ -281,7 +220,7 @@ func (b *BroadcastOperator) Emit(event string, args ...any) error {
 
 // EmitContext is Emit with a context.
 func (b *BroadcastOperator) EmitContext(ctx context.Context, event string, args ...any) error {
-	if reserved[event] {
+	if emitsel.Reserved(event) {
 		return ErrReservedEvent
 	}
 	data, err := msgpack.Normalize(append([]any{event}, args...))
@@ -291,16 +230,16 @@ func (b *BroadcastOperator) EmitContext(ctx context.Context, event string, args 
 	if b.e.opts.Sharded {
 		// The message names the namespace: the packet does not.
 		packet := msgpack.Object("type", 2, "data", data)
-		return b.e.publishCluster(ctx, b.shardedChannel(), 3, msgpack.Object("packet", packet, "opts", b.clusterOpts()))
+		return b.e.publishCluster(ctx, b.shardedChannel(), 3, msgpack.Object("packet", packet, "opts", b.sel.ClusterOpts()))
 	}
 	packet := msgpack.Object("type", 2, "data", data, "nsp", b.e.nsp)
-	msg, err := msgpack.Marshal([]any{uid, packet, b.opts()})
+	msg, err := msgpack.Marshal([]any{uid, packet, b.sel.EmitterOpts()})
 	if err != nil {
 		return fmt.Errorf("redisemitter: encode: %w", err)
 	}
 	channel := b.e.mainChannel()
-	if len(b.rooms) == 1 {
-		channel += b.rooms[0] + "#"
+	if rooms := b.sel.Rooms(); len(rooms) == 1 {
+		channel += rooms[0] + "#"
 	}
 	return b.e.publish(ctx, channel, msg)
 }
@@ -308,8 +247,8 @@ func (b *BroadcastOperator) EmitContext(ctx context.Context, event string, args 
 // shardedChannel is the channel of a broadcast for the sharded adapters:
 // the room's own channel when the servers subscribe to it.
 func (b *BroadcastOperator) shardedChannel() string {
-	if len(b.rooms) == 1 {
-		room := b.rooms[0]
+	if rooms := b.sel.Rooms(); len(rooms) == 1 {
+		room := rooms[0]
 		switch b.e.opts.SubscriptionMode {
 		case "dynamic-private":
 			return b.e.mainChannel() + room + "#"
@@ -324,18 +263,14 @@ func (b *BroadcastOperator) shardedChannel() string {
 	return b.e.mainChannel()
 }
 
-func (b *BroadcastOperator) requestOpts() msgpack.Map {
-	return msgpack.Object("rooms", list(b.rooms), "except", list(b.except))
-}
-
 // SocketsJoin makes the selected sockets join rooms.
 func (b *BroadcastOperator) SocketsJoin(rooms ...string) error {
-	return b.roomOp(2, 4, msgpack.KV{Key: "rooms", Value: list(rooms)})
+	return b.roomOp(2, 4, msgpack.KV{Key: "rooms", Value: emitsel.List(rooms)})
 }
 
 // SocketsLeave makes the selected sockets leave rooms.
 func (b *BroadcastOperator) SocketsLeave(rooms ...string) error {
-	return b.roomOp(3, 5, msgpack.KV{Key: "rooms", Value: list(rooms)})
+	return b.roomOp(3, 5, msgpack.KV{Key: "rooms", Value: emitsel.List(rooms)})
 }
 
 // DisconnectSockets disconnects the selected sockets.
@@ -348,9 +283,9 @@ func (b *BroadcastOperator) DisconnectSockets(close bool) error {
 func (b *BroadcastOperator) roomOp(classic, sharded int, extra msgpack.KV) error {
 	ctx := context.Background()
 	if b.e.opts.Sharded {
-		data := msgpack.Map{{Key: "opts", Value: b.clusterOpts()}, extra}
+		data := msgpack.Map{{Key: "opts", Value: b.sel.ClusterOpts()}, extra}
 		return b.e.publishCluster(ctx, b.e.mainChannel(), sharded, data)
 	}
-	req := msgpack.Map{{Key: "type", Value: classic}, {Key: "opts", Value: b.requestOpts()}, extra}
+	req := msgpack.Map{{Key: "type", Value: classic}, {Key: "opts", Value: b.sel.RequestOpts()}, extra}
 	return b.e.publishJSON(ctx, b.e.requestChannel(), req)
 }

@@ -270,18 +270,12 @@ func (a *Adapter) BroadcastWithAck(ctx context.Context, pkt *parser.Packet, opts
 		if err != nil {
 			return fmt.Errorf("redisstreams: encode: %w", err)
 		}
-		timeout := opts.Flags.Timeout
-		if d, ok := ctx.Deadline(); ok && timeout <= 0 {
-			timeout = time.Until(d)
-		}
 		id := clusterwire.HexID()
-		if err := a.req.RegisterAck(ctx, id, expect, onAck); err != nil {
-			return err
-		}
-		if err := a.publish(ctx, streamwire.Broadcast, msgpack.Object(
-			"packet", wp, "requestId", id, "opts", clusterwire.Opts(opts, true, timeout),
-		)); err != nil {
-			a.req.DropAck(id)
+		if err := a.req.SendAck(ctx, id, expect, onAck, func() error {
+			return a.publish(ctx, streamwire.Broadcast, msgpack.Object(
+				"packet", wp, "requestId", id, "opts", clusterwire.Opts(opts, true, clusterwire.AckTimeout(ctx, opts)),
+			))
+		}); err != nil {
 			return err
 		}
 	}
@@ -339,23 +333,11 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOpti
 	if opts.Flags.Local {
 		return local, nil
 	}
-	n, err := a.ServerCount(ctx)
-	if err != nil {
-		return local, err
-	}
-	if n <= 1 {
-		return local, nil
-	}
 	id := clusterwire.HexID()
-	r := clusterreq.NewRequest(streamwire.FetchSockets, n-1)
-	r.Sockets = local
-	err = a.req.RoundTrip(ctx, id, r, "fetchSockets", func() error {
+	return a.req.FetchSockets(ctx, local, a.ServerCount, streamwire.FetchSockets, id, func() error {
 		return a.publish(ctx, streamwire.FetchSockets, msgpack.Object(
 			"opts", requestOpts(opts), "requestId", id))
 	})
-	var out []*socketio.RemoteSocket
-	a.req.Locked(func() { out = r.Sockets })
-	return out, err
 }
 
 // ServerSideEmit implements socketio.Adapter. With onAck, the other servers
@@ -369,24 +351,10 @@ func (a *Adapter) ServerSideEmit(ctx context.Context, args []any, expect func(in
 	if onAck == nil {
 		return a.publish(ctx, streamwire.ServerSideEmit, msgpack.Object("packet", norm))
 	}
-	n, err := a.ServerCount(ctx)
-	if err != nil {
-		return err
-	}
-	if n <= 1 {
-		expect(0)
-		return nil
-	}
 	id := clusterwire.HexID()
-	r := clusterreq.NewRequest(streamwire.ServerSideEmit, n-1)
-	r.OnAck = onAck
-	err = a.req.Start(id, r, "serverSideEmit", func() error {
+	return a.req.ServerSideEmit(ctx, a.ServerCount, streamwire.ServerSideEmit, id, expect, onAck, func() error {
 		return a.publish(ctx, streamwire.ServerSideEmit, msgpack.Object("requestId", id, "packet", norm))
 	})
-	if err == nil {
-		expect(n - 1)
-	}
-	return err
 }
 
 // ServerCount implements socketio.Adapter: the subscribers of the public

@@ -25,10 +25,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gosio/gosio/internal/emitsel"
 	"github.com/gosio/gosio/internal/msgpack"
 	"github.com/gosio/gosio/internal/streamwire"
 )
@@ -36,11 +36,6 @@ import (
 // ErrReservedEvent is returned when emitting an event name that Socket.IO
 // reserves.
 var ErrReservedEvent = errors.New("redisstreamsemitter: reserved event name")
-
-var reserved = map[string]bool{
-	"connect": true, "connect_error": true, "disconnect": true, "disconnecting": true,
-	"newListener": true, "removeListener": true,
-}
 
 // Options configures an Emitter. nil or the zero value gives the
 // adapters' defaults; StreamName, StreamCount, ChannelPrefix and
@@ -155,7 +150,7 @@ func (e *Emitter) ServerSideEmit(event string, args ...any) error {
 
 // ServerSideEmitContext is ServerSideEmit with a context.
 func (e *Emitter) ServerSideEmitContext(ctx context.Context, event string, args ...any) error {
-	if reserved[event] {
+	if emitsel.Reserved(event) {
 		return ErrReservedEvent
 	}
 	data, err := msgpack.Normalize(append([]any{event}, args...))
@@ -198,77 +193,31 @@ func (e *Emitter) xadd(ctx context.Context, typ int, data msgpack.Map) (string, 
 // BroadcastOperator selects the sockets of an emitter's namespace by rooms
 // and flags. Each method returns a new operator.
 type BroadcastOperator struct {
-	e          *Emitter
-	rooms      []string
-	except     []string
-	volatile   bool
-	noCompress bool
+	e   *Emitter
+	sel emitsel.Selection
 }
 
-func (b *BroadcastOperator) clone() *BroadcastOperator {
-	c := *b
-	c.rooms = slices.Clone(b.rooms)
-	c.except = slices.Clone(b.except)
-	return &c
-}
-
-func addUnique(list []string, items []string) []string {
-	for _, it := range items {
-		if !slices.Contains(list, it) {
-			list = append(list, it)
-		}
-	}
-	return list
+func (b *BroadcastOperator) with(sel emitsel.Selection) *BroadcastOperator {
+	return &BroadcastOperator{e: b.e, sel: sel}
 }
 
 // To adds rooms to target.
-func (b *BroadcastOperator) To(rooms ...string) *BroadcastOperator {
-	c := b.clone()
-	c.rooms = addUnique(c.rooms, rooms)
-	return c
-}
+func (b *BroadcastOperator) To(rooms ...string) *BroadcastOperator { return b.with(b.sel.To(rooms)) }
 
 // In is the same as To.
 func (b *BroadcastOperator) In(rooms ...string) *BroadcastOperator { return b.To(rooms...) }
 
 // Except leaves out the sockets in rooms.
 func (b *BroadcastOperator) Except(rooms ...string) *BroadcastOperator {
-	c := b.clone()
-	c.except = addUnique(c.except, rooms)
-	return c
+	return b.with(b.sel.Except(rooms))
 }
 
 // Volatile marks the event droppable.
-func (b *BroadcastOperator) Volatile() *BroadcastOperator {
-	c := b.clone()
-	c.volatile = true
-	return c
-}
+func (b *BroadcastOperator) Volatile() *BroadcastOperator { return b.with(b.sel.Volatile()) }
 
 // Compress sets whether the event may be compressed.
 func (b *BroadcastOperator) Compress(compress bool) *BroadcastOperator {
-	c := b.clone()
-	c.noCompress = !compress
-	return c
-}
-
-func list(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-// opts is ClusterAdapter's encoded options: rooms, except, flags.
-func (b *BroadcastOperator) opts() msgpack.Map {
-	f := msgpack.Map{}
-	if b.volatile {
-		f = append(f, msgpack.KV{Key: "volatile", Value: true})
-	}
-	if b.noCompress {
-		f = append(f, msgpack.KV{Key: "compress", Value: false})
-	}
-	return msgpack.Object("rooms", list(b.rooms), "except", list(b.except), "flags", f)
+	return b.with(b.sel.Compress(compress))
 }
 
 // Emit sends an event to the selected sockets.
@@ -286,7 +235,7 @@ func (b *BroadcastOperator) EmitContext(ctx context.Context, event string, args 
 // the offset the servers append to the event's arguments for connection
 // state recovery.
 func (b *BroadcastOperator) EmitOffset(ctx context.Context, event string, args ...any) (string, error) {
-	if reserved[event] {
+	if emitsel.Reserved(event) {
 		return "", ErrReservedEvent
 	}
 	data, err := msgpack.Normalize(append([]any{event}, args...))
@@ -296,26 +245,26 @@ func (b *BroadcastOperator) EmitOffset(ctx context.Context, event string, args .
 	// The packet names its namespace, as Node's emitters write it; the
 	// adapters accept it with or without.
 	packet := msgpack.Object("type", 2, "data", data, "nsp", b.e.nsp)
-	return b.e.xadd(ctx, streamwire.Broadcast, msgpack.Object("packet", packet, "opts", b.opts()))
+	return b.e.xadd(ctx, streamwire.Broadcast, msgpack.Object("packet", packet, "opts", b.sel.ClusterOpts()))
 }
 
 // SocketsJoin makes the selected sockets join rooms.
 func (b *BroadcastOperator) SocketsJoin(rooms ...string) error {
 	_, err := b.e.xadd(context.Background(), streamwire.SocketsJoin,
-		msgpack.Object("opts", b.opts(), "rooms", list(rooms)))
+		msgpack.Object("opts", b.sel.ClusterOpts(), "rooms", emitsel.List(rooms)))
 	return err
 }
 
 // SocketsLeave makes the selected sockets leave rooms.
 func (b *BroadcastOperator) SocketsLeave(rooms ...string) error {
 	_, err := b.e.xadd(context.Background(), streamwire.SocketsLeave,
-		msgpack.Object("opts", b.opts(), "rooms", list(rooms)))
+		msgpack.Object("opts", b.sel.ClusterOpts(), "rooms", emitsel.List(rooms)))
 	return err
 }
 
 // DisconnectSockets disconnects the selected sockets.
 func (b *BroadcastOperator) DisconnectSockets(close bool) error {
 	_, err := b.e.xadd(context.Background(), streamwire.DisconnectSockets,
-		msgpack.Object("opts", b.opts(), "close", close))
+		msgpack.Object("opts", b.sel.ClusterOpts(), "close", close))
 	return err
 }

@@ -51,24 +51,12 @@ func postgresCluster(prefix string, logger *slog.Logger) (func(*socketio.Namespa
 		HeartbeatInterval: time.Second, HeartbeatTimeout: 3 * time.Second,
 	})
 	em := postgresemitter.New(pool, &postgresemitter.Options{ChannelPrefix: prefix, TableName: *pgTable})
-	op := func(t target) error {
-		b := em.To(t.Rooms...).Except(t.Except...)
-		switch t.Op {
-		case "emit":
-			return b.Emit(t.Event, t.Data)
-		case "emit-binary":
+	op := emitterOps(em, func(t target, b *postgresemitter.BroadcastOperator) error {
+		if t.Op == "emit-binary" {
 			s, _ := t.Data.(string)
 			return b.Emit(t.Event, []byte(s))
-		case "join":
-			return b.SocketsJoin(t.Room)
-		case "leave":
-			return b.SocketsLeave(t.Room)
-		case "disconnect":
-			return b.DisconnectSockets(false)
-		case "sse":
-			return em.ServerSideEmit(t.Event, t.Data)
 		}
 		return errUnknownOp
-	}
+	})
 	return factory, op, pool.Close
 }

@@ -22,24 +22,5 @@ func redisBackend(cfg config, sharded bool) (*backend, error) {
 		factory = redisadapter.NewSharded(rdb, aopts)
 	}
 	em := redisemitter.New(rdb, &redisemitter.Options{Key: cfg.key, Sharded: sharded, SubscriptionMode: cfg.mode})
-	return &backend{factory: factory, emitter: pubsubEmitter(em), close: func() { _ = rdb.Close() }}, nil
-}
-
-func pubsubEmitter(em *redisemitter.Emitter) emitterOp {
-	return func(t target) error {
-		b := em.To(t.Rooms...).Except(t.Except...)
-		switch t.Op {
-		case "emit":
-			return b.Emit(t.Event, t.Data)
-		case "join":
-			return b.SocketsJoin(t.Room)
-		case "leave":
-			return b.SocketsLeave(t.Room)
-		case "disconnect":
-			return b.DisconnectSockets(false)
-		case "sse":
-			return em.ServerSideEmit(t.Event, t.Data)
-		}
-		return errUnknownOp
-	}
+	return &backend{factory: factory, emitter: emitterOps[*redisemitter.BroadcastOperator](em, nil), close: func() { _ = rdb.Close() }}, nil
 }

@@ -19,25 +19,6 @@ func init() {
 		em := redisstreamsemitter.New(rdb, &redisstreamsemitter.Options{
 			StreamName: cfg.key, ChannelPrefix: cfg.key, UseShardedPubSub: cfg.sharded,
 		})
-		return &backend{factory: factory, emitter: streamsEmitter(em), close: func() { _ = rdb.Close() }}, nil
+		return &backend{factory: factory, emitter: emitterOps[*redisstreamsemitter.BroadcastOperator](em, nil), close: func() { _ = rdb.Close() }}, nil
 	})
-}
-
-func streamsEmitter(em *redisstreamsemitter.Emitter) emitterOp {
-	return func(t target) error {
-		b := em.To(t.Rooms...).Except(t.Except...)
-		switch t.Op {
-		case "emit":
-			return b.Emit(t.Event, t.Data)
-		case "join":
-			return b.SocketsJoin(t.Room)
-		case "leave":
-			return b.SocketsLeave(t.Room)
-		case "disconnect":
-			return b.DisconnectSockets(false)
-		case "sse":
-			return em.ServerSideEmit(t.Event, t.Data)
-		}
-		return errUnknownOp
-	}
 }

@@ -28,6 +28,47 @@ type emitterOp func(t target) error
 // errUnknownOp answers an operation the backend's emitter does not know.
 var errUnknownOp = errors.New("unknown op")
 
+// operator is what the emitter packages' BroadcastOperators have in
+// common.
+type operator[B any] interface {
+	Except(rooms ...string) B
+	Emit(event string, args ...any) error
+	SocketsJoin(rooms ...string) error
+	SocketsLeave(rooms ...string) error
+	DisconnectSockets(close bool) error
+}
+
+// emitter is what the emitter packages' Emitters have in common.
+type emitter[B operator[B]] interface {
+	To(rooms ...string) B
+	ServerSideEmit(event string, args ...any) error
+}
+
+// emitterOps runs the common operations through em, on the sockets of
+// t.Rooms but not t.Except; own, when not nil, runs the backend's own
+// operations (errUnknownOp for the others).
+func emitterOps[B operator[B]](em emitter[B], own func(t target, b B) error) emitterOp {
+	return func(t target) error {
+		b := em.To(t.Rooms...).Except(t.Except...)
+		switch t.Op {
+		case "emit":
+			return b.Emit(t.Event, t.Data)
+		case "join":
+			return b.SocketsJoin(t.Room)
+		case "leave":
+			return b.SocketsLeave(t.Room)
+		case "disconnect":
+			return b.DisconnectSockets(false)
+		case "sse":
+			return em.ServerSideEmit(t.Event, t.Data)
+		}
+		if own != nil {
+			return own(t, b)
+		}
+		return errUnknownOp
+	}
+}
+
 // config is what the common flags give every backend.
 type config struct {
 	redis   string // -redis
