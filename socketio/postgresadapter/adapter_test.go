@@ -12,18 +12,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gosio/gosio/internal/clustertest"
 	"github.com/gosio/gosio/internal/pgnotify"
-	"github.com/gosio/gosio/internal/siotest"
 	"github.com/gosio/gosio/socketio"
 )
-
-func flat(cs [][]*siotest.Client) []*siotest.Client {
-	var out []*siotest.Client
-	for _, row := range cs {
-		out = append(out, row...)
-	}
-	return out
-}
 
 func cfg() clusterConfig {
 	return clusterConfig{opts: Options{RequestsTimeout: 3 * time.Second}}
@@ -31,11 +23,11 @@ func cfg() clusterConfig {
 
 func TestBroadcast(t *testing.T) {
 	nodes := startCluster(t, 3, cfg())
-	cs := connectAll(t, nodes, 2, nil)
+	cs := clustertest.ConnectAll(t, nodes, 2, nil)
 	for from := range nodes {
 		require.NoError(t, nodes[from].io.Emit("hello", from, "x"))
 	}
-	for _, c := range flat(cs) {
+	for _, c := range clustertest.Flat(cs) {
 		var froms []float64
 		for range nodes {
 			args := c.ExpectEvent("hello")
@@ -44,7 +36,7 @@ func TestBroadcast(t *testing.T) {
 		}
 		assert.ElementsMatch(t, []float64{0, 1, 2}, froms)
 	}
-	for _, c := range flat(cs) {
+	for _, c := range clustertest.Flat(cs) {
 		c.ExpectNothing(100 * time.Millisecond)
 	}
 }
@@ -53,14 +45,14 @@ func TestBroadcast(t *testing.T) {
 // attachment table (NOTIFY refuses them) and arrive whole.
 func TestBinaryAndLargePayloads(t *testing.T) {
 	nodes := startCluster(t, 2, cfg())
-	cs := connectAll(t, nodes, 1, nil)
+	cs := clustertest.ConnectAll(t, nodes, 1, nil)
 	var before int
 	require.NoError(t, nodes[0].pool.QueryRow(bg(), "SELECT count(*) FROM "+testTable).Scan(&before))
 
 	require.NoError(t, nodes[0].io.Emit("bin", "x", []byte{1, 2, 255}))
 	big := strings.Repeat("é", 4000) // 8000 bytes of UTF-8
 	require.NoError(t, nodes[0].io.Emit("big", big))
-	for _, c := range flat(cs) {
+	for _, c := range clustertest.Flat(cs) {
 		args := c.ExpectEvent("bin")
 		assert.Equal(t, "x", args[0])
 		assert.Equal(t, map[string]any{"_placeholder": true, "num": float64(0)}, args[1])
@@ -75,7 +67,7 @@ func TestBinaryAndLargePayloads(t *testing.T) {
 func TestRoomsAndExcept(t *testing.T) {
 	nodes := startCluster(t, 3, cfg())
 	// client j of each node: j=0 in a, j=1 in a,b, j=2 in none.
-	cs := connectAll(t, nodes, 3, func(i, j int) string {
+	cs := clustertest.ConnectAll(t, nodes, 3, func(i, j int) string {
 		return [...]string{"&rooms=a", "&rooms=a,b", ""}[j]
 	})
 	require.NoError(t, nodes[1].io.To("a").Emit("to-a"))
@@ -87,7 +79,7 @@ func TestRoomsAndExcept(t *testing.T) {
 		cs[i][1].ExpectEvents("to-a", "a-or-b")
 		cs[i][2].ExpectEvents("not-a")
 	}
-	for _, c := range flat(cs) {
+	for _, c := range clustertest.Flat(cs) {
 		c.ExpectNothing(100 * time.Millisecond)
 	}
 	require.NoError(t, nodes[0].io.Local().Emit("local"))
@@ -97,9 +89,9 @@ func TestRoomsAndExcept(t *testing.T) {
 
 func TestBroadcastWithAck(t *testing.T) {
 	nodes := startCluster(t, 3, cfg())
-	cs := connectAll(t, nodes, 2, nil)
+	cs := clustertest.ConnectAll(t, nodes, 2, nil)
 	var wg sync.WaitGroup
-	for i, c := range flat(cs) {
+	for i, c := range clustertest.Flat(cs) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -137,7 +129,7 @@ func TestBroadcastWithAck(t *testing.T) {
 
 func TestFetchSocketsAndRemoteSockets(t *testing.T) {
 	nodes := startCluster(t, 3, cfg())
-	cs := connectAll(t, nodes, 2, func(i, j int) string { return "&rooms=r&data=n" + string(rune('0'+i)) })
+	cs := clustertest.ConnectAll(t, nodes, 2, func(i, j int) string { return "&rooms=r&data=n" + string(rune('0'+i)) })
 	st := nodes[0].io.Stats()
 	socks, err := nodes[0].io.FetchSockets(bg())
 	require.NoError(t, err)
@@ -179,7 +171,7 @@ func TestFetchSocketsAndRemoteSockets(t *testing.T) {
 
 func TestSocketsJoinLeaveDisconnect(t *testing.T) {
 	nodes := startCluster(t, 3, cfg())
-	cs := connectAll(t, nodes, 2, func(i, j int) string {
+	cs := clustertest.ConnectAll(t, nodes, 2, func(i, j int) string {
 		if j == 0 {
 			return "&rooms=src"
 		}
@@ -254,7 +246,7 @@ func TestServerSideEmit(t *testing.T) {
 func TestServerCountAfterClose(t *testing.T) {
 	nodes := startCluster(t, 3, cfg())
 	require.NoError(t, nodes[2].io.Close())
-	waitServerCount(t, nodes[:2], 2)
+	clustertest.WaitServerCount(t, nodes[:2], 2)
 	socks, err := nodes[0].io.FetchSockets(bg())
 	require.NoError(t, err)
 	assert.Empty(t, socks)
@@ -289,7 +281,7 @@ func TestRequestsTimeout(t *testing.T) {
 	a := nodes[0].adapter().(*Adapter)
 	_, err := nodes[0].pool.Exec(bg(), "SELECT pg_notify($1, $2)", pgnotify.Channel(a.opts.ChannelPrefix, "/"), `{"type":2,"uid":"mute","nsp":"/"}`)
 	require.NoError(t, err)
-	waitServerCount(t, nodes, 2)
+	clustertest.WaitServerCount(t, nodes, 2)
 	st := nodes[0].io.Stats()
 	start := time.Now()
 	_, err = nodes[0].io.FetchSockets(bg())
@@ -314,7 +306,7 @@ func adapterRequests(st *socketio.Stats) map[string]socketio.AdapterRequestStats
 func TestClose(t *testing.T) {
 	requirePostgres(t)
 	pool := newPool(t, pgURL())
-	io := socketio.NewServer(&socketio.Options{Adapter: New(pool, &Options{ChannelPrefix: testPrefix(t), TableName: testTable, Logger: testLogger()})})
+	io := socketio.NewServer(&socketio.Options{Adapter: New(pool, &Options{ChannelPrefix: testPrefix(t), TableName: testTable, Logger: clustertest.Logger()})})
 	a := io.Of("/").Adapter()
 	b := io.Of("/other").Adapter()
 	assert.Same(t, a.(*Adapter).c, b.(*Adapter).c, "namespaces share one listener")
@@ -339,7 +331,7 @@ func TestCleanup(t *testing.T) {
 	_, err := pool.Exec(bg(), "INSERT INTO "+table+" (payload, created_at) VALUES ('old', now() - interval '1 hour'), ('fresh', now() + interval '1 hour')")
 	require.NoError(t, err)
 	io := socketio.NewServer(&socketio.Options{Adapter: New(pool, &Options{
-		ChannelPrefix: testPrefix(t), TableName: table, CleanupInterval: 100 * time.Millisecond, Logger: testLogger(),
+		ChannelPrefix: testPrefix(t), TableName: table, CleanupInterval: 100 * time.Millisecond, Logger: clustertest.Logger(),
 	})})
 	defer io.Close()
 	require.Eventually(t, func() bool {

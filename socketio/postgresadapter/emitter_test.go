@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gosio/gosio/internal/clustertest"
 	"github.com/gosio/gosio/internal/msgpack"
 	"github.com/gosio/gosio/internal/pgnotify"
 	"github.com/gosio/gosio/socketio"
@@ -19,7 +20,7 @@ import (
 // channel, inline or through the table.
 func TestNodeEmitterMessagesWithoutNsp(t *testing.T) {
 	nodes := startCluster(t, 1, cfg())
-	cs := connectAll(t, nodes, 1, func(i, j int) string { return "&rooms=r" })
+	cs := clustertest.ConnectAll(t, nodes, 1, func(i, j int) string { return "&rooms=r" })
 	a := nodes[0].adapter().(*Adapter)
 	channel := pgnotify.Channel(a.opts.ChannelPrefix, "/")
 	notify := func(payload string) {
@@ -57,7 +58,7 @@ func TestEmitter(t *testing.T) {
 		io.Of("/").On("note", func(s string) { got <- s })
 	}
 	nodes := startCluster(t, 2, c)
-	cs := connectAll(t, nodes, 2, func(i, j int) string {
+	cs := clustertest.ConnectAll(t, nodes, 2, func(i, j int) string {
 		if j == 0 {
 			return "&rooms=a"
 		}
@@ -78,7 +79,7 @@ func TestEmitter(t *testing.T) {
 		big = append(big, "0123456789"...)
 	}
 	require.NoError(t, em.Emit("big", string(big)))
-	for _, cl := range flat(cs) {
+	for _, cl := range clustertest.Flat(cs) {
 		assert.Equal(t, []any{string(big)}, cl.ExpectEvent("big"))
 	}
 
@@ -131,7 +132,7 @@ func TestAttachmentSizeLimit(t *testing.T) {
 	c := cfg()
 	c.opts.MaxAttachmentSize = 1000
 	nodes := startCluster(t, 1, c)
-	cs := connectAll(t, nodes, 1, nil)
+	cs := clustertest.ConnectAll(t, nodes, 1, nil)
 	a := nodes[0].adapter().(*Adapter)
 	em := postgresemitter.New(nodes[0].pool, &postgresemitter.Options{ChannelPrefix: a.opts.ChannelPrefix, TableName: testTable})
 	require.NoError(t, em.Emit("huge", make([]byte, 2000)))

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gosio/gosio/internal/clustertest"
 	"github.com/gosio/gosio/internal/siotest"
 )
 
@@ -116,7 +117,7 @@ func TestPostgresRestart(t *testing.T) {
 	}
 	pg := startPrivatePG(t)
 	nodes := startCluster(t, 2, clusterConfig{url: pg.url(), opts: Options{RequestsTimeout: 2 * time.Second}})
-	cs := connectAll(t, nodes, 1, nil)
+	cs := clustertest.ConnectAll(t, nodes, 1, nil)
 
 	// Traffic while the database goes away and comes back: errors are
 	// expected meanwhile, and what was sent then may be lost (as with
@@ -163,7 +164,7 @@ func TestPostgresRestart(t *testing.T) {
 			}
 		}, 20*time.Second, time.Millisecond)
 	}
-	waitServerCount(t, nodes, 2)
+	clustertest.WaitServerCount(t, nodes, 2)
 	socks, err := nodes[0].io.FetchSockets(bg())
 	require.NoError(t, err)
 	assert.Len(t, socks, 2)

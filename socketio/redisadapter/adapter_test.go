@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gosio/gosio/internal/clustertest"
 	"github.com/gosio/gosio/internal/clusterwire"
 	"github.com/gosio/gosio/internal/msgpack"
 	"github.com/gosio/gosio/internal/redisutil"
@@ -62,11 +63,11 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 
 	t.Run("broadcast reaches every client once", func(t *testing.T) {
 		nodes := startCluster(t, 3, cfg())
-		cs := connectAll(t, nodes, 2, nil)
+		cs := clustertest.ConnectAll(t, nodes, 2, nil)
 		for from := range nodes {
 			require.NoError(t, nodes[from].io.Emit("hello", from, "x", []byte{1, 2}))
 		}
-		for _, c := range flat(cs) {
+		for _, c := range clustertest.Flat(cs) {
 			var froms []float64
 			for range nodes {
 				args := c.ExpectEvent("hello")
@@ -77,7 +78,7 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 			}
 			assert.ElementsMatch(t, []float64{0, 1, 2}, froms)
 		}
-		for _, c := range flat(cs) {
+		for _, c := range clustertest.Flat(cs) {
 			c.ExpectNothing(100 * time.Millisecond)
 		}
 	})
@@ -85,7 +86,7 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 	t.Run("rooms and except across nodes", func(t *testing.T) {
 		nodes := startCluster(t, 3, cfg())
 		// client j of each node: j=0 in a, j=1 in a,b, j=2 in none.
-		cs := connectAll(t, nodes, 3, func(i, j int) string {
+		cs := clustertest.ConnectAll(t, nodes, 3, func(i, j int) string {
 			return [...]string{"&rooms=a", "&rooms=a,b", ""}[j]
 		})
 		settle(t, nodes, map[string]int{"a": 3, "b": 3})
@@ -98,14 +99,14 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 			cs[i][1].ExpectEvents("to-a", "a-or-b")
 			cs[i][2].ExpectEvents("not-a")
 		}
-		for _, c := range flat(cs) {
+		for _, c := range clustertest.Flat(cs) {
 			c.ExpectNothing(100 * time.Millisecond)
 		}
 	})
 
 	t.Run("emit to a remote socket id", func(t *testing.T) {
 		nodes := startCluster(t, 3, cfg())
-		cs := connectAll(t, nodes, 1, nil)
+		cs := clustertest.ConnectAll(t, nodes, 1, nil)
 		target := cs[2][0]
 		if mode == DynamicPrivate {
 			settle(t, nodes, map[string]int{target.ID: 1})
@@ -118,7 +119,7 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 
 	t.Run("local flag stays on the server", func(t *testing.T) {
 		nodes := startCluster(t, 2, cfg())
-		cs := connectAll(t, nodes, 1, nil)
+		cs := clustertest.ConnectAll(t, nodes, 1, nil)
 		require.NoError(t, nodes[0].io.Local().Emit("local"))
 		cs[0][0].ExpectEvent("local")
 		cs[1][0].ExpectNothing(200 * time.Millisecond)
@@ -126,9 +127,9 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 
 	t.Run("broadcast with acks collects every client", func(t *testing.T) {
 		nodes := startCluster(t, 3, cfg())
-		cs := connectAll(t, nodes, 2, nil)
+		cs := clustertest.ConnectAll(t, nodes, 2, nil)
 		var wg sync.WaitGroup
-		for i, c := range flat(cs) {
+		for i, c := range clustertest.Flat(cs) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -154,7 +155,7 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 
 	t.Run("broadcast with acks times out on a silent client", func(t *testing.T) {
 		nodes := startCluster(t, 2, cfg())
-		cs := connectAll(t, nodes, 1, nil)
+		cs := clustertest.ConnectAll(t, nodes, 1, nil)
 		go func() {
 			id, _ := cs[0][0].Event()
 			cs[0][0].Ack(id, `["ok"]`)
@@ -169,7 +170,7 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 
 	t.Run("fetchSockets sees every socket and acts on remote ones", func(t *testing.T) {
 		nodes := startCluster(t, 3, cfg())
-		cs := connectAll(t, nodes, 2, func(i, j int) string { return "&rooms=r&data=n" + string(rune('0'+i)) })
+		cs := clustertest.ConnectAll(t, nodes, 2, func(i, j int) string { return "&rooms=r&data=n" + string(rune('0'+i)) })
 		socks, err := nodes[0].io.FetchSockets(bg())
 		require.NoError(t, err)
 		require.Len(t, socks, 6)
@@ -214,7 +215,7 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 	t.Run("requests are timed; answers carry the admin info once shared", func(t *testing.T) {
 		nodes := startCluster(t, 2, cfg())
 		st := nodes[0].io.Stats()
-		cs := connectAll(t, nodes, 1, func(i, j int) string { return "&data=n" + string(rune('0'+i)) })
+		cs := clustertest.ConnectAll(t, nodes, 1, func(i, j int) string { return "&data=n" + string(rune('0'+i)) })
 		other := nodes[1].io.Of("/").Sockets()[0]
 		fetch := func() map[string]any {
 			socks, err := nodes[0].io.FetchSockets(bg())
@@ -253,7 +254,7 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 
 	t.Run("socketsJoin, socketsLeave and disconnectSockets across nodes", func(t *testing.T) {
 		nodes := startCluster(t, 3, cfg())
-		cs := connectAll(t, nodes, 2, func(i, j int) string {
+		cs := clustertest.ConnectAll(t, nodes, 2, func(i, j int) string {
 			if j == 0 {
 				return "&rooms=src"
 			}
@@ -323,7 +324,7 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 
 	t.Run("serverCount and allRooms", func(t *testing.T) {
 		nodes := startCluster(t, 3, cfg())
-		connectAll(t, nodes, 1, func(i, j int) string { return "&rooms=room" + string(rune('0'+i)) })
+		clustertest.ConnectAll(t, nodes, 1, func(i, j int) string { return "&rooms=room" + string(rune('0'+i)) })
 		n, err := nodes[0].adapter().ServerCount(bg())
 		require.NoError(t, err)
 		assert.Equal(t, 3, n)
@@ -341,14 +342,14 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 func TestCluster(t *testing.T) { clusterSuite(t, false, "") }
 
 func TestClusterSpecificResponseChannel(t *testing.T) {
-	requireRedis(t, redisAddr)
+	clustertest.RequireRedis(t, clustertest.RedisAddr)
 	nodes := startCluster(t, 3, clusterConfig{opts: Options{PublishOnSpecificResponseChannel: true}})
-	cs := connectAll(t, nodes, 1, nil)
+	cs := clustertest.ConnectAll(t, nodes, 1, nil)
 	socks, err := nodes[0].io.FetchSockets(bg())
 	require.NoError(t, err)
 	assert.Len(t, socks, 3)
 	go func() {
-		for _, c := range flat(cs) {
+		for _, c := range clustertest.Flat(cs) {
 			id, _ := c.Event()
 			c.Ack(id, `[1]`)
 		}
@@ -363,13 +364,13 @@ func TestClusterSpecificResponseChannel(t *testing.T) {
 func TestRequestsTimeout(t *testing.T) {
 	key := testKey(t)
 	nodes := startCluster(t, 1, clusterConfig{opts: Options{Key: key, RequestsTimeout: 300 * time.Millisecond}})
-	mute := redis.NewClient(&redis.Options{Addr: redisAddr})
+	mute := redis.NewClient(&redis.Options{Addr: clustertest.RedisAddr})
 	defer mute.Close()
 	ps := mute.Subscribe(bg(), key+"-request#/#")
 	defer ps.Close()
 	_, err := ps.Receive(bg())
 	require.NoError(t, err)
-	waitServerCount(t, nodes, 2)
+	clustertest.WaitServerCount(t, nodes, 2)
 
 	start := time.Now()
 	_, err = nodes[0].io.FetchSockets(bg())
@@ -394,8 +395,8 @@ func TestRequestsTimeout(t *testing.T) {
 
 // Adapter methods fail with ErrClosed after Close, and Close is idempotent.
 func TestClose(t *testing.T) {
-	requireRedis(t, redisAddr)
-	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
+	clustertest.RequireRedis(t, clustertest.RedisAddr)
+	rdb := redis.NewClient(&redis.Options{Addr: clustertest.RedisAddr})
 	defer rdb.Close()
 	key := testKey(t)
 	io := socketio.NewServer(&socketio.Options{Adapter: New(rdb, &Options{Key: key})})

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gosio/gosio/internal/clustertest"
 	"github.com/gosio/gosio/internal/redisutil"
 	"github.com/gosio/gosio/socketio"
 	"github.com/gosio/gosio/socketio/redisemitter"
@@ -28,7 +29,7 @@ func emitterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 		setup: func(i int, io *socketio.Server) {
 			io.Of("/").On("hello", func(s string) { got <- s })
 		}})
-	cs := connectAll(t, nodes, 2, func(i, j int) string {
+	cs := clustertest.ConnectAll(t, nodes, 2, func(i, j int) string {
 		if j == 0 {
 			return "&rooms=r"
 		}
@@ -37,7 +38,7 @@ func emitterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 	e := redisemitter.New(nodes[0].rdb, &redisemitter.Options{Key: key, Sharded: sharded, SubscriptionMode: string(mode)})
 
 	require.NoError(t, e.Emit("all", 1, []byte{7}))
-	for _, c := range flat(cs) {
+	for _, c := range clustertest.Flat(cs) {
 		args := c.ExpectEvent("all")
 		assert.Equal(t, float64(1), args[0])
 		assert.Equal(t, []byte{7}, <-c.Bin)
@@ -95,7 +96,7 @@ func emitterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 	for i := range nodes {
 		assert.Equal(t, "1", cs[i][0].Next())
 	}
-	for _, c := range flat(cs) {
+	for _, c := range clustertest.Flat(cs) {
 		c.ExpectNothing(50 * time.Millisecond)
 	}
 }

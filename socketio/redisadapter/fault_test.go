@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gosio/gosio/internal/clustertest"
 )
 
 // faultPort is a Redis of this test's own, so stopping it disturbs no
@@ -49,7 +51,7 @@ func faultSuite(t *testing.T, sharded bool) {
 
 	nodes := startCluster(t, 2, clusterConfig{addr: addr, sharded: sharded,
 		opts: Options{RequestsTimeout: time.Second, SubscriptionMode: Static}})
-	cs := connectAll(t, nodes, 1, nil)
+	cs := clustertest.ConnectAll(t, nodes, 1, nil)
 	require.NoError(t, nodes[0].io.Emit("before"))
 	cs[0][0].ExpectEvent("before")
 	cs[1][0].ExpectEvent("before")
@@ -76,7 +78,7 @@ func faultSuite(t *testing.T, sharded bool) {
 	// Redis comes back: the subscribers reconnect and resubscribe by
 	// themselves.
 	startRedis(t, faultPort)
-	waitServerCount(t, nodes, 2)
+	clustertest.WaitServerCount(t, nodes, 2)
 	require.NoError(t, nodes[1].io.Emit("after"))
 	cs[0][0].ExpectEvent("after")
 	cs[1][0].ExpectEvent("after")

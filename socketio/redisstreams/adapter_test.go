@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gosio/gosio/internal/clustertest"
 	"github.com/gosio/gosio/internal/siotest"
 	"github.com/gosio/gosio/socketio"
 )
@@ -30,13 +31,13 @@ func clusterSuite(t *testing.T, client func() redis.UniversalClient, sharded boo
 			})
 		},
 	})
-	cs := connectAll(t, nodes, 2, func(i, j int) string {
+	cs := clustertest.ConnectAll(t, nodes, 2, func(i, j int) string {
 		if j == 0 {
 			return "&rooms=even&data=a"
 		}
 		return "&rooms=odd&data=b"
 	})
-	all := flat(cs)
+	all := clustertest.Flat(cs)
 
 	t.Run("broadcast", func(t *testing.T) {
 		require.NoError(t, nodes[0].io.Emit("hello", 1, "two", []byte{3}))
@@ -213,7 +214,7 @@ func TestStreamEntries(t *testing.T) {
 
 // Namespaces spread over several streams as Node spreads them.
 func TestStreamCount(t *testing.T) {
-	requireRedis(t, redisAddr)
+	clustertest.RequireRedis(t, clustertest.RedisAddr)
 	key := testKey(t)
 	nodes := startCluster(t, 2, clusterConfig{opts: Options{StreamName: key, ChannelPrefix: key, StreamCount: 3}})
 	t.Cleanup(func() { _ = nodes[0].rdb.Del(context.Background(), key+"-1", key+"-2").Err() })
@@ -237,14 +238,14 @@ func TestCloseInterruptsRead(t *testing.T) {
 	start := time.Now()
 	require.NoError(t, nodes[1].io.Close())
 	assert.Less(t, time.Since(start), 3*time.Second)
-	waitServerCount(t, nodes[:1], 1)
+	clustertest.WaitServerCount(t, nodes[:1], 1)
 }
 
 // A server that starts reads what is added once it runs, not before.
 func TestReadsFromStart(t *testing.T) {
-	requireRedis(t, redisAddr)
+	clustertest.RequireRedis(t, clustertest.RedisAddr)
 	key := testKey(t)
-	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
+	rdb := redis.NewClient(&redis.Options{Addr: clustertest.RedisAddr})
 	defer rdb.Close()
 	defer rdb.Del(context.Background(), key)
 	// An old entry a new server must not deliver.

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gosio/gosio/internal/clustertest"
 	"github.com/gosio/gosio/internal/siotest"
 	"github.com/gosio/gosio/socketio"
 	"github.com/gosio/gosio/socketio/redisstreamsemitter"
@@ -26,7 +27,7 @@ func TestEmitter(t *testing.T) {
 	em := redisstreamsemitter.New(nodes[0].rdb, &redisstreamsemitter.Options{
 		StreamName: o.StreamName, ChannelPrefix: o.ChannelPrefix,
 	})
-	cs := connectAll(t, nodes, 2, func(i, j int) string {
+	cs := clustertest.ConnectAll(t, nodes, 2, func(i, j int) string {
 		if j == 0 {
 			return "&rooms=r"
 		}
@@ -34,7 +35,7 @@ func TestEmitter(t *testing.T) {
 	})
 
 	require.NoError(t, em.Emit("all", 1, []byte{7}))
-	for _, c := range flat(cs) {
+	for _, c := range clustertest.Flat(cs) {
 		_, arr := c.Event()
 		assert.Equal(t, []any{"all", 1.0}, arr[:2])
 		assert.Equal(t, []byte{7}, <-c.Bin)
@@ -87,7 +88,7 @@ func TestEmitterRecovery(t *testing.T) {
 	nodes := startRecoveryCluster(t, 2)
 	a, b := nodes[0], nodes[1]
 	ad := a.io.Of("/").Adapter().(*Adapter)
-	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
+	rdb := redis.NewClient(&redis.Options{Addr: clustertest.RedisAddr})
 	t.Cleanup(func() { _ = rdb.Close() })
 	em := redisstreamsemitter.New(rdb, &redisstreamsemitter.Options{
 		StreamName: ad.opts.StreamName, ChannelPrefix: ad.opts.ChannelPrefix,
