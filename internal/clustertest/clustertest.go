@@ -22,12 +22,16 @@ import (
 	"github.com/gosio/gosio/socketio"
 )
 
-// Node is one server of a test cluster; each adapter's tests wrap it with
-// what they need of the backend.
-type Node interface {
-	Server() *socketio.Server
-	HTTP() *httptest.Server
+// Node is one server of a test cluster: the server, its httptest
+// listener, and the backend client (B) its adapter was given.
+type Node[B any] struct {
+	IO     *socketio.Server
+	HS     *httptest.Server
+	Client B
 }
+
+// Adapter is the server's adapter of "/".
+func (n *Node[B]) Adapter() socketio.Adapter { return n.IO.Of("/").Adapter() }
 
 // Logger keeps the adapters' warnings out of the output unless -v.
 func Logger() *slog.Logger {
@@ -60,11 +64,12 @@ func UniqueName(t testing.TB, prefix string) string {
 	return fmt.Sprintf("%s-%d-%s-%d", prefix, os.Getpid(), strings.ReplaceAll(t.Name(), "/", "_"), nameSeq.Add(1))
 }
 
-// Serve starts a server with opts behind httptest; setup, if set, runs
-// before it serves. Each socket joins the rooms listed in its query
-// (?rooms=a,b) and stores its "data" query value as its data. The test's
-// cleanup closes the connections, the listener and the server.
-func Serve(t testing.TB, opts *socketio.Options, setup func(io *socketio.Server)) (*socketio.Server, *httptest.Server) {
+// StartNode starts server i of a cluster with opts behind httptest;
+// client is its backend client, which the caller closes. setup, if set,
+// runs before the server serves. Each socket joins the rooms listed in its
+// query (?rooms=a,b) and stores its "data" query value as its data. The
+// test's cleanup closes the connections, the listener and the server.
+func StartNode[B any](t testing.TB, i int, client B, opts *socketio.Options, setup func(i int, io *socketio.Server)) *Node[B] {
 	t.Helper()
 	io := socketio.NewServer(opts)
 	io.OnConnection(func(s *socketio.Socket) {
@@ -76,7 +81,7 @@ func Serve(t testing.TB, opts *socketio.Options, setup func(io *socketio.Server)
 		}
 	})
 	if setup != nil {
-		setup(io)
+		setup(i, io)
 	}
 	hs := httptest.NewServer(io)
 	t.Cleanup(func() {
@@ -84,15 +89,15 @@ func Serve(t testing.TB, opts *socketio.Options, setup func(io *socketio.Server)
 		hs.Close()
 		_ = io.Close()
 	})
-	return io, hs
+	return &Node[B]{IO: io, HS: hs, Client: client}
 }
 
 // WaitServerCount waits until every node counts want servers in "/".
-func WaitServerCount[N Node](t testing.TB, nodes []N, want int) {
+func WaitServerCount[B any](t testing.TB, nodes []*Node[B], want int) {
 	t.Helper()
 	require.Eventually(t, func() bool {
 		for _, nd := range nodes {
-			got, err := nd.Server().Of("/").Adapter().ServerCount(context.Background())
+			got, err := nd.Adapter().ServerCount(context.Background())
 			if err != nil || got != want {
 				return false
 			}
@@ -102,7 +107,7 @@ func WaitServerCount[N Node](t testing.TB, nodes []N, want int) {
 }
 
 // ConnectAll connects per clients to each node, with query q(i, j).
-func ConnectAll[N Node](t testing.TB, nodes []N, per int, q func(i, j int) string) [][]*siotest.Client {
+func ConnectAll[B any](t testing.TB, nodes []*Node[B], per int, q func(i, j int) string) [][]*siotest.Client {
 	t.Helper()
 	out := make([][]*siotest.Client, len(nodes))
 	for i, nd := range nodes {
@@ -111,7 +116,7 @@ func ConnectAll[N Node](t testing.TB, nodes []N, per int, q func(i, j int) strin
 			if q != nil {
 				query = q(i, j)
 			}
-			c := siotest.Dial(t, nd.HTTP(), query)
+			c := siotest.Dial(t, nd.HS, query)
 			c.Connect("")
 			out[i] = append(out[i], c)
 		}
@@ -176,7 +181,7 @@ func RedisClusterClient() redis.UniversalClient {
 // WebSocket clients on each; the first node emits size-byte events to
 // everyone, one after the other; the benchmark waits until every client
 // has every message. msgs/s counts deliveries to clients, on all nodes.
-func BenchBroadcast[N Node](b *testing.B, nodes []N, perNode, size int) {
+func BenchBroadcast[B any](b *testing.B, nodes []*Node[B], perNode, size int) {
 	clients := Flat(ConnectAll(b, nodes, perNode, nil))
 	var delivered atomic.Int64
 	stop := make(chan struct{})
@@ -200,7 +205,7 @@ func BenchBroadcast[N Node](b *testing.B, nodes []N, perNode, size int) {
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
-		if err := nodes[0].Server().Emit("b", payload); err != nil {
+		if err := nodes[0].IO.Emit("b", payload); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -133,7 +133,7 @@ func TestPostgresRestart(t *testing.T) {
 				return
 			default:
 			}
-			_ = nodes[i%2].io.Emit("traffic", i)
+			_ = nodes[i%2].IO.Emit("traffic", i)
 			time.Sleep(20 * time.Millisecond) // pacing, not synchronisation
 		}
 	}()
@@ -148,7 +148,7 @@ func TestPostgresRestart(t *testing.T) {
 		marker := fmt.Sprintf("after-%d", from)
 		c := cs[to][0]
 		require.Eventually(t, func() bool {
-			_ = nodes[from].io.Emit(marker)
+			_ = nodes[from].IO.Emit(marker)
 			deadline := time.After(200 * time.Millisecond)
 			for {
 				select {
@@ -165,10 +165,10 @@ func TestPostgresRestart(t *testing.T) {
 		}, 20*time.Second, time.Millisecond)
 	}
 	clustertest.WaitServerCount(t, nodes, 2)
-	socks, err := nodes[0].io.FetchSockets(bg())
+	socks, err := nodes[0].IO.FetchSockets(bg())
 	require.NoError(t, err)
 	assert.Len(t, socks, 2)
-	require.NoError(t, nodes[1].io.Emit("bin", []byte{9}))
+	require.NoError(t, nodes[1].IO.Emit("bin", []byte{9}))
 	for {
 		_, arr := cs[0][0].Event()
 		if arr[0] == "bin" {

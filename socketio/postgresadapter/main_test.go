@@ -3,7 +3,6 @@ package postgresadapter
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"sync/atomic"
 	"testing"
@@ -67,15 +66,8 @@ func testPrefix(testing.TB) string {
 	return fmt.Sprintf("gosio-test-%d-%d", os.Getpid(), prefixSeq.Add(1))
 }
 
-type node struct {
-	io   *socketio.Server
-	hs   *httptest.Server
-	pool *pgxpool.Pool
-}
-
-func (n *node) Server() *socketio.Server  { return n.io }
-func (n *node) HTTP() *httptest.Server    { return n.hs }
-func (n *node) adapter() socketio.Adapter { return n.io.Of("/").Adapter() }
+// node is a server and its pool.
+type node = clustertest.Node[*pgxpool.Pool]
 
 type clusterConfig struct {
 	url   string
@@ -84,7 +76,7 @@ type clusterConfig struct {
 }
 
 // startCluster starts n servers on one database, each with its own pool
-// and behind httptest (see clustertest.Serve).
+// and behind httptest (see clustertest.StartNode).
 func startCluster(t testing.TB, n int, cfg clusterConfig) []*node {
 	t.Helper()
 	if cfg.url == "" {
@@ -112,12 +104,7 @@ func startNode(t testing.TB, i int, cfg clusterConfig) *node {
 	if o.Logger == nil {
 		o.Logger = clustertest.Logger()
 	}
-	var setup func(*socketio.Server)
-	if cfg.setup != nil {
-		setup = func(io *socketio.Server) { cfg.setup(i, io) }
-	}
-	io, hs := clustertest.Serve(t, &socketio.Options{Adapter: New(pool, &o), Logger: o.Logger}, setup)
-	return &node{io: io, hs: hs, pool: pool}
+	return clustertest.StartNode(t, i, pool, &socketio.Options{Adapter: New(pool, &o), Logger: o.Logger}, cfg.setup)
 }
 
 func bg() context.Context { return context.Background() }

@@ -35,7 +35,7 @@ func emitterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 		}
 		return ""
 	})
-	e := redisemitter.New(nodes[0].rdb, &redisemitter.Options{Key: key, Sharded: sharded, SubscriptionMode: string(mode)})
+	e := redisemitter.New(nodes[0].Client, &redisemitter.Options{Key: key, Sharded: sharded, SubscriptionMode: string(mode)})
 
 	require.NoError(t, e.Emit("all", 1, []byte{7}))
 	for _, c := range clustertest.Flat(cs) {
@@ -45,13 +45,13 @@ func emitterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 	}
 	if sharded && mode != Static {
 		require.Eventually(t, func() bool {
-			n, err := redisutil.NumSub(bg(), nodes[0].rdb, true, key+"#/#r#")
+			n, err := redisutil.NumSub(bg(), nodes[0].Client, true, key+"#/#r#")
 			return err == nil && n == 2
 		}, 5*time.Second, 10*time.Millisecond)
 	}
 	if sharded && mode == DynamicPrivate {
 		require.Eventually(t, func() bool {
-			n, err := redisutil.NumSub(bg(), nodes[0].rdb, true, key+"#/#"+cs[1][1].ID+"#")
+			n, err := redisutil.NumSub(bg(), nodes[0].Client, true, key+"#/#"+cs[1][1].ID+"#")
 			return err == nil && n == 1
 		}, 5*time.Second, 10*time.Millisecond)
 	}
@@ -77,12 +77,12 @@ func emitterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 
 	require.NoError(t, e.In("r").SocketsJoin("joined"))
 	require.Eventually(t, func() bool {
-		s, err := nodes[1].io.In("joined").FetchSockets(bg())
+		s, err := nodes[1].IO.In("joined").FetchSockets(bg())
 		return err == nil && len(s) == 2
 	}, 3*time.Second, 20*time.Millisecond)
 	require.NoError(t, e.In("r").SocketsLeave("joined"))
 	require.Eventually(t, func() bool {
-		s, err := nodes[1].io.In("joined").FetchSockets(bg())
+		s, err := nodes[1].IO.In("joined").FetchSockets(bg())
 		return err == nil && len(s) == 0
 	}, 3*time.Second, 20*time.Millisecond)
 

@@ -2,7 +2,6 @@ package redisadapter
 
 import (
 	"context"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -22,15 +21,8 @@ func TestMain(m *testing.M) {
 // testKey returns a channel prefix no other test uses.
 func testKey(t testing.TB) string { return clustertest.UniqueName(t, "gosio-test") }
 
-type node struct {
-	io  *socketio.Server
-	hs  *httptest.Server
-	rdb redis.UniversalClient
-}
-
-func (n *node) Server() *socketio.Server  { return n.io }
-func (n *node) HTTP() *httptest.Server    { return n.hs }
-func (n *node) adapter() socketio.Adapter { return n.io.Of("/").Adapter() }
+// node is a server and its Redis client.
+type node = clustertest.Node[redis.UniversalClient]
 
 type clusterConfig struct {
 	addr string
@@ -43,7 +35,7 @@ type clusterConfig struct {
 }
 
 // startCluster starts n servers on one Redis, each behind httptest (see
-// clustertest.Serve).
+// clustertest.StartNode).
 func startCluster(t testing.TB, n int, cfg clusterConfig) []*node {
 	t.Helper()
 	if cfg.addr == "" {
@@ -68,12 +60,7 @@ func startCluster(t testing.TB, n int, cfg clusterConfig) []*node {
 		if cfg.sharded {
 			factory = NewSharded(rdb, &o)
 		}
-		var setup func(*socketio.Server)
-		if cfg.setup != nil {
-			setup = func(io *socketio.Server) { cfg.setup(i, io) }
-		}
-		io, hs := clustertest.Serve(t, &socketio.Options{Adapter: factory}, setup)
-		nodes[i] = &node{io: io, hs: hs, rdb: rdb}
+		nodes[i] = clustertest.StartNode(t, i, rdb, &socketio.Options{Adapter: factory}, cfg.setup)
 	}
 	clustertest.WaitServerCount(t, nodes, n)
 	return nodes

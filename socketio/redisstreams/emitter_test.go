@@ -23,8 +23,8 @@ func TestEmitter(t *testing.T) {
 	nodes := startCluster(t, 2, clusterConfig{setup: func(i int, io *socketio.Server) {
 		io.Of("/").On("sse", func(v any) { sse <- []any{i, v} })
 	}})
-	o := nodes[0].adapter().opts
-	em := redisstreamsemitter.New(nodes[0].rdb, &redisstreamsemitter.Options{
+	o := adapterOf(nodes[0]).opts
+	em := redisstreamsemitter.New(nodes[0].Client, &redisstreamsemitter.Options{
 		StreamName: o.StreamName, ChannelPrefix: o.ChannelPrefix,
 	})
 	cs := clustertest.ConnectAll(t, nodes, 2, func(i, j int) string {
@@ -49,13 +49,13 @@ func TestEmitter(t *testing.T) {
 
 	require.NoError(t, em.In("r").SocketsJoin("joined"))
 	require.Eventually(t, func() bool {
-		return len(nodes[0].io.Of("/").Adapter().Sockets([]string{"joined"})) == 1 &&
-			len(nodes[1].io.Of("/").Adapter().Sockets([]string{"joined"})) == 1
+		return len(nodes[0].IO.Of("/").Adapter().Sockets([]string{"joined"})) == 1 &&
+			len(nodes[1].IO.Of("/").Adapter().Sockets([]string{"joined"})) == 1
 	}, 5*time.Second, 10*time.Millisecond)
 	require.NoError(t, em.SocketsLeave("joined"))
 	require.Eventually(t, func() bool {
-		return len(nodes[0].io.Of("/").Adapter().Sockets([]string{"joined"})) == 0 &&
-			len(nodes[1].io.Of("/").Adapter().Sockets([]string{"joined"})) == 0
+		return len(nodes[0].IO.Of("/").Adapter().Sockets([]string{"joined"})) == 0 &&
+			len(nodes[1].IO.Of("/").Adapter().Sockets([]string{"joined"})) == 0
 	}, 5*time.Second, 10*time.Millisecond)
 
 	require.NoError(t, em.ServerSideEmit("sse", "hi"))
@@ -74,7 +74,7 @@ func TestEmitter(t *testing.T) {
 	}
 
 	// The entry the emitter wrote: Node's emitter shape, nsp in the packet.
-	msgs, err := nodes[0].rdb.XRange(bg(), o.StreamName, "-", "+").Result()
+	msgs, err := nodes[0].Client.XRange(bg(), o.StreamName, "-", "+").Result()
 	require.NoError(t, err)
 	require.NotEmpty(t, msgs)
 	assert.Equal(t, map[string]any{"uid": "emitter", "nsp": "/", "type": "3",

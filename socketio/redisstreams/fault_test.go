@@ -108,7 +108,7 @@ func TestRedisRestartMidTraffic(t *testing.T) {
 				return
 			case <-tick.C:
 			}
-			err := nodes[0].io.Emit("n", i)
+			err := nodes[0].IO.Emit("n", i)
 			mu.Lock()
 			if err == nil {
 				acked = append(acked, i)
@@ -157,7 +157,7 @@ func TestRedisRestartMidTraffic(t *testing.T) {
 	}
 
 	clustertest.WaitServerCount(t, nodes, 2)
-	socks, err := nodes[1].io.FetchSockets(bg())
+	socks, err := nodes[1].IO.FetchSockets(bg())
 	require.NoError(t, err)
 	assert.Len(t, socks, 2)
 	t.Logf("%d broadcasts acknowledged, %d before the restart; %d failed; outage and traffic %v",
@@ -171,15 +171,15 @@ func TestServerKilled(t *testing.T) {
 	cs := clustertest.ConnectAll(t, nodes, 1, nil)
 	// Cutting the client's connections is what Redis sees of a killed
 	// process: its subscriptions end.
-	require.NoError(t, nodes[2].rdb.Close())
-	for _, ps := range nodes[2].adapter().subs {
+	require.NoError(t, nodes[2].Client.Close())
+	for _, ps := range adapterOf(nodes[2]).subs {
 		_ = ps.Close()
 	}
 	clustertest.WaitServerCount(t, nodes[:2], 2)
-	require.NoError(t, nodes[0].io.Emit("after-kill"))
+	require.NoError(t, nodes[0].IO.Emit("after-kill"))
 	cs[0][0].ExpectEvent("after-kill")
 	cs[1][0].ExpectEvent("after-kill")
-	socks, err := nodes[1].io.FetchSockets(bg())
+	socks, err := nodes[1].IO.FetchSockets(bg())
 	require.NoError(t, err)
 	assert.Len(t, socks, 2)
 }
@@ -194,12 +194,12 @@ func TestCloseDuringOutage(t *testing.T) {
 	rd.stop()
 	pending := make(chan error, 1)
 	go func() {
-		_, err := nodes[0].io.Of("/").ServerSideEmitWithAck(bg(), "x")
+		_, err := nodes[0].IO.Of("/").ServerSideEmitWithAck(bg(), "x")
 		pending <- err
 	}()
 	start := time.Now()
 	for _, nd := range nodes {
-		require.NoError(t, nd.io.Close())
+		require.NoError(t, nd.IO.Close())
 	}
 	assert.Less(t, time.Since(start), 3*time.Second)
 	assert.Error(t, <-pending)

@@ -2,7 +2,6 @@ package redisstreams
 
 import (
 	"context"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -23,15 +22,11 @@ func TestMain(m *testing.M) {
 // testKey returns a stream name and channel prefix no other test uses.
 func testKey(t testing.TB) string { return clustertest.UniqueName(t, "gosio-streams-test") }
 
-type node struct {
-	io  *socketio.Server
-	hs  *httptest.Server
-	rdb redis.UniversalClient
-}
+// node is a server and its Redis client.
+type node = clustertest.Node[redis.UniversalClient]
 
-func (n *node) Server() *socketio.Server { return n.io }
-func (n *node) HTTP() *httptest.Server   { return n.hs }
-func (n *node) adapter() *Adapter        { return n.io.Of("/").Adapter().(*Adapter) }
+// adapterOf is nd's adapter of "/".
+func adapterOf(nd *node) *Adapter { return nd.Adapter().(*Adapter) }
 
 type clusterConfig struct {
 	addr string
@@ -43,7 +38,7 @@ type clusterConfig struct {
 }
 
 // startCluster starts n servers on one Redis, each behind httptest (see
-// clustertest.Serve). The stream is deleted at the end.
+// clustertest.StartNode). The stream is deleted at the end.
 func startCluster(t testing.TB, n int, cfg clusterConfig) []*node {
 	t.Helper()
 	if cfg.addr == "" {
@@ -72,12 +67,7 @@ func startCluster(t testing.TB, n int, cfg clusterConfig) []*node {
 		if o.Logger == nil {
 			o.Logger = clustertest.Logger()
 		}
-		var setup func(*socketio.Server)
-		if cfg.setup != nil {
-			setup = func(io *socketio.Server) { cfg.setup(i, io) }
-		}
-		io, hs := clustertest.Serve(t, &socketio.Options{Adapter: New(rdb, &o)}, setup)
-		nodes[i] = &node{io: io, hs: hs, rdb: rdb}
+		nodes[i] = clustertest.StartNode(t, i, rdb, &socketio.Options{Adapter: New(rdb, &o)}, cfg.setup)
 	}
 	clustertest.WaitServerCount(t, nodes, n)
 	return nodes

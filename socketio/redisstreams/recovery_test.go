@@ -104,7 +104,7 @@ func startRecoveryClusterOn(t *testing.T, n int, client func() redis.UniversalCl
 		})
 		nd.hs = httptest.NewServer(io)
 		nodes = append(nodes, nd)
-		plain = append(plain, &node{io: io, hs: nd.hs, rdb: rdb})
+		plain = append(plain, &node{IO: io, HS: nd.hs, Client: rdb})
 		t.Cleanup(func() {
 			nd.hs.CloseClientConnections()
 			nd.hs.Close()
