@@ -177,18 +177,27 @@ export function setup(io) {
  * clusternode's -adapter; redisUrl another Redis than REDIS_URL.
  */
 export async function startGoServer({ key, sharded = false, mode = "dynamic", admin, adapter, redisUrl, flags = [] }) {
-  const bin = process.env.CLUSTERNODE_BIN;
-  if (!bin) throw new Error("CLUSTERNODE_BIN is not set (run ./run.sh)");
   const args = ["-redis", redisUrl ? new URL(redisUrl).host : REDIS_ADDR, "-key", key, "-mode", mode];
   if (adapter) args.push("-adapter", adapter);
   if (sharded) args.push("-sharded");
   if (admin) args.push("-admin", admin);
   args.push(...flags);
-  if (process.env.CLUSTERNODE_VERBOSE) args.push("-v");
+  return spawnGoServer(args);
+}
+
+/**
+ * Runs the Go clusternode with args and waits for its port. Returns
+ * {port, close, kill}: close ends it with SIGTERM, kill with signal
+ * (SIGKILL: no Close, no goodbye to the backend).
+ */
+export async function spawnGoServer(args, { startTimeout = 10000 } = {}) {
+  const bin = process.env.CLUSTERNODE_BIN;
+  if (!bin) throw new Error("CLUSTERNODE_BIN is not set (run ./run.sh)");
+  if (process.env.CLUSTERNODE_VERBOSE) args = [...args, "-v"];
   const child = spawn(bin, args, { stdio: ["ignore", "pipe", "inherit"] });
   const rl = createInterface({ input: child.stdout });
   const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("clusternode did not start")), 10000);
+    const timer = setTimeout(() => reject(new Error("clusternode did not start")), startTimeout);
     child.once("exit", (code) => reject(new Error(`clusternode exited with ${code}`)));
     rl.on("line", (line) => {
       const m = /^LISTENING (\d+)$/.exec(line);
@@ -198,20 +207,12 @@ export async function startGoServer({ key, sharded = false, mode = "dynamic", ad
       }
     });
   });
-  return {
-    port,
-    async close() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      await once(child, "exit");
-    },
-    /** Kills the process (SIGKILL): no Close, no goodbye to Redis. */
-    async kill() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGKILL");
-      await once(child, "exit");
-    },
+  const kill = async (signal = "SIGKILL") => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(signal);
+    await once(child, "exit");
   };
+  return { port, kill, close: () => kill("SIGTERM") };
 }
 
 /** A client that records every event it receives. */

@@ -12,18 +12,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gosio/gosio/internal/clustertest"
 	"github.com/gosio/gosio/internal/pgnotify"
-	"github.com/gosio/gosio/internal/siotest"
 	"github.com/gosio/gosio/socketio"
 )
-
-func flat(cs [][]*siotest.Client) []*siotest.Client {
-	var out []*siotest.Client
-	for _, row := range cs {
-		out = append(out, row...)
-	}
-	return out
-}
 
 func cfg() clusterConfig {
 	return clusterConfig{opts: Options{RequestsTimeout: 3 * time.Second}}
@@ -31,11 +23,11 @@ func cfg() clusterConfig {
 
 func TestBroadcast(t *testing.T) {
 	nodes := startCluster(t, 3, cfg())
-	cs := connectAll(t, nodes, 2, nil)
+	cs := clustertest.ConnectAll(t, nodes, 2, nil)
 	for from := range nodes {
-		require.NoError(t, nodes[from].io.Emit("hello", from, "x"))
+		require.NoError(t, nodes[from].IO.Emit("hello", from, "x"))
 	}
-	for _, c := range flat(cs) {
+	for _, c := range clustertest.Flat(cs) {
 		var froms []float64
 		for range nodes {
 			args := c.ExpectEvent("hello")
@@ -44,7 +36,7 @@ func TestBroadcast(t *testing.T) {
 		}
 		assert.ElementsMatch(t, []float64{0, 1, 2}, froms)
 	}
-	for _, c := range flat(cs) {
+	for _, c := range clustertest.Flat(cs) {
 		c.ExpectNothing(100 * time.Millisecond)
 	}
 }
@@ -53,14 +45,14 @@ func TestBroadcast(t *testing.T) {
 // attachment table (NOTIFY refuses them) and arrive whole.
 func TestBinaryAndLargePayloads(t *testing.T) {
 	nodes := startCluster(t, 2, cfg())
-	cs := connectAll(t, nodes, 1, nil)
+	cs := clustertest.ConnectAll(t, nodes, 1, nil)
 	var before int
-	require.NoError(t, nodes[0].pool.QueryRow(bg(), "SELECT count(*) FROM "+testTable).Scan(&before))
+	require.NoError(t, nodes[0].Client.QueryRow(bg(), "SELECT count(*) FROM "+testTable).Scan(&before))
 
-	require.NoError(t, nodes[0].io.Emit("bin", "x", []byte{1, 2, 255}))
+	require.NoError(t, nodes[0].IO.Emit("bin", "x", []byte{1, 2, 255}))
 	big := strings.Repeat("é", 4000) // 8000 bytes of UTF-8
-	require.NoError(t, nodes[0].io.Emit("big", big))
-	for _, c := range flat(cs) {
+	require.NoError(t, nodes[0].IO.Emit("big", big))
+	for _, c := range clustertest.Flat(cs) {
 		args := c.ExpectEvent("bin")
 		assert.Equal(t, "x", args[0])
 		assert.Equal(t, map[string]any{"_placeholder": true, "num": float64(0)}, args[1])
@@ -68,38 +60,38 @@ func TestBinaryAndLargePayloads(t *testing.T) {
 		assert.Equal(t, []any{big}, c.ExpectEvent("big"))
 	}
 	var after int
-	require.NoError(t, nodes[0].pool.QueryRow(bg(), "SELECT count(*) FROM "+testTable).Scan(&after))
+	require.NoError(t, nodes[0].Client.QueryRow(bg(), "SELECT count(*) FROM "+testTable).Scan(&after))
 	assert.GreaterOrEqual(t, after-before, 2, "both went through the table")
 }
 
 func TestRoomsAndExcept(t *testing.T) {
 	nodes := startCluster(t, 3, cfg())
 	// client j of each node: j=0 in a, j=1 in a,b, j=2 in none.
-	cs := connectAll(t, nodes, 3, func(i, j int) string {
+	cs := clustertest.ConnectAll(t, nodes, 3, func(i, j int) string {
 		return [...]string{"&rooms=a", "&rooms=a,b", ""}[j]
 	})
-	require.NoError(t, nodes[1].io.To("a").Emit("to-a"))
-	require.NoError(t, nodes[2].io.To("a").Except("b").Emit("a-not-b"))
-	require.NoError(t, nodes[0].io.To("a", "b").Emit("a-or-b"))
-	require.NoError(t, nodes[0].io.Except("a").Emit("not-a"))
+	require.NoError(t, nodes[1].IO.To("a").Emit("to-a"))
+	require.NoError(t, nodes[2].IO.To("a").Except("b").Emit("a-not-b"))
+	require.NoError(t, nodes[0].IO.To("a", "b").Emit("a-or-b"))
+	require.NoError(t, nodes[0].IO.Except("a").Emit("not-a"))
 	for i := range nodes {
 		cs[i][0].ExpectEvents("to-a", "a-not-b", "a-or-b")
 		cs[i][1].ExpectEvents("to-a", "a-or-b")
 		cs[i][2].ExpectEvents("not-a")
 	}
-	for _, c := range flat(cs) {
+	for _, c := range clustertest.Flat(cs) {
 		c.ExpectNothing(100 * time.Millisecond)
 	}
-	require.NoError(t, nodes[0].io.Local().Emit("local"))
+	require.NoError(t, nodes[0].IO.Local().Emit("local"))
 	cs[0][2].ExpectEvent("local")
 	cs[1][2].ExpectNothing(200 * time.Millisecond)
 }
 
 func TestBroadcastWithAck(t *testing.T) {
 	nodes := startCluster(t, 3, cfg())
-	cs := connectAll(t, nodes, 2, nil)
+	cs := clustertest.ConnectAll(t, nodes, 2, nil)
 	var wg sync.WaitGroup
-	for i, c := range flat(cs) {
+	for i, c := range clustertest.Flat(cs) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -109,7 +101,7 @@ func TestBroadcastWithAck(t *testing.T) {
 			c.Ack(id, `[`+string(rune('0'+i))+`]`)
 		}()
 	}
-	rs, err := nodes[1].io.Timeout(3*time.Second).EmitWithAck(bg(), "question", 42)
+	rs, err := nodes[1].IO.Timeout(3*time.Second).EmitWithAck(bg(), "question", 42)
 	require.NoError(t, err)
 	wg.Wait()
 	require.Len(t, rs, 6)
@@ -128,7 +120,7 @@ func TestBroadcastWithAck(t *testing.T) {
 		cs[0][0].Ack(id, `["ok"]`)
 	}()
 	start := time.Now()
-	rs, err = nodes[0].io.To(cs[0][0].ID, cs[1][0].ID).Timeout(500*time.Millisecond).EmitWithAck(bg(), "q2")
+	rs, err = nodes[0].IO.To(cs[0][0].ID, cs[1][0].ID).Timeout(500*time.Millisecond).EmitWithAck(bg(), "q2")
 	require.ErrorIs(t, err, socketio.ErrAckTimeout)
 	assert.Len(t, rs, 1)
 	assert.Less(t, time.Since(start), 2*time.Second)
@@ -137,9 +129,9 @@ func TestBroadcastWithAck(t *testing.T) {
 
 func TestFetchSocketsAndRemoteSockets(t *testing.T) {
 	nodes := startCluster(t, 3, cfg())
-	cs := connectAll(t, nodes, 2, func(i, j int) string { return "&rooms=r&data=n" + string(rune('0'+i)) })
-	st := nodes[0].io.Stats()
-	socks, err := nodes[0].io.FetchSockets(bg())
+	cs := clustertest.ConnectAll(t, nodes, 2, func(i, j int) string { return "&rooms=r&data=n" + string(rune('0'+i)) })
+	st := nodes[0].IO.Stats()
+	socks, err := nodes[0].IO.FetchSockets(bg())
 	require.NoError(t, err)
 	require.Len(t, socks, 6)
 	fetches := adapterRequests(st)["fetchSockets"]
@@ -163,14 +155,14 @@ func TestFetchSocketsAndRemoteSockets(t *testing.T) {
 	remote := byID[cs[2][1].ID]
 	require.NoError(t, remote.Join(bg(), "joined"))
 	require.Eventually(t, func() bool {
-		got, err := nodes[1].io.In("joined").FetchSockets(bg())
+		got, err := nodes[1].IO.In("joined").FetchSockets(bg())
 		return err == nil && len(got) == 1 && got[0].ID == remote.ID
 	}, 3*time.Second, 20*time.Millisecond)
 	require.NoError(t, remote.Emit(bg(), "private", 1))
 	assert.Equal(t, []any{float64(1)}, cs[2][1].ExpectEvent("private"))
 	require.NoError(t, remote.Leave(bg(), "joined"))
 	require.Eventually(t, func() bool {
-		got, err := nodes[1].io.In("joined").FetchSockets(bg())
+		got, err := nodes[1].IO.In("joined").FetchSockets(bg())
 		return err == nil && len(got) == 0
 	}, 3*time.Second, 20*time.Millisecond)
 	require.NoError(t, remote.Disconnect(bg(), false))
@@ -179,33 +171,33 @@ func TestFetchSocketsAndRemoteSockets(t *testing.T) {
 
 func TestSocketsJoinLeaveDisconnect(t *testing.T) {
 	nodes := startCluster(t, 3, cfg())
-	cs := connectAll(t, nodes, 2, func(i, j int) string {
+	cs := clustertest.ConnectAll(t, nodes, 2, func(i, j int) string {
 		if j == 0 {
 			return "&rooms=src"
 		}
 		return ""
 	})
-	require.NoError(t, nodes[0].io.In("src").SocketsJoin(bg(), "dst"))
+	require.NoError(t, nodes[0].IO.In("src").SocketsJoin(bg(), "dst"))
 	require.Eventually(t, func() bool {
-		got, err := nodes[2].io.In("dst").FetchSockets(bg())
+		got, err := nodes[2].IO.In("dst").FetchSockets(bg())
 		return err == nil && len(got) == 3
 	}, 3*time.Second, 20*time.Millisecond)
-	require.NoError(t, nodes[1].io.To("dst").Emit("in-dst"))
+	require.NoError(t, nodes[1].IO.To("dst").Emit("in-dst"))
 	for i := range nodes {
 		cs[i][0].ExpectEvent("in-dst")
 		cs[i][1].ExpectNothing(50 * time.Millisecond)
 	}
-	require.NoError(t, nodes[1].io.In("src").SocketsLeave(bg(), "dst"))
+	require.NoError(t, nodes[1].IO.In("src").SocketsLeave(bg(), "dst"))
 	require.Eventually(t, func() bool {
-		got, err := nodes[2].io.In("dst").FetchSockets(bg())
+		got, err := nodes[2].IO.In("dst").FetchSockets(bg())
 		return err == nil && len(got) == 0
 	}, 3*time.Second, 20*time.Millisecond)
-	require.NoError(t, nodes[2].io.In("src").DisconnectSockets(bg(), true))
+	require.NoError(t, nodes[2].IO.In("src").DisconnectSockets(bg(), true))
 	for i := range nodes {
 		assert.Equal(t, "1", cs[i][0].Next())
 	}
 	require.Eventually(t, func() bool {
-		got, err := nodes[0].io.FetchSockets(bg())
+		got, err := nodes[0].IO.FetchSockets(bg())
 		return err == nil && len(got) == 3
 	}, 3*time.Second, 20*time.Millisecond)
 }
@@ -221,12 +213,12 @@ func TestServerSideEmit(t *testing.T) {
 		io.Of("/").On("note", func(s string) { got <- "note:" + s + "@" + string(rune('0'+i)) })
 	}
 	nodes := startCluster(t, 3, c)
-	require.NoError(t, nodes[0].io.ServerSideEmit(bg(), "note", "x"))
+	require.NoError(t, nodes[0].IO.ServerSideEmit(bg(), "note", "x"))
 	assert.ElementsMatch(t, []string{"note:x@1", "note:x@2"}, []string{<-got, <-got})
 
 	ctx, cancel := context.WithTimeout(bg(), 3*time.Second)
 	defer cancel()
-	rs, err := nodes[1].io.ServerSideEmitWithAck(ctx, "ping", "n1")
+	rs, err := nodes[1].IO.ServerSideEmitWithAck(ctx, "ping", "n1")
 	require.NoError(t, err)
 	require.Len(t, rs, 2)
 	var ids []int
@@ -253,9 +245,9 @@ func TestServerSideEmit(t *testing.T) {
 // at once, and a request no longer waits for it.
 func TestServerCountAfterClose(t *testing.T) {
 	nodes := startCluster(t, 3, cfg())
-	require.NoError(t, nodes[2].io.Close())
-	waitServerCount(t, nodes[:2], 2)
-	socks, err := nodes[0].io.FetchSockets(bg())
+	require.NoError(t, nodes[2].IO.Close())
+	clustertest.WaitServerCount(t, nodes[:2], 2)
+	socks, err := nodes[0].IO.FetchSockets(bg())
 	require.NoError(t, err)
 	assert.Empty(t, socks)
 }
@@ -266,10 +258,10 @@ func TestServerCountAfterClose(t *testing.T) {
 func TestHeartbeats(t *testing.T) {
 	o := Options{HeartbeatInterval: 100 * time.Millisecond, HeartbeatTimeout: 400 * time.Millisecond}
 	nodes := startCluster(t, 2, clusterConfig{opts: o})
-	a := nodes[0].adapter().(*Adapter)
+	a := nodes[0].Adapter().(*Adapter)
 	// A peer that announced itself once, then died.
 	ghost := `{"type":1,"uid":"ghost","nsp":"/"}`
-	_, err := nodes[0].pool.Exec(bg(), "SELECT pg_notify($1, $2)", pgnotify.Channel(a.opts.ChannelPrefix, "/"), ghost)
+	_, err := nodes[0].Client.Exec(bg(), "SELECT pg_notify($1, $2)", pgnotify.Channel(a.opts.ChannelPrefix, "/"), ghost)
 	require.NoError(t, err)
 	require.Eventually(t, func() bool { n, _ := a.ServerCount(bg()); return n == 3 }, 3*time.Second, 5*time.Millisecond)
 	require.Eventually(t, func() bool { n, _ := a.ServerCount(bg()); return n == 2 }, 3*time.Second, 20*time.Millisecond)
@@ -286,15 +278,15 @@ func TestHeartbeats(t *testing.T) {
 // RequestsTimeout with ErrTimeout.
 func TestRequestsTimeout(t *testing.T) {
 	nodes := startCluster(t, 1, clusterConfig{opts: Options{RequestsTimeout: 300 * time.Millisecond}})
-	a := nodes[0].adapter().(*Adapter)
-	_, err := nodes[0].pool.Exec(bg(), "SELECT pg_notify($1, $2)", pgnotify.Channel(a.opts.ChannelPrefix, "/"), `{"type":2,"uid":"mute","nsp":"/"}`)
+	a := nodes[0].Adapter().(*Adapter)
+	_, err := nodes[0].Client.Exec(bg(), "SELECT pg_notify($1, $2)", pgnotify.Channel(a.opts.ChannelPrefix, "/"), `{"type":2,"uid":"mute","nsp":"/"}`)
 	require.NoError(t, err)
-	waitServerCount(t, nodes, 2)
-	st := nodes[0].io.Stats()
+	clustertest.WaitServerCount(t, nodes, 2)
+	st := nodes[0].IO.Stats()
 	start := time.Now()
-	_, err = nodes[0].io.FetchSockets(bg())
+	_, err = nodes[0].IO.FetchSockets(bg())
 	require.ErrorIs(t, err, ErrTimeout)
-	_, err = nodes[0].io.ServerSideEmitWithAck(bg(), "x")
+	_, err = nodes[0].IO.ServerSideEmitWithAck(bg(), "x")
 	require.Error(t, err)
 	assert.Less(t, time.Since(start), 2*time.Second)
 	assert.EqualValues(t, 1, adapterRequests(st)["fetchSockets"].Timeouts, "the timeout is counted for the metrics")
@@ -314,7 +306,7 @@ func adapterRequests(st *socketio.Stats) map[string]socketio.AdapterRequestStats
 func TestClose(t *testing.T) {
 	requirePostgres(t)
 	pool := newPool(t, pgURL())
-	io := socketio.NewServer(&socketio.Options{Adapter: New(pool, &Options{ChannelPrefix: testPrefix(t), TableName: testTable, Logger: testLogger()})})
+	io := socketio.NewServer(&socketio.Options{Adapter: New(pool, &Options{ChannelPrefix: testPrefix(t), TableName: testTable, Logger: clustertest.Logger()})})
 	a := io.Of("/").Adapter()
 	b := io.Of("/other").Adapter()
 	assert.Same(t, a.(*Adapter).c, b.(*Adapter).c, "namespaces share one listener")
@@ -339,7 +331,7 @@ func TestCleanup(t *testing.T) {
 	_, err := pool.Exec(bg(), "INSERT INTO "+table+" (payload, created_at) VALUES ('old', now() - interval '1 hour'), ('fresh', now() + interval '1 hour')")
 	require.NoError(t, err)
 	io := socketio.NewServer(&socketio.Options{Adapter: New(pool, &Options{
-		ChannelPrefix: testPrefix(t), TableName: table, CleanupInterval: 100 * time.Millisecond, Logger: testLogger(),
+		ChannelPrefix: testPrefix(t), TableName: table, CleanupInterval: 100 * time.Millisecond, Logger: clustertest.Logger(),
 	})})
 	defer io.Close()
 	require.Eventually(t, func() bool {

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gosio/gosio/internal/clustertest"
 	"github.com/gosio/gosio/internal/msgpack"
 	"github.com/gosio/gosio/internal/pgnotify"
 	"github.com/gosio/gosio/socketio"
@@ -19,12 +20,12 @@ import (
 // channel, inline or through the table.
 func TestNodeEmitterMessagesWithoutNsp(t *testing.T) {
 	nodes := startCluster(t, 1, cfg())
-	cs := connectAll(t, nodes, 1, func(i, j int) string { return "&rooms=r" })
-	a := nodes[0].adapter().(*Adapter)
+	cs := clustertest.ConnectAll(t, nodes, 1, func(i, j int) string { return "&rooms=r" })
+	a := nodes[0].Adapter().(*Adapter)
 	channel := pgnotify.Channel(a.opts.ChannelPrefix, "/")
 	notify := func(payload string) {
 		t.Helper()
-		_, err := nodes[0].pool.Exec(bg(), "SELECT pg_notify($1, $2)", channel, payload)
+		_, err := nodes[0].Client.Exec(bg(), "SELECT pg_notify($1, $2)", channel, payload)
 		require.NoError(t, err)
 	}
 	notify(`{"type":3,"data":{"packet":{"type":2,"data":["inline",1],"nsp":"/"},"opts":{"rooms":["r"],"flags":{},"except":[]}},"uid":"emitter"}`)
@@ -36,7 +37,7 @@ func TestNodeEmitterMessagesWithoutNsp(t *testing.T) {
 		"opts", msgpack.Object("rooms", []string{}, "flags", msgpack.Map{}, "except", []string{})), "uid", "emitter"))
 	require.NoError(t, err)
 	var id int64
-	require.NoError(t, nodes[0].pool.QueryRow(bg(), "INSERT INTO "+testTable+" (payload) VALUES ($1) RETURNING id", body).Scan(&id))
+	require.NoError(t, nodes[0].Client.QueryRow(bg(), "INSERT INTO "+testTable+" (payload) VALUES ($1) RETURNING id", body).Scan(&id))
 	h, err := msgpack.MarshalJSON(msgpack.Object("uid", "emitter", "type", 3, "attachmentId", strconv.FormatInt(id, 10)))
 	require.NoError(t, err)
 	notify(string(h))
@@ -57,14 +58,14 @@ func TestEmitter(t *testing.T) {
 		io.Of("/").On("note", func(s string) { got <- s })
 	}
 	nodes := startCluster(t, 2, c)
-	cs := connectAll(t, nodes, 2, func(i, j int) string {
+	cs := clustertest.ConnectAll(t, nodes, 2, func(i, j int) string {
 		if j == 0 {
 			return "&rooms=a"
 		}
 		return ""
 	})
-	a := nodes[0].adapter().(*Adapter)
-	em := postgresemitter.New(nodes[0].pool, &postgresemitter.Options{ChannelPrefix: a.opts.ChannelPrefix, TableName: testTable})
+	a := nodes[0].Adapter().(*Adapter)
+	em := postgresemitter.New(nodes[0].Client, &postgresemitter.Options{ChannelPrefix: a.opts.ChannelPrefix, TableName: testTable})
 
 	require.NoError(t, em.To("a").Emit("to-a", 1))
 	require.NoError(t, em.Except("a").Emit("not-a", []byte{1}))
@@ -78,18 +79,18 @@ func TestEmitter(t *testing.T) {
 		big = append(big, "0123456789"...)
 	}
 	require.NoError(t, em.Emit("big", string(big)))
-	for _, cl := range flat(cs) {
+	for _, cl := range clustertest.Flat(cs) {
 		assert.Equal(t, []any{string(big)}, cl.ExpectEvent("big"))
 	}
 
 	require.NoError(t, em.In("a").SocketsJoin("b"))
 	require.Eventually(t, func() bool {
-		s, err := nodes[1].io.In("b").FetchSockets(bg())
+		s, err := nodes[1].IO.In("b").FetchSockets(bg())
 		return err == nil && len(s) == 2
 	}, 3*time.Second, 20*time.Millisecond)
 	require.NoError(t, em.In("a").SocketsLeave("b"))
 	require.Eventually(t, func() bool {
-		s, err := nodes[1].io.In("b").FetchSockets(bg())
+		s, err := nodes[1].IO.In("b").FetchSockets(bg())
 		return err == nil && len(s) == 0
 	}, 3*time.Second, 20*time.Millisecond)
 
@@ -104,7 +105,7 @@ func TestEmitter(t *testing.T) {
 	// Another namespace, through Of.
 	ns := make(chan string, 2)
 	for _, nd := range nodes {
-		nd.io.Of("/chat").On("x", func(s string) { ns <- s })
+		nd.IO.Of("/chat").On("x", func(s string) { ns <- s })
 	}
 	waitServerCountNsp(t, nodes, "/chat", 2)
 	require.NoError(t, em.Of("chat").ServerSideEmit("x", "in-chat"))
@@ -116,7 +117,7 @@ func waitServerCountNsp(t *testing.T, nodes []*node, nsp string, want int) {
 	t.Helper()
 	require.Eventually(t, func() bool {
 		for _, nd := range nodes {
-			n, err := nd.io.Of(nsp).Adapter().ServerCount(bg())
+			n, err := nd.IO.Of(nsp).Adapter().ServerCount(bg())
 			if err != nil || n != want {
 				return false
 			}
@@ -131,9 +132,9 @@ func TestAttachmentSizeLimit(t *testing.T) {
 	c := cfg()
 	c.opts.MaxAttachmentSize = 1000
 	nodes := startCluster(t, 1, c)
-	cs := connectAll(t, nodes, 1, nil)
-	a := nodes[0].adapter().(*Adapter)
-	em := postgresemitter.New(nodes[0].pool, &postgresemitter.Options{ChannelPrefix: a.opts.ChannelPrefix, TableName: testTable})
+	cs := clustertest.ConnectAll(t, nodes, 1, nil)
+	a := nodes[0].Adapter().(*Adapter)
+	em := postgresemitter.New(nodes[0].Client, &postgresemitter.Options{ChannelPrefix: a.opts.ChannelPrefix, TableName: testTable})
 	require.NoError(t, em.Emit("huge", make([]byte, 2000)))
 	require.NoError(t, em.Emit("small", []byte{1}))
 	cs[0][0].ExpectEvent("small")

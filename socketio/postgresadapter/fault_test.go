@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gosio/gosio/internal/clustertest"
 	"github.com/gosio/gosio/internal/siotest"
 )
 
@@ -116,7 +117,7 @@ func TestPostgresRestart(t *testing.T) {
 	}
 	pg := startPrivatePG(t)
 	nodes := startCluster(t, 2, clusterConfig{url: pg.url(), opts: Options{RequestsTimeout: 2 * time.Second}})
-	cs := connectAll(t, nodes, 1, nil)
+	cs := clustertest.ConnectAll(t, nodes, 1, nil)
 
 	// Traffic while the database goes away and comes back: errors are
 	// expected meanwhile, and what was sent then may be lost (as with
@@ -132,7 +133,7 @@ func TestPostgresRestart(t *testing.T) {
 				return
 			default:
 			}
-			_ = nodes[i%2].io.Emit("traffic", i)
+			_ = nodes[i%2].IO.Emit("traffic", i)
 			time.Sleep(20 * time.Millisecond) // pacing, not synchronisation
 		}
 	}()
@@ -147,7 +148,7 @@ func TestPostgresRestart(t *testing.T) {
 		marker := fmt.Sprintf("after-%d", from)
 		c := cs[to][0]
 		require.Eventually(t, func() bool {
-			_ = nodes[from].io.Emit(marker)
+			_ = nodes[from].IO.Emit(marker)
 			deadline := time.After(200 * time.Millisecond)
 			for {
 				select {
@@ -163,11 +164,11 @@ func TestPostgresRestart(t *testing.T) {
 			}
 		}, 20*time.Second, time.Millisecond)
 	}
-	waitServerCount(t, nodes, 2)
-	socks, err := nodes[0].io.FetchSockets(bg())
+	clustertest.WaitServerCount(t, nodes, 2)
+	socks, err := nodes[0].IO.FetchSockets(bg())
 	require.NoError(t, err)
 	assert.Len(t, socks, 2)
-	require.NoError(t, nodes[1].io.Emit("bin", []byte{9}))
+	require.NoError(t, nodes[1].IO.Emit("bin", []byte{9}))
 	for {
 		_, arr := cs[0][0].Event()
 		if arr[0] == "bin" {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gosio/gosio/internal/clustertest"
 	"github.com/gosio/gosio/internal/clusterwire"
 	"github.com/gosio/gosio/internal/msgpack"
 	"github.com/gosio/gosio/internal/redisutil"
@@ -38,11 +39,11 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 		if !sharded {
 			return
 		}
-		sa := nodes[0].adapter().(*ShardedAdapter)
+		sa := nodes[0].Adapter().(*ShardedAdapter)
 		// SSUBSCRIBE is asynchronous: wait until every node listens on the
 		// namespace channel, or an early publish may reach no one.
 		require.Eventually(t, func() bool {
-			got, err := redisutil.NumSub(bg(), nodes[0].rdb, true, sa.channel)
+			got, err := redisutil.NumSub(bg(), nodes[0].Client, true, sa.channel)
 			return err == nil && got == len(nodes)
 		}, 5*time.Second, 10*time.Millisecond)
 		if mode == Static {
@@ -51,7 +52,7 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 		require.Eventually(t, func() bool {
 			for room, want := range rooms {
 				ch := sa.dynamicChannel(room)
-				got, err := redisutil.NumSub(bg(), nodes[0].rdb, true, ch)
+				got, err := redisutil.NumSub(bg(), nodes[0].Client, true, ch)
 				if err != nil || got != want {
 					return false
 				}
@@ -62,11 +63,11 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 
 	t.Run("broadcast reaches every client once", func(t *testing.T) {
 		nodes := startCluster(t, 3, cfg())
-		cs := connectAll(t, nodes, 2, nil)
+		cs := clustertest.ConnectAll(t, nodes, 2, nil)
 		for from := range nodes {
-			require.NoError(t, nodes[from].io.Emit("hello", from, "x", []byte{1, 2}))
+			require.NoError(t, nodes[from].IO.Emit("hello", from, "x", []byte{1, 2}))
 		}
-		for _, c := range flat(cs) {
+		for _, c := range clustertest.Flat(cs) {
 			var froms []float64
 			for range nodes {
 				args := c.ExpectEvent("hello")
@@ -77,7 +78,7 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 			}
 			assert.ElementsMatch(t, []float64{0, 1, 2}, froms)
 		}
-		for _, c := range flat(cs) {
+		for _, c := range clustertest.Flat(cs) {
 			c.ExpectNothing(100 * time.Millisecond)
 		}
 	})
@@ -85,32 +86,32 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 	t.Run("rooms and except across nodes", func(t *testing.T) {
 		nodes := startCluster(t, 3, cfg())
 		// client j of each node: j=0 in a, j=1 in a,b, j=2 in none.
-		cs := connectAll(t, nodes, 3, func(i, j int) string {
+		cs := clustertest.ConnectAll(t, nodes, 3, func(i, j int) string {
 			return [...]string{"&rooms=a", "&rooms=a,b", ""}[j]
 		})
 		settle(t, nodes, map[string]int{"a": 3, "b": 3})
-		require.NoError(t, nodes[1].io.To("a").Emit("to-a"))
-		require.NoError(t, nodes[2].io.To("a").Except("b").Emit("a-not-b"))
-		require.NoError(t, nodes[0].io.To("a", "b").Emit("a-or-b"))
-		require.NoError(t, nodes[0].io.Except("a").Emit("not-a"))
+		require.NoError(t, nodes[1].IO.To("a").Emit("to-a"))
+		require.NoError(t, nodes[2].IO.To("a").Except("b").Emit("a-not-b"))
+		require.NoError(t, nodes[0].IO.To("a", "b").Emit("a-or-b"))
+		require.NoError(t, nodes[0].IO.Except("a").Emit("not-a"))
 		for i := range nodes {
 			cs[i][0].ExpectEvents("to-a", "a-not-b", "a-or-b")
 			cs[i][1].ExpectEvents("to-a", "a-or-b")
 			cs[i][2].ExpectEvents("not-a")
 		}
-		for _, c := range flat(cs) {
+		for _, c := range clustertest.Flat(cs) {
 			c.ExpectNothing(100 * time.Millisecond)
 		}
 	})
 
 	t.Run("emit to a remote socket id", func(t *testing.T) {
 		nodes := startCluster(t, 3, cfg())
-		cs := connectAll(t, nodes, 1, nil)
+		cs := clustertest.ConnectAll(t, nodes, 1, nil)
 		target := cs[2][0]
 		if mode == DynamicPrivate {
 			settle(t, nodes, map[string]int{target.ID: 1})
 		}
-		require.NoError(t, nodes[0].io.To(target.ID).Emit("direct", "hi"))
+		require.NoError(t, nodes[0].IO.To(target.ID).Emit("direct", "hi"))
 		assert.Equal(t, []any{"hi"}, target.ExpectEvent("direct"))
 		cs[0][0].ExpectNothing(100 * time.Millisecond)
 		cs[1][0].ExpectNothing(0)
@@ -118,17 +119,17 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 
 	t.Run("local flag stays on the server", func(t *testing.T) {
 		nodes := startCluster(t, 2, cfg())
-		cs := connectAll(t, nodes, 1, nil)
-		require.NoError(t, nodes[0].io.Local().Emit("local"))
+		cs := clustertest.ConnectAll(t, nodes, 1, nil)
+		require.NoError(t, nodes[0].IO.Local().Emit("local"))
 		cs[0][0].ExpectEvent("local")
 		cs[1][0].ExpectNothing(200 * time.Millisecond)
 	})
 
 	t.Run("broadcast with acks collects every client", func(t *testing.T) {
 		nodes := startCluster(t, 3, cfg())
-		cs := connectAll(t, nodes, 2, nil)
+		cs := clustertest.ConnectAll(t, nodes, 2, nil)
 		var wg sync.WaitGroup
-		for i, c := range flat(cs) {
+		for i, c := range clustertest.Flat(cs) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -138,7 +139,7 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 				c.Ack(id, `[`+string(rune('0'+i))+`]`)
 			}()
 		}
-		rs, err := nodes[1].io.Timeout(3*time.Second).EmitWithAck(bg(), "question", 42)
+		rs, err := nodes[1].IO.Timeout(3*time.Second).EmitWithAck(bg(), "question", 42)
 		require.NoError(t, err)
 		wg.Wait()
 		require.Len(t, rs, 6)
@@ -154,13 +155,13 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 
 	t.Run("broadcast with acks times out on a silent client", func(t *testing.T) {
 		nodes := startCluster(t, 2, cfg())
-		cs := connectAll(t, nodes, 1, nil)
+		cs := clustertest.ConnectAll(t, nodes, 1, nil)
 		go func() {
 			id, _ := cs[0][0].Event()
 			cs[0][0].Ack(id, `["ok"]`)
 		}()
 		start := time.Now()
-		rs, err := nodes[0].io.Timeout(500*time.Millisecond).EmitWithAck(bg(), "question")
+		rs, err := nodes[0].IO.Timeout(500*time.Millisecond).EmitWithAck(bg(), "question")
 		require.ErrorIs(t, err, socketio.ErrAckTimeout)
 		assert.Len(t, rs, 1)
 		assert.Less(t, time.Since(start), 2*time.Second)
@@ -169,8 +170,8 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 
 	t.Run("fetchSockets sees every socket and acts on remote ones", func(t *testing.T) {
 		nodes := startCluster(t, 3, cfg())
-		cs := connectAll(t, nodes, 2, func(i, j int) string { return "&rooms=r&data=n" + string(rune('0'+i)) })
-		socks, err := nodes[0].io.FetchSockets(bg())
+		cs := clustertest.ConnectAll(t, nodes, 2, func(i, j int) string { return "&rooms=r&data=n" + string(rune('0'+i)) })
+		socks, err := nodes[0].IO.FetchSockets(bg())
 		require.NoError(t, err)
 		require.Len(t, socks, 6)
 		byID := map[string]*socketio.RemoteSocket{}
@@ -197,14 +198,14 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 		}
 		require.NoError(t, remote.Join(bg(), "joined"))
 		require.Eventually(t, func() bool {
-			got, err := nodes[1].io.In("joined").FetchSockets(bg())
+			got, err := nodes[1].IO.In("joined").FetchSockets(bg())
 			return err == nil && len(got) == 1 && got[0].ID == remote.ID
 		}, 3*time.Second, 20*time.Millisecond)
 		require.NoError(t, remote.Emit(bg(), "private", 1))
 		assert.Equal(t, []any{float64(1)}, cs[2][1].ExpectEvent("private"))
 		require.NoError(t, remote.Leave(bg(), "joined"))
 		require.Eventually(t, func() bool {
-			got, err := nodes[1].io.In("joined").FetchSockets(bg())
+			got, err := nodes[1].IO.In("joined").FetchSockets(bg())
 			return err == nil && len(got) == 0
 		}, 3*time.Second, 20*time.Millisecond)
 		require.NoError(t, remote.Disconnect(bg(), false))
@@ -213,11 +214,11 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 
 	t.Run("requests are timed; answers carry the admin info once shared", func(t *testing.T) {
 		nodes := startCluster(t, 2, cfg())
-		st := nodes[0].io.Stats()
-		cs := connectAll(t, nodes, 1, func(i, j int) string { return "&data=n" + string(rune('0'+i)) })
-		other := nodes[1].io.Of("/").Sockets()[0]
+		st := nodes[0].IO.Stats()
+		cs := clustertest.ConnectAll(t, nodes, 1, func(i, j int) string { return "&data=n" + string(rune('0'+i)) })
+		other := nodes[1].IO.Of("/").Sockets()[0]
 		fetch := func() map[string]any {
-			socks, err := nodes[0].io.FetchSockets(bg())
+			socks, err := nodes[0].IO.FetchSockets(bg())
 			require.NoError(t, err)
 			for _, s := range socks {
 				if s.ID == cs[1][0].ID {
@@ -229,16 +230,16 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 			return nil
 		}
 		assert.Equal(t, map[string]any{"tag": "n1"}, fetch())
-		stop := nodes[1].io.ShareAdminInfo()
+		stop := nodes[1].IO.ShareAdminInfo()
 		assert.Equal(t, map[string]any{"tag": "n1", "_admin": map[string]any{
 			"clientId": other.ClientID()[:12], "transport": "websocket",
 		}}, fetch())
 		stop()
 		assert.Equal(t, map[string]any{"tag": "n1"}, other.Data(), "the socket's own data")
 
-		_, err := nodes[0].io.FetchSockets(bg())
+		_, err := nodes[0].IO.FetchSockets(bg())
 		require.NoError(t, err)
-		_, err = nodes[0].adapter().ServerCount(bg())
+		_, err = nodes[0].Adapter().ServerCount(bg())
 		require.NoError(t, err)
 		kinds := map[string]socketio.AdapterRequestStats{}
 		for _, r := range st.AdapterRequests() {
@@ -253,34 +254,34 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 
 	t.Run("socketsJoin, socketsLeave and disconnectSockets across nodes", func(t *testing.T) {
 		nodes := startCluster(t, 3, cfg())
-		cs := connectAll(t, nodes, 2, func(i, j int) string {
+		cs := clustertest.ConnectAll(t, nodes, 2, func(i, j int) string {
 			if j == 0 {
 				return "&rooms=src"
 			}
 			return ""
 		})
-		require.NoError(t, nodes[0].io.In("src").SocketsJoin(bg(), "dst"))
+		require.NoError(t, nodes[0].IO.In("src").SocketsJoin(bg(), "dst"))
 		require.Eventually(t, func() bool {
-			got, err := nodes[2].io.In("dst").FetchSockets(bg())
+			got, err := nodes[2].IO.In("dst").FetchSockets(bg())
 			return err == nil && len(got) == 3
 		}, 3*time.Second, 20*time.Millisecond)
 		settle(t, nodes, map[string]int{"dst": 3})
-		require.NoError(t, nodes[1].io.To("dst").Emit("in-dst"))
+		require.NoError(t, nodes[1].IO.To("dst").Emit("in-dst"))
 		for i := range nodes {
 			cs[i][0].ExpectEvent("in-dst")
 			cs[i][1].ExpectNothing(50 * time.Millisecond)
 		}
-		require.NoError(t, nodes[1].io.In("src").SocketsLeave(bg(), "dst"))
+		require.NoError(t, nodes[1].IO.In("src").SocketsLeave(bg(), "dst"))
 		require.Eventually(t, func() bool {
-			got, err := nodes[2].io.In("dst").FetchSockets(bg())
+			got, err := nodes[2].IO.In("dst").FetchSockets(bg())
 			return err == nil && len(got) == 0
 		}, 3*time.Second, 20*time.Millisecond)
-		require.NoError(t, nodes[2].io.In("src").DisconnectSockets(bg(), true))
+		require.NoError(t, nodes[2].IO.In("src").DisconnectSockets(bg(), true))
 		for i := range nodes {
 			assert.Equal(t, "1", cs[i][0].Next())
 		}
 		require.Eventually(t, func() bool {
-			got, err := nodes[0].io.FetchSockets(bg())
+			got, err := nodes[0].IO.FetchSockets(bg())
 			return err == nil && len(got) == 3
 		}, 3*time.Second, 20*time.Millisecond)
 	})
@@ -296,13 +297,13 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 			io.Of("/").On("note", func(s string) { got <- "note:" + s + "@" + string(rune('0'+i)) })
 		}
 		nodes := startCluster(t, 3, c)
-		require.NoError(t, nodes[0].io.ServerSideEmit(bg(), "note", "x"))
+		require.NoError(t, nodes[0].IO.ServerSideEmit(bg(), "note", "x"))
 		recv := []string{<-got, <-got}
 		assert.ElementsMatch(t, []string{"note:x@1", "note:x@2"}, recv)
 
 		ctx, cancel := context.WithTimeout(bg(), 3*time.Second)
 		defer cancel()
-		rs, err := nodes[1].io.ServerSideEmitWithAck(ctx, "ping", "n1")
+		rs, err := nodes[1].IO.ServerSideEmitWithAck(ctx, "ping", "n1")
 		require.NoError(t, err)
 		require.Len(t, rs, 2)
 		var ids []int
@@ -323,11 +324,11 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 
 	t.Run("serverCount and allRooms", func(t *testing.T) {
 		nodes := startCluster(t, 3, cfg())
-		connectAll(t, nodes, 1, func(i, j int) string { return "&rooms=room" + string(rune('0'+i)) })
-		n, err := nodes[0].adapter().ServerCount(bg())
+		clustertest.ConnectAll(t, nodes, 1, func(i, j int) string { return "&rooms=room" + string(rune('0'+i)) })
+		n, err := nodes[0].Adapter().ServerCount(bg())
 		require.NoError(t, err)
 		assert.Equal(t, 3, n)
-		rooms, err := nodes[0].adapter().AllRooms(bg())
+		rooms, err := nodes[0].Adapter().AllRooms(bg())
 		require.NoError(t, err)
 		if sharded {
 			// Node's ClusterAdapter answers allRooms locally only.
@@ -341,19 +342,19 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 func TestCluster(t *testing.T) { clusterSuite(t, false, "") }
 
 func TestClusterSpecificResponseChannel(t *testing.T) {
-	requireRedis(t, redisAddr)
+	clustertest.RequireRedis(t, clustertest.RedisAddr)
 	nodes := startCluster(t, 3, clusterConfig{opts: Options{PublishOnSpecificResponseChannel: true}})
-	cs := connectAll(t, nodes, 1, nil)
-	socks, err := nodes[0].io.FetchSockets(bg())
+	cs := clustertest.ConnectAll(t, nodes, 1, nil)
+	socks, err := nodes[0].IO.FetchSockets(bg())
 	require.NoError(t, err)
 	assert.Len(t, socks, 3)
 	go func() {
-		for _, c := range flat(cs) {
+		for _, c := range clustertest.Flat(cs) {
 			id, _ := c.Event()
 			c.Ack(id, `[1]`)
 		}
 	}()
-	rs, err := nodes[0].io.Timeout(2*time.Second).EmitWithAck(bg(), "q")
+	rs, err := nodes[0].IO.Timeout(2*time.Second).EmitWithAck(bg(), "q")
 	require.NoError(t, err)
 	assert.Len(t, rs, 3)
 }
@@ -363,24 +364,24 @@ func TestClusterSpecificResponseChannel(t *testing.T) {
 func TestRequestsTimeout(t *testing.T) {
 	key := testKey(t)
 	nodes := startCluster(t, 1, clusterConfig{opts: Options{Key: key, RequestsTimeout: 300 * time.Millisecond}})
-	mute := redis.NewClient(&redis.Options{Addr: redisAddr})
+	mute := redis.NewClient(&redis.Options{Addr: clustertest.RedisAddr})
 	defer mute.Close()
 	ps := mute.Subscribe(bg(), key+"-request#/#")
 	defer ps.Close()
 	_, err := ps.Receive(bg())
 	require.NoError(t, err)
-	waitServerCount(t, nodes, 2)
+	clustertest.WaitServerCount(t, nodes, 2)
 
 	start := time.Now()
-	_, err = nodes[0].io.FetchSockets(bg())
+	_, err = nodes[0].IO.FetchSockets(bg())
 	require.ErrorIs(t, err, ErrTimeout)
-	_, err = nodes[0].adapter().AllRooms(bg())
+	_, err = nodes[0].Adapter().AllRooms(bg())
 	require.ErrorIs(t, err, ErrTimeout)
 	assert.Less(t, time.Since(start), 2*time.Second)
 	// The server's counters saw both time out (they count from the first
 	// Stats call, made by the hook only when on: turn them on and again).
-	st := nodes[0].io.Stats()
-	_, err = nodes[0].adapter().AllRooms(bg())
+	st := nodes[0].IO.Stats()
+	_, err = nodes[0].Adapter().AllRooms(bg())
 	require.ErrorIs(t, err, ErrTimeout)
 	rs := st.AdapterRequests()
 	require.Len(t, rs, 2, "%+v", rs)
@@ -394,8 +395,8 @@ func TestRequestsTimeout(t *testing.T) {
 
 // Adapter methods fail with ErrClosed after Close, and Close is idempotent.
 func TestClose(t *testing.T) {
-	requireRedis(t, redisAddr)
-	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
+	clustertest.RequireRedis(t, clustertest.RedisAddr)
+	rdb := redis.NewClient(&redis.Options{Addr: clustertest.RedisAddr})
 	defer rdb.Close()
 	key := testKey(t)
 	io := socketio.NewServer(&socketio.Options{Adapter: New(rdb, &Options{Key: key})})

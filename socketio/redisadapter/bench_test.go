@@ -1,10 +1,9 @@
 package redisadapter
 
 import (
-	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
+
+	"github.com/gosio/gosio/internal/clustertest"
 )
 
 // BenchmarkBroadcastTwoNodes measures broadcast throughput through Redis:
@@ -12,43 +11,6 @@ import (
 // events to everyone; the benchmark waits until every client has every
 // message. msgs/s counts deliveries to clients, on both servers.
 func BenchmarkBroadcastTwoNodes(b *testing.B) {
-	const perNode = 50
 	nodes := startCluster(b, 2, clusterConfig{opts: Options{}})
-	clients := flat(connectAll(b, nodes, perNode, nil))
-	var delivered atomic.Int64
-	stop := make(chan struct{})
-	for _, c := range clients {
-		go func() {
-			for {
-				select {
-				case p := <-c.In:
-					if strings.HasPrefix(p, `2["b"`) {
-						delivered.Add(1)
-					}
-				case <-stop:
-					return
-				}
-			}
-		}()
-	}
-	defer close(stop)
-	payload := strings.Repeat("x", 90)
-	b.ReportAllocs()
-	b.ResetTimer()
-	start := time.Now()
-	for i := 0; i < b.N; i++ {
-		if err := nodes[0].io.Emit("b", payload); err != nil {
-			b.Fatal(err)
-		}
-	}
-	want := int64(b.N * len(clients))
-	deadline := time.Now().Add(time.Minute)
-	for delivered.Load() < want {
-		if time.Now().After(deadline) {
-			b.Fatalf("delivered %d of %d", delivered.Load(), want)
-		}
-		time.Sleep(time.Millisecond) // polling a counter; nothing to await
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(want)/time.Since(start).Seconds(), "msgs/s")
+	clustertest.BenchBroadcast(b, nodes, 50, 90)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gosio/gosio/internal/clustertest"
 	"github.com/gosio/gosio/internal/redisutil"
 	"github.com/gosio/gosio/socketio"
 	"github.com/gosio/gosio/socketio/redisemitter"
@@ -28,29 +29,29 @@ func emitterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 		setup: func(i int, io *socketio.Server) {
 			io.Of("/").On("hello", func(s string) { got <- s })
 		}})
-	cs := connectAll(t, nodes, 2, func(i, j int) string {
+	cs := clustertest.ConnectAll(t, nodes, 2, func(i, j int) string {
 		if j == 0 {
 			return "&rooms=r"
 		}
 		return ""
 	})
-	e := redisemitter.New(nodes[0].rdb, &redisemitter.Options{Key: key, Sharded: sharded, SubscriptionMode: string(mode)})
+	e := redisemitter.New(nodes[0].Client, &redisemitter.Options{Key: key, Sharded: sharded, SubscriptionMode: string(mode)})
 
 	require.NoError(t, e.Emit("all", 1, []byte{7}))
-	for _, c := range flat(cs) {
+	for _, c := range clustertest.Flat(cs) {
 		args := c.ExpectEvent("all")
 		assert.Equal(t, float64(1), args[0])
 		assert.Equal(t, []byte{7}, <-c.Bin)
 	}
 	if sharded && mode != Static {
 		require.Eventually(t, func() bool {
-			n, err := redisutil.NumSub(bg(), nodes[0].rdb, true, key+"#/#r#")
+			n, err := redisutil.NumSub(bg(), nodes[0].Client, true, key+"#/#r#")
 			return err == nil && n == 2
 		}, 5*time.Second, 10*time.Millisecond)
 	}
 	if sharded && mode == DynamicPrivate {
 		require.Eventually(t, func() bool {
-			n, err := redisutil.NumSub(bg(), nodes[0].rdb, true, key+"#/#"+cs[1][1].ID+"#")
+			n, err := redisutil.NumSub(bg(), nodes[0].Client, true, key+"#/#"+cs[1][1].ID+"#")
 			return err == nil && n == 1
 		}, 5*time.Second, 10*time.Millisecond)
 	}
@@ -76,12 +77,12 @@ func emitterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 
 	require.NoError(t, e.In("r").SocketsJoin("joined"))
 	require.Eventually(t, func() bool {
-		s, err := nodes[1].io.In("joined").FetchSockets(bg())
+		s, err := nodes[1].IO.In("joined").FetchSockets(bg())
 		return err == nil && len(s) == 2
 	}, 3*time.Second, 20*time.Millisecond)
 	require.NoError(t, e.In("r").SocketsLeave("joined"))
 	require.Eventually(t, func() bool {
-		s, err := nodes[1].io.In("joined").FetchSockets(bg())
+		s, err := nodes[1].IO.In("joined").FetchSockets(bg())
 		return err == nil && len(s) == 0
 	}, 3*time.Second, 20*time.Millisecond)
 
@@ -95,7 +96,7 @@ func emitterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 	for i := range nodes {
 		assert.Equal(t, "1", cs[i][0].Next())
 	}
-	for _, c := range flat(cs) {
+	for _, c := range clustertest.Flat(cs) {
 		c.ExpectNothing(50 * time.Millisecond)
 	}
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gosio/gosio/internal/clustertest"
 )
 
 // faultPort is a Redis of this test's own, so stopping it disturbs no
@@ -49,8 +51,8 @@ func faultSuite(t *testing.T, sharded bool) {
 
 	nodes := startCluster(t, 2, clusterConfig{addr: addr, sharded: sharded,
 		opts: Options{RequestsTimeout: time.Second, SubscriptionMode: Static}})
-	cs := connectAll(t, nodes, 1, nil)
-	require.NoError(t, nodes[0].io.Emit("before"))
+	cs := clustertest.ConnectAll(t, nodes, 1, nil)
+	require.NoError(t, nodes[0].IO.Emit("before"))
 	cs[0][0].ExpectEvent("before")
 	cs[1][0].ExpectEvent("before")
 
@@ -58,29 +60,29 @@ func faultSuite(t *testing.T, sharded bool) {
 
 	// Local delivery goes on; the cluster part fails, promptly.
 	start := time.Now()
-	err := nodes[0].io.Emit("during")
+	err := nodes[0].IO.Emit("during")
 	assert.Error(t, err)
 	cs[0][0].ExpectEvent("during")
 	cs[1][0].ExpectNothing(100 * time.Millisecond)
 
-	_, err = nodes[0].io.FetchSockets(context.Background())
+	_, err = nodes[0].IO.FetchSockets(context.Background())
 	assert.Error(t, err)
-	_, err = nodes[0].adapter().ServerCount(context.Background())
+	_, err = nodes[0].Adapter().ServerCount(context.Background())
 	assert.Error(t, err)
-	assert.Error(t, nodes[0].io.ServerSideEmit(bg(), "x"))
-	_, err = nodes[0].io.Timeout(time.Second).EmitWithAck(context.Background(), "q")
+	assert.Error(t, nodes[0].IO.ServerSideEmit(bg(), "x"))
+	_, err = nodes[0].IO.Timeout(time.Second).EmitWithAck(context.Background(), "q")
 	assert.Error(t, err)
-	assert.Error(t, nodes[0].io.SocketsJoin(bg(), "r"))
+	assert.Error(t, nodes[0].IO.SocketsJoin(bg(), "r"))
 	assert.Less(t, time.Since(start), 8*time.Second, "remote operations must fail promptly")
 
 	// Redis comes back: the subscribers reconnect and resubscribe by
 	// themselves.
 	startRedis(t, faultPort)
-	waitServerCount(t, nodes, 2)
-	require.NoError(t, nodes[1].io.Emit("after"))
+	clustertest.WaitServerCount(t, nodes, 2)
+	require.NoError(t, nodes[1].IO.Emit("after"))
 	cs[0][0].ExpectEvent("after")
 	cs[1][0].ExpectEvent("after")
-	socks, err := nodes[0].io.FetchSockets(context.Background())
+	socks, err := nodes[0].IO.FetchSockets(context.Background())
 	require.NoError(t, err)
 	assert.Len(t, socks, 2)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gosio/gosio/internal/clustertest"
 	"github.com/gosio/gosio/socketio"
 )
 
@@ -38,12 +39,12 @@ func (c *numSubCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redi
 // (a server joining between them) and leave the call waiting for an
 // answer that never comes until its timeout.
 func TestServerSideEmitWithAckCountsServersOnce(t *testing.T) {
-	requireRedis(t, redisAddr)
+	clustertest.RequireRedis(t, clustertest.RedisAddr)
 	key := testKey(t)
 	counter := &numSubCounter{}
 	var servers []*socketio.Server
 	for i := range 2 {
-		rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
+		rdb := redis.NewClient(&redis.Options{Addr: clustertest.RedisAddr})
 		if i == 0 {
 			rdb.AddHook(counter)
 		}
@@ -64,8 +65,8 @@ func TestServerSideEmitWithAckCountsServersOnce(t *testing.T) {
 // Once Close has returned, Redis no longer counts the server: the others
 // do not wait for its answers.
 func TestCloseConfirmedByRedis(t *testing.T) {
-	requireRedis(t, redisAddr)
-	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
+	clustertest.RequireRedis(t, clustertest.RedisAddr)
+	rdb := redis.NewClient(&redis.Options{Addr: clustertest.RedisAddr})
 	defer rdb.Close()
 	for range 10 {
 		key := testKey(t)

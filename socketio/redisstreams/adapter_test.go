@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gosio/gosio/internal/clustertest"
 	"github.com/gosio/gosio/internal/siotest"
 	"github.com/gosio/gosio/socketio"
 )
@@ -30,16 +31,16 @@ func clusterSuite(t *testing.T, client func() redis.UniversalClient, sharded boo
 			})
 		},
 	})
-	cs := connectAll(t, nodes, 2, func(i, j int) string {
+	cs := clustertest.ConnectAll(t, nodes, 2, func(i, j int) string {
 		if j == 0 {
 			return "&rooms=even&data=a"
 		}
 		return "&rooms=odd&data=b"
 	})
-	all := flat(cs)
+	all := clustertest.Flat(cs)
 
 	t.Run("broadcast", func(t *testing.T) {
-		require.NoError(t, nodes[0].io.Emit("hello", 1, "two", []byte{3}))
+		require.NoError(t, nodes[0].IO.Emit("hello", 1, "two", []byte{3}))
 		for _, c := range all {
 			_, arr := c.Event()
 			assert.Equal(t, "hello", arr[0])
@@ -52,14 +53,14 @@ func clusterSuite(t *testing.T, client func() redis.UniversalClient, sharded boo
 	})
 
 	t.Run("rooms and except", func(t *testing.T) {
-		require.NoError(t, nodes[1].io.To("even").Emit("to-even"))
-		require.NoError(t, nodes[2].io.Except("even").Emit("not-even"))
+		require.NoError(t, nodes[1].IO.To("even").Emit("to-even"))
+		require.NoError(t, nodes[2].IO.Except("even").Emit("not-even"))
 		for i := range nodes {
 			cs[i][0].ExpectEvent("to-even")
 			cs[i][1].ExpectEvent("not-even")
 		}
 		// A room of one socket: its id.
-		require.NoError(t, nodes[0].io.To(cs[2][1].ID).Emit("private"))
+		require.NoError(t, nodes[0].IO.To(cs[2][1].ID).Emit("private"))
 		cs[2][1].ExpectEvent("private")
 		for _, c := range all {
 			c.ExpectNothing(50 * time.Millisecond)
@@ -67,8 +68,8 @@ func clusterSuite(t *testing.T, client func() redis.UniversalClient, sharded boo
 	})
 
 	t.Run("fetchSockets", func(t *testing.T) {
-		st := nodes[0].io.Stats()
-		socks, err := nodes[0].io.In("odd").FetchSockets(bg())
+		st := nodes[0].IO.Stats()
+		socks, err := nodes[0].IO.In("odd").FetchSockets(bg())
 		require.NoError(t, err)
 		var fetches uint64
 		for _, r := range st.AdapterRequests() {
@@ -92,23 +93,23 @@ func clusterSuite(t *testing.T, client func() redis.UniversalClient, sharded boo
 	})
 
 	t.Run("socketsJoin and socketsLeave", func(t *testing.T) {
-		require.NoError(t, nodes[1].io.In("even").SocketsJoin(bg(), "joined"))
+		require.NoError(t, nodes[1].IO.In("even").SocketsJoin(bg(), "joined"))
 		require.Eventually(t, func() bool {
 			for i := range nodes {
-				if len(nodes[i].io.Of("/").Adapter().Sockets([]string{"joined"})) != 1 {
+				if len(nodes[i].IO.Of("/").Adapter().Sockets([]string{"joined"})) != 1 {
 					return false
 				}
 			}
 			return true
 		}, 5*time.Second, 10*time.Millisecond)
-		require.NoError(t, nodes[0].io.To("joined").Emit("in-joined"))
+		require.NoError(t, nodes[0].IO.To("joined").Emit("in-joined"))
 		for i := range nodes {
 			cs[i][0].ExpectEvent("in-joined")
 		}
-		require.NoError(t, nodes[2].io.SocketsLeave(bg(), "joined"))
+		require.NoError(t, nodes[2].IO.SocketsLeave(bg(), "joined"))
 		require.Eventually(t, func() bool {
 			for i := range nodes {
-				if len(nodes[i].io.Of("/").Adapter().Sockets([]string{"joined"})) != 0 {
+				if len(nodes[i].IO.Of("/").Adapter().Sockets([]string{"joined"})) != 0 {
 					return false
 				}
 			}
@@ -117,7 +118,7 @@ func clusterSuite(t *testing.T, client func() redis.UniversalClient, sharded boo
 	})
 
 	t.Run("serverSideEmit", func(t *testing.T) {
-		require.NoError(t, nodes[0].io.ServerSideEmit(bg(), "sse", "x"))
+		require.NoError(t, nodes[0].IO.ServerSideEmit(bg(), "sse", "x"))
 		got := map[any]bool{}
 		for range 2 {
 			v := <-sse
@@ -126,7 +127,7 @@ func clusterSuite(t *testing.T, client func() redis.UniversalClient, sharded boo
 		}
 		assert.Equal(t, map[any]bool{1: true, 2: true}, got, "the others, not the sender")
 
-		res, err := nodes[1].io.Of("/").ServerSideEmitWithAck(bg(), "sse", "y")
+		res, err := nodes[1].IO.Of("/").ServerSideEmitWithAck(bg(), "sse", "y")
 		require.NoError(t, err)
 		require.Len(t, res, 2)
 		from := map[float64]bool{}
@@ -148,7 +149,7 @@ func clusterSuite(t *testing.T, client func() redis.UniversalClient, sharded boo
 		var err error
 		go func() {
 			defer close(done)
-			res, err = nodes[2].io.To("odd").Timeout(3*time.Second).EmitWithAck(bg(), "question", 7)
+			res, err = nodes[2].IO.To("odd").Timeout(3*time.Second).EmitWithAck(bg(), "question", 7)
 		}()
 		for i := range nodes {
 			id, arr := cs[i][1].Event()
@@ -169,14 +170,14 @@ func clusterSuite(t *testing.T, client func() redis.UniversalClient, sharded boo
 	})
 
 	t.Run("disconnectSockets", func(t *testing.T) {
-		require.NoError(t, nodes[0].io.In("odd").DisconnectSockets(bg(), false))
+		require.NoError(t, nodes[0].IO.In("odd").DisconnectSockets(bg(), false))
 		for i := range nodes {
 			assert.Equal(t, "1", cs[i][1].Next(), "DISCONNECT of /")
 		}
 		require.Eventually(t, func() bool {
 			n := 0
 			for i := range nodes {
-				n += len(nodes[i].io.Of("/").Adapter().Sockets(nil))
+				n += len(nodes[i].IO.Of("/").Adapter().Sockets(nil))
 			}
 			return n == 3
 		}, 5*time.Second, 10*time.Millisecond)
@@ -190,10 +191,10 @@ func TestClusterSharded(t *testing.T) { clusterSuite(t, nil, true) }
 // data, trimmed near MaxLen.
 func TestStreamEntries(t *testing.T) {
 	nodes := startCluster(t, 1, clusterConfig{opts: Options{MaxLen: 200}})
-	a := nodes[0].adapter()
-	require.NoError(t, nodes[0].io.To("r").Emit("ev", 1))
-	require.NoError(t, nodes[0].io.SocketsJoin(bg(), "x"))
-	msgs, err := nodes[0].rdb.XRange(bg(), a.Stream(), "-", "+").Result()
+	a := adapterOf(nodes[0])
+	require.NoError(t, nodes[0].IO.To("r").Emit("ev", 1))
+	require.NoError(t, nodes[0].IO.SocketsJoin(bg(), "x"))
+	msgs, err := nodes[0].Client.XRange(bg(), a.Stream(), "-", "+").Result()
 	require.NoError(t, err)
 	require.Len(t, msgs, 2)
 	assert.Equal(t, map[string]any{"uid": a.UID(), "nsp": "/", "type": "3",
@@ -202,9 +203,9 @@ func TestStreamEntries(t *testing.T) {
 		"data": `{"opts":{"rooms":[],"except":[],"flags":{}},"rooms":["x"]}`}, msgs[1].Values)
 
 	for i := range 1000 {
-		require.NoError(t, nodes[0].io.Emit("fill", i))
+		require.NoError(t, nodes[0].IO.Emit("fill", i))
 	}
-	n, err := nodes[0].rdb.XLen(bg(), a.Stream()).Result()
+	n, err := nodes[0].Client.XLen(bg(), a.Stream()).Result()
 	require.NoError(t, err)
 	// MAXLEN ~ trims whole macro nodes (100 entries by default).
 	assert.LessOrEqual(t, n, int64(200+100))
@@ -213,19 +214,19 @@ func TestStreamEntries(t *testing.T) {
 
 // Namespaces spread over several streams as Node spreads them.
 func TestStreamCount(t *testing.T) {
-	requireRedis(t, redisAddr)
+	clustertest.RequireRedis(t, clustertest.RedisAddr)
 	key := testKey(t)
 	nodes := startCluster(t, 2, clusterConfig{opts: Options{StreamName: key, ChannelPrefix: key, StreamCount: 3}})
-	t.Cleanup(func() { _ = nodes[0].rdb.Del(context.Background(), key+"-1", key+"-2").Err() })
-	admin0 := nodes[0].io.Of("/admin")
-	assert.Equal(t, key+"-2", nodes[0].adapter().Stream())
+	t.Cleanup(func() { _ = nodes[0].Client.Del(context.Background(), key+"-1", key+"-2").Err() })
+	admin0 := nodes[0].IO.Of("/admin")
+	assert.Equal(t, key+"-2", adapterOf(nodes[0]).Stream())
 	assert.Equal(t, key+"-1", admin0.Adapter().(*Adapter).Stream())
 
-	c := siotest.Dial(t, nodes[1].hs, "")
+	c := siotest.Dial(t, nodes[1].HS, "")
 	c.Connect("")
-	require.NoError(t, nodes[0].io.Emit("main"))
+	require.NoError(t, nodes[0].IO.Emit("main"))
 	c.ExpectEvent("main")
-	n, err := nodes[0].rdb.XLen(bg(), key+"-2").Result()
+	n, err := nodes[0].Client.XLen(bg(), key+"-2").Result()
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), n)
 }
@@ -235,16 +236,16 @@ func TestStreamCount(t *testing.T) {
 func TestCloseInterruptsRead(t *testing.T) {
 	nodes := startCluster(t, 2, clusterConfig{opts: Options{BlockTime: 30 * time.Second}})
 	start := time.Now()
-	require.NoError(t, nodes[1].io.Close())
+	require.NoError(t, nodes[1].IO.Close())
 	assert.Less(t, time.Since(start), 3*time.Second)
-	waitServerCount(t, nodes[:1], 1)
+	clustertest.WaitServerCount(t, nodes[:1], 1)
 }
 
 // A server that starts reads what is added once it runs, not before.
 func TestReadsFromStart(t *testing.T) {
-	requireRedis(t, redisAddr)
+	clustertest.RequireRedis(t, clustertest.RedisAddr)
 	key := testKey(t)
-	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
+	rdb := redis.NewClient(&redis.Options{Addr: clustertest.RedisAddr})
 	defer rdb.Close()
 	defer rdb.Del(context.Background(), key)
 	// An old entry a new server must not deliver.
@@ -252,7 +253,7 @@ func TestReadsFromStart(t *testing.T) {
 		"uid", "old", "nsp", "/", "type", "3", "data", `{"packet":{"type":2,"data":["old"]},"opts":{"rooms":[],"except":[],"flags":{}}}`,
 	}}).Err())
 	nodes := startCluster(t, 1, clusterConfig{opts: Options{StreamName: key, ChannelPrefix: key}})
-	c := siotest.Dial(t, nodes[0].hs, "")
+	c := siotest.Dial(t, nodes[0].HS, "")
 	c.Connect("")
 	// An entry from elsewhere (Node's emitter shape: nsp in the packet).
 	require.NoError(t, rdb.XAdd(bg(), &redis.XAddArgs{Stream: key, Values: []any{

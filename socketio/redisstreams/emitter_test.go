@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gosio/gosio/internal/clustertest"
 	"github.com/gosio/gosio/internal/siotest"
 	"github.com/gosio/gosio/socketio"
 	"github.com/gosio/gosio/socketio/redisstreamsemitter"
@@ -22,11 +23,11 @@ func TestEmitter(t *testing.T) {
 	nodes := startCluster(t, 2, clusterConfig{setup: func(i int, io *socketio.Server) {
 		io.Of("/").On("sse", func(v any) { sse <- []any{i, v} })
 	}})
-	o := nodes[0].adapter().opts
-	em := redisstreamsemitter.New(nodes[0].rdb, &redisstreamsemitter.Options{
+	o := adapterOf(nodes[0]).opts
+	em := redisstreamsemitter.New(nodes[0].Client, &redisstreamsemitter.Options{
 		StreamName: o.StreamName, ChannelPrefix: o.ChannelPrefix,
 	})
-	cs := connectAll(t, nodes, 2, func(i, j int) string {
+	cs := clustertest.ConnectAll(t, nodes, 2, func(i, j int) string {
 		if j == 0 {
 			return "&rooms=r"
 		}
@@ -34,7 +35,7 @@ func TestEmitter(t *testing.T) {
 	})
 
 	require.NoError(t, em.Emit("all", 1, []byte{7}))
-	for _, c := range flat(cs) {
+	for _, c := range clustertest.Flat(cs) {
 		_, arr := c.Event()
 		assert.Equal(t, []any{"all", 1.0}, arr[:2])
 		assert.Equal(t, []byte{7}, <-c.Bin)
@@ -48,13 +49,13 @@ func TestEmitter(t *testing.T) {
 
 	require.NoError(t, em.In("r").SocketsJoin("joined"))
 	require.Eventually(t, func() bool {
-		return len(nodes[0].io.Of("/").Adapter().Sockets([]string{"joined"})) == 1 &&
-			len(nodes[1].io.Of("/").Adapter().Sockets([]string{"joined"})) == 1
+		return len(nodes[0].IO.Of("/").Adapter().Sockets([]string{"joined"})) == 1 &&
+			len(nodes[1].IO.Of("/").Adapter().Sockets([]string{"joined"})) == 1
 	}, 5*time.Second, 10*time.Millisecond)
 	require.NoError(t, em.SocketsLeave("joined"))
 	require.Eventually(t, func() bool {
-		return len(nodes[0].io.Of("/").Adapter().Sockets([]string{"joined"})) == 0 &&
-			len(nodes[1].io.Of("/").Adapter().Sockets([]string{"joined"})) == 0
+		return len(nodes[0].IO.Of("/").Adapter().Sockets([]string{"joined"})) == 0 &&
+			len(nodes[1].IO.Of("/").Adapter().Sockets([]string{"joined"})) == 0
 	}, 5*time.Second, 10*time.Millisecond)
 
 	require.NoError(t, em.ServerSideEmit("sse", "hi"))
@@ -73,7 +74,7 @@ func TestEmitter(t *testing.T) {
 	}
 
 	// The entry the emitter wrote: Node's emitter shape, nsp in the packet.
-	msgs, err := nodes[0].rdb.XRange(bg(), o.StreamName, "-", "+").Result()
+	msgs, err := nodes[0].Client.XRange(bg(), o.StreamName, "-", "+").Result()
 	require.NoError(t, err)
 	require.NotEmpty(t, msgs)
 	assert.Equal(t, map[string]any{"uid": "emitter", "nsp": "/", "type": "3",
@@ -87,7 +88,7 @@ func TestEmitterRecovery(t *testing.T) {
 	nodes := startRecoveryCluster(t, 2)
 	a, b := nodes[0], nodes[1]
 	ad := a.io.Of("/").Adapter().(*Adapter)
-	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
+	rdb := redis.NewClient(&redis.Options{Addr: clustertest.RedisAddr})
 	t.Cleanup(func() { _ = rdb.Close() })
 	em := redisstreamsemitter.New(rdb, &redisstreamsemitter.Options{
 		StreamName: ad.opts.StreamName, ChannelPrefix: ad.opts.ChannelPrefix,

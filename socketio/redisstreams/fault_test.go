@@ -13,6 +13,8 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gosio/gosio/internal/clustertest"
 )
 
 // privateRedis is a redis-server of this test's own (a free port, its
@@ -89,7 +91,7 @@ func TestRedisRestartMidTraffic(t *testing.T) {
 	nodes := startCluster(t, 2, clusterConfig{addr: rd.addr(), opts: Options{
 		RequestsTimeout: time.Second, BlockTime: 500 * time.Millisecond,
 	}})
-	cs := connectAll(t, nodes, 1, nil)
+	cs := clustertest.ConnectAll(t, nodes, 1, nil)
 
 	var mu sync.Mutex
 	var acked []int
@@ -106,7 +108,7 @@ func TestRedisRestartMidTraffic(t *testing.T) {
 				return
 			case <-tick.C:
 			}
-			err := nodes[0].io.Emit("n", i)
+			err := nodes[0].IO.Emit("n", i)
 			mu.Lock()
 			if err == nil {
 				acked = append(acked, i)
@@ -154,8 +156,8 @@ func TestRedisRestartMidTraffic(t *testing.T) {
 		require.Equal(t, float64(i), args[0])
 	}
 
-	waitServerCount(t, nodes, 2)
-	socks, err := nodes[1].io.FetchSockets(bg())
+	clustertest.WaitServerCount(t, nodes, 2)
+	socks, err := nodes[1].IO.FetchSockets(bg())
 	require.NoError(t, err)
 	assert.Len(t, socks, 2)
 	t.Logf("%d broadcasts acknowledged, %d before the restart; %d failed; outage and traffic %v",
@@ -166,18 +168,18 @@ func TestRedisRestartMidTraffic(t *testing.T) {
 // survivors stop counting it and keep working together.
 func TestServerKilled(t *testing.T) {
 	nodes := startCluster(t, 3, clusterConfig{opts: Options{RequestsTimeout: time.Second}})
-	cs := connectAll(t, nodes, 1, nil)
+	cs := clustertest.ConnectAll(t, nodes, 1, nil)
 	// Cutting the client's connections is what Redis sees of a killed
 	// process: its subscriptions end.
-	require.NoError(t, nodes[2].rdb.Close())
-	for _, ps := range nodes[2].adapter().subs {
+	require.NoError(t, nodes[2].Client.Close())
+	for _, ps := range adapterOf(nodes[2]).subs {
 		_ = ps.Close()
 	}
-	waitServerCount(t, nodes[:2], 2)
-	require.NoError(t, nodes[0].io.Emit("after-kill"))
+	clustertest.WaitServerCount(t, nodes[:2], 2)
+	require.NoError(t, nodes[0].IO.Emit("after-kill"))
 	cs[0][0].ExpectEvent("after-kill")
 	cs[1][0].ExpectEvent("after-kill")
-	socks, err := nodes[1].io.FetchSockets(bg())
+	socks, err := nodes[1].IO.FetchSockets(bg())
 	require.NoError(t, err)
 	assert.Len(t, socks, 2)
 }
@@ -188,16 +190,16 @@ func TestServerKilled(t *testing.T) {
 func TestCloseDuringOutage(t *testing.T) {
 	rd := newPrivateRedis(t)
 	nodes := startCluster(t, 2, clusterConfig{addr: rd.addr(), opts: Options{RequestsTimeout: 2 * time.Second}})
-	connectAll(t, nodes, 1, nil)
+	clustertest.ConnectAll(t, nodes, 1, nil)
 	rd.stop()
 	pending := make(chan error, 1)
 	go func() {
-		_, err := nodes[0].io.Of("/").ServerSideEmitWithAck(bg(), "x")
+		_, err := nodes[0].IO.Of("/").ServerSideEmitWithAck(bg(), "x")
 		pending <- err
 	}()
 	start := time.Now()
 	for _, nd := range nodes {
-		require.NoError(t, nd.io.Close())
+		require.NoError(t, nd.IO.Close())
 	}
 	assert.Less(t, time.Since(start), 3*time.Second)
 	assert.Error(t, <-pending)

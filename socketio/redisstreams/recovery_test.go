@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gosio/gosio/internal/clustertest"
 	"github.com/gosio/gosio/internal/siotest"
 	"github.com/gosio/gosio/socketio"
 )
@@ -64,15 +65,15 @@ func startRecoveryCluster(t *testing.T, n int) []*recoveryNode {
 }
 
 // startRecoveryClusterOn is startRecoveryCluster where client makes each
-// server's Redis client (nil: a Client of redisAddr).
+// server's Redis client (nil: a Client of clustertest.RedisAddr).
 func startRecoveryClusterOn(t *testing.T, n int, client func() redis.UniversalClient) []*recoveryNode {
 	t.Helper()
 	if client == nil {
-		requireRedis(t, redisAddr)
-		client = func() redis.UniversalClient { return redis.NewClient(&redis.Options{Addr: redisAddr}) }
+		clustertest.RequireRedis(t, clustertest.RedisAddr)
+		client = func() redis.UniversalClient { return redis.NewClient(&redis.Options{Addr: clustertest.RedisAddr}) }
 	}
 	key := testKey(t)
-	opts := Options{StreamName: key, ChannelPrefix: key, SessionKeyPrefix: key + ":session:", Logger: testLogger()}
+	opts := Options{StreamName: key, ChannelPrefix: key, SessionKeyPrefix: key + ":session:", Logger: clustertest.Logger()}
 	admin := client()
 	t.Cleanup(func() {
 		ctx := context.Background()
@@ -89,7 +90,7 @@ func startRecoveryClusterOn(t *testing.T, n int, client func() redis.UniversalCl
 		io := socketio.NewServer(&socketio.Options{
 			Adapter:                 New(rdb, &o),
 			ConnectionStateRecovery: &socketio.RecoveryOptions{},
-			Logger:                  testLogger(),
+			Logger:                  clustertest.Logger(),
 		})
 		nd := &recoveryNode{io: io, sockets: make(chan *socketio.Socket, 16), hook: hook}
 		io.OnConnection(func(s *socketio.Socket) {
@@ -103,7 +104,7 @@ func startRecoveryClusterOn(t *testing.T, n int, client func() redis.UniversalCl
 		})
 		nd.hs = httptest.NewServer(io)
 		nodes = append(nodes, nd)
-		plain = append(plain, &node{io: io, hs: nd.hs, rdb: rdb})
+		plain = append(plain, &node{IO: io, HS: nd.hs, Client: rdb})
 		t.Cleanup(func() {
 			nd.hs.CloseClientConnections()
 			nd.hs.Close()
@@ -111,7 +112,7 @@ func startRecoveryClusterOn(t *testing.T, n int, client func() redis.UniversalCl
 			_ = rdb.Close()
 		})
 	}
-	waitServerCount(t, plain, n)
+	clustertest.WaitServerCount(t, plain, n)
 	return nodes
 }
 
@@ -154,8 +155,8 @@ func TestRecoveryAcrossServers(t *testing.T) { recoveryAcrossServers(t, nil) }
 // The same on a Redis Cluster, where the sessions and the stream live on
 // different masters.
 func TestRecoveryRedisCluster(t *testing.T) {
-	requireRedisCluster(t)
-	recoveryAcrossServers(t, clusterClient)
+	clustertest.RequireRedisCluster(t)
+	recoveryAcrossServers(t, clustertest.RedisClusterClient)
 }
 
 func recoveryAcrossServers(t *testing.T, client func() redis.UniversalClient) {
@@ -279,9 +280,9 @@ func TestRecoveryStoreDown(t *testing.T) {
 			})
 			t.Cleanup(func() { _ = rdb.Close() })
 			io := socketio.NewServer(&socketio.Options{
-				Adapter:                 New(rdb, &Options{RequestsTimeout: 300 * time.Millisecond, BlockTime: 100 * time.Millisecond, Logger: testLogger()}),
+				Adapter:                 New(rdb, &Options{RequestsTimeout: 300 * time.Millisecond, BlockTime: 100 * time.Millisecond, Logger: clustertest.Logger()}),
 				ConnectionStateRecovery: &socketio.RecoveryOptions{StoreTimeout: 300 * time.Millisecond},
-				Logger:                  testLogger(),
+				Logger:                  clustertest.Logger(),
 			})
 			hs := httptest.NewServer(io)
 			t.Cleanup(func() {

@@ -11,23 +11,24 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gosio/gosio/internal/clustertest"
 	"github.com/gosio/gosio/internal/msgpack"
 	"github.com/gosio/gosio/socketio"
 )
 
 // sessionTestStore returns a store on a stream and key prefix of its own,
 // for a namespace of a server with recovery on (MaxDisconnectionDuration
-// one minute), on the Redis at redisAddr, or on the Redis Cluster when the
+// one minute), on the Redis at clustertest.RedisAddr, or on the Redis Cluster when the
 // test's name says so (see TestSessionStoreRedisCluster).
 func sessionTestStore(t *testing.T, page int64) (*sessionStore, redis.UniversalClient) {
 	t.Helper()
 	var rdb redis.UniversalClient
 	if strings.Contains(t.Name(), "RedisCluster") {
-		requireRedisCluster(t)
-		rdb = clusterClient()
+		clustertest.RequireRedisCluster(t)
+		rdb = clustertest.RedisClusterClient()
 	} else {
-		requireRedis(t, redisAddr)
-		rdb = redis.NewClient(&redis.Options{Addr: redisAddr})
+		clustertest.RequireRedis(t, clustertest.RedisAddr)
+		rdb = redis.NewClient(&redis.Options{Addr: clustertest.RedisAddr})
 	}
 	io := socketio.NewServer(&socketio.Options{
 		ConnectionStateRecovery: &socketio.RecoveryOptions{MaxDisconnectionDuration: time.Minute},
