@@ -118,13 +118,8 @@ func main() {
 	if !o.noBuild {
 		build(ctx, o)
 	}
-	if o.logDir == "" {
-		d, err := os.MkdirTemp("", "gosio-bench-logs-")
-		if err != nil {
-			fatalf("%v", err)
-		}
-		o.logDir = d
-	} else if err := os.MkdirAll(o.logDir, 0o755); err != nil {
+	var err error
+	if o.logDir, err = runinfo.LogDir(o.logDir, "gosio-bench-logs-"); err != nil {
 		fatalf("%v", err)
 	}
 

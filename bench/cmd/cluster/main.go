@@ -123,13 +123,7 @@ func main() {
 		fatalf("%v", err)
 	}
 	defer st.close()
-	if o.logDir == "" {
-		d, err := os.MkdirTemp("", "gosio-cluster-logs-")
-		if err != nil {
-			fatalf("%v", err)
-		}
-		o.logDir = d
-	} else if err := os.MkdirAll(o.logDir, 0o755); err != nil {
+	if o.logDir, err = runinfo.LogDir(o.logDir, "gosio-cluster-logs-"); err != nil {
 		fatalf("%v", err)
 	}
 

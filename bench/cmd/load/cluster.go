@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync/atomic"
 	"time"
 )
@@ -95,13 +94,7 @@ func (r *runner) cluster(ctx context.Context) error {
 		if d := time.Until(t0.Add(time.Duration(k) * interval)); d > 0 {
 			time.Sleep(d) // the fixed rate itself, not a synchronisation
 		}
-		buf = append(buf[:0], `42["bcast",{"t":`...)
-		buf = strconv.AppendInt(buf, sinceUS(), 10)
-		buf = append(buf, `,"i":`...)
-		buf = strconv.AppendInt(buf, int64(k), 10)
-		buf = append(buf, `,"p":"`...)
-		buf = append(buf, pad...)
-		buf = append(buf, `"}]`...)
+		buf = appendBcast(buf[:0], sinceUS(), k, pad)
 		if sendErr = sender.write(buf); sendErr != nil {
 			break
 		}

@@ -291,13 +291,7 @@ func (r *runner) fanout(ctx context.Context, fixedRate bool) error {
 				break
 			}
 		}
-		buf = append(buf[:0], `42["bcast",{"t":`...)
-		buf = strconv.AppendInt(buf, sinceUS(), 10)
-		buf = append(buf, `,"i":`...)
-		buf = strconv.AppendInt(buf, int64(k), 10)
-		buf = append(buf, `,"p":"`...)
-		buf = append(buf, pad...)
-		buf = append(buf, `"}]`...)
+		buf = appendBcast(buf[:0], sinceUS(), k, pad)
 		if sendErr = sender.write(buf); sendErr != nil {
 			break
 		}
@@ -688,4 +682,17 @@ func (r *runner) settle(ctx context.Context, w window, stoppedEarly bool, expect
 	r.set("malformed", float64(d.bad))
 	r.set("msgs_per_s", float64(got)/d.secs)
 	return d
+}
+
+// appendBcast appends the broadcast event the fanout and cluster scenarios
+// emit: its send time t (µs on the load generator's clock), its index k and
+// the padding, built by hand so that the sender allocates nothing.
+func appendBcast(buf []byte, t int64, k int, pad string) []byte {
+	buf = append(buf, `42["bcast",{"t":`...)
+	buf = strconv.AppendInt(buf, t, 10)
+	buf = append(buf, `,"i":`...)
+	buf = strconv.AppendInt(buf, int64(k), 10)
+	buf = append(buf, `,"p":"`...)
+	buf = append(buf, pad...)
+	return append(buf, `"}]`...)
 }

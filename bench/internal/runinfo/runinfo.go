@@ -100,3 +100,12 @@ func FmtNum(v float64, dec int) string {
 	}
 	return b.String()
 }
+
+// LogDir returns dir, made if missing, or a new temporary directory named
+// after pattern when dir is empty: where a run keeps its servers' logs.
+func LogDir(dir, pattern string) (string, error) {
+	if dir == "" {
+		return os.MkdirTemp("", pattern)
+	}
+	return dir, os.MkdirAll(dir, 0o755)
+}
