@@ -162,7 +162,10 @@
 // [SessionAdapter] keeps the sessions and the events in the cluster's
 // store, so that a client recovers on any server; a server that shuts
 // down saves its sockets' sessions there before it closes the adapters,
-// and sends them no DISCONNECT, so that they come back.
+// and sends them no DISCONNECT, so that they come back. As in Node, a
+// socket's own emits are then broadcasts to its room, stored there: those
+// asking an answer too (replayed without their ack id), and those made
+// while the socket is away.
 //
 // # Observing
 //

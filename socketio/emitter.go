@@ -28,17 +28,12 @@ func (e Emitter) Compress(compress bool) Emitter { e.noCompress = !compress; ret
 
 // Emit sends an event; see [Socket.Emit].
 func (e Emitter) Emit(event string, args ...any) error {
-	pkt, err := e.packet(event, args)
+	pkt, away, err := e.packet(event, args)
 	if err != nil {
 		return err
 	}
-	if sa := e.s.nsp.sessions; sa != nil {
-		// The adapter keeps the event log: a direct emit is a broadcast to
-		// the socket's own room, which gets an offset there (as Node).
-		return sa.Broadcast(context.Background(), pkt, &BroadcastOptions{
-			Rooms: []string{e.s.id},
-			Flags: BroadcastFlags{Volatile: e.volatile, NoCompress: e.noCompress},
-		})
+	if away || e.s.nsp.sessions != nil {
+		return e.toOwnRoom(context.Background(), pkt)
 	}
 	if !e.volatile {
 		// With recovery on, a direct emit is logged like a broadcast to the
@@ -49,10 +44,29 @@ func (e Emitter) Emit(event string, args ...any) error {
 	return e.s.send(pkt, e.volatile, !e.noCompress)
 }
 
+// toOwnRoom broadcasts pkt to the socket's own room with the emitter's
+// flags, which is how Node's socket.emit sends when connection state
+// recovery is on: an adapter that keeps the event log (a SessionAdapter)
+// stores the event there, with an offset unless it asks an answer or is
+// volatile, and a cluster adapter tells the other servers, one of which
+// may hold the client by now. Without a SessionAdapter the server's own
+// log keeps it, on the same terms.
+func (e Emitter) toOwnRoom(ctx context.Context, pkt *parser.Packet) error {
+	n := e.s.nsp
+	opts := &BroadcastOptions{
+		Rooms: []string{e.s.id},
+		Flags: BroadcastFlags{Volatile: e.volatile, NoCompress: e.noCompress, Timeout: e.timeout},
+	}
+	if !e.volatile && !pkt.HasID {
+		pkt.Data = n.server.recovery.record(n, opts, pkt.Data.([]any))
+	}
+	return n.adapter.Broadcast(ctx, pkt, opts)
+}
+
 // EmitWithAck sends an event and waits for the client's answer; see
 // [Socket.EmitWithAck]. A timeout set with Timeout applies on top of ctx.
 func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Response, error) {
-	pkt, err := e.packet(event, args)
+	pkt, away, err := e.packet(event, args)
 	if err != nil {
 		return Response{}, err
 	}
@@ -63,11 +77,25 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Re
 	}
 	s := e.s
 	pkt.ID, pkt.HasID = s.nsp.NextAckID(), true
+	if away {
+		// Kept for the client's recovery, as Node keeps it; but the
+		// recovered socket is another one, which gets it (from a store
+		// that has it) without its ack id: no answer can come.
+		if err := e.toOwnRoom(ctx, pkt); err != nil {
+			return Response{}, err
+		}
+		return Response{}, ErrNotConnected
+	}
 	answer := make(chan []parser.RawValue, 1)
 	if err := s.registerAck(pkt.ID, func(a []parser.RawValue) { answer <- a }); err != nil {
 		return Response{}, err
 	}
-	if err := s.send(pkt, e.volatile, !e.noCompress); err != nil {
+	if s.nsp.sessions != nil {
+		err = e.toOwnRoom(ctx, pkt)
+	} else {
+		err = s.send(pkt, e.volatile, !e.noCompress)
+	}
+	if err != nil {
 		s.cancelAck(pkt.ID)
 		return Response{}, err
 	}
@@ -93,24 +121,35 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Re
 	}
 }
 
-func (e Emitter) packet(event string, args []any) (*parser.Packet, error) {
+// packet makes the EVENT packet of an emit. away reports a socket that has
+// lost its connection but whose session connection state recovery keeps:
+// what is emitted to it goes to its room (see toOwnRoom), as in Node. The
+// socket's outgoing listeners are told here only when the packet is sent
+// directly: a broadcast tells the sockets it reaches (with the offset, as
+// Node's adapter does), and a socket that is away is reached by none.
+func (e Emitter) packet(event string, args []any) (pkt *parser.Packet, away bool, err error) {
 	if reservedEvents[event] {
-		return nil, ErrReservedEvent
+		return nil, false, ErrReservedEvent
 	}
 	s := e.s
 	if !s.connected.Load() {
-		return nil, ErrNotConnected
+		if !s.kept() {
+			return nil, false, ErrNotConnected
+		}
+		away = true
 	}
-	var out []func(string, ...any)
-	s.lmu.RLock()
-	if h := s.hooks; h != nil {
-		out = h.anyOut
-	}
-	s.lmu.RUnlock()
-	for _, fn := range out {
-		fn(event, args...)
+	if !away && s.nsp.sessions == nil {
+		var out []func(string, ...any)
+		s.lmu.RLock()
+		if h := s.hooks; h != nil {
+			out = h.anyOut
+		}
+		s.lmu.RUnlock()
+		for _, fn := range out {
+			fn(event, args...)
+		}
 	}
 	data := make([]any, 0, len(args)+1)
 	data = append(append(data, event), args...)
-	return &parser.Packet{Type: parser.Event, Namespace: s.nsp.name, Data: data}, nil
+	return &parser.Packet{Type: parser.Event, Namespace: s.nsp.name, Data: data}, away, nil
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gosio/gosio/parser"
@@ -127,6 +128,7 @@ func (r *recoveryStore) save(s *Socket, reason DisconnectReason) {
 	if !r.enabled() || pid == "" || !recoverable[reason] {
 		return
 	}
+	s.rec.keptAt.Store(time.Now().UnixNano())
 	rooms := s.Rooms()
 	if sa := s.nsp.sessions; sa != nil {
 		r.persist(s, sa, &SavedSession{
@@ -212,6 +214,20 @@ type socketRecovery struct {
 	// restored carries a recovered session from restore to the end of the
 	// connection sequence.
 	restored *restoredState
+	// keptAt is when the socket's session was saved (Unix nanoseconds), 0
+	// while it is not: until the session expires, what is emitted to the
+	// socket is kept for its recovery.
+	keptAt atomic.Int64
+}
+
+// kept reports whether s, disconnected, has its session saved for
+// connection state recovery, not yet expired.
+func (s *Socket) kept() bool {
+	if s.rec == nil {
+		return false
+	}
+	at := s.rec.keptAt.Load()
+	return at != 0 && time.Now().UnixNano()-at < int64(s.nsp.server.recovery.opts.MaxDisconnectionDuration)
 }
 
 // privateID returns the socket's private id, or "" without recovery.

@@ -14,8 +14,12 @@ import "context"
 //     servers of the cluster understand) as the last argument of every
 //     broadcast EVENT that asks no acknowledgement and is not volatile, as
 //     Node's ClusterAdapter does, when [Namespace.Recovery] is not nil;
-//   - [Socket.Emit] goes through Broadcast, to the socket's own room, so
-//     that a direct emit gets an offset too (as Node);
+//   - [Socket.Emit] and [Socket.EmitWithAck] go through Broadcast, to the
+//     socket's own room, so that a direct emit gets an offset too and an
+//     emit that asks an answer is stored (with its ack id, which Node's
+//     replay drops), as Node's socket.emit; so do the emits to a socket
+//     that lost its connection but whose session is kept, for its
+//     recovery;
 //   - a socket that loses its connection for a recoverable reason (server
 //     shutdown included) is saved with PersistSession, before the adapters
 //     are closed;

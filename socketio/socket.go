@@ -526,12 +526,32 @@ func (s *Socket) Use(fn func(ev *Event) error) {
 // [SessionAdapter], the event is a broadcast to the socket's own room,
 // stored by the adapter (which gives it its offset) before it is queued;
 // a full queue is then counted in Drops rather than returned.
+//
+// With connection state recovery on, a socket that lost its connection for
+// a recoverable reason still takes emits until its session expires, as in
+// Node: the event is a broadcast to its room, kept (by the server, or by a
+// SessionAdapter) for the client's recovery, on this server or, through a
+// SessionAdapter, on any; Emit returns nil. Otherwise a disconnected
+// socket returns [ErrNotConnected].
 func (s *Socket) Emit(event string, args ...any) error {
 	return Emitter{s: s}.Emit(event, args...)
 }
 
 // EmitWithAck sends an event and waits for the client's acknowledgement, ctx's
 // end, or the socket's disconnection.
+//
+// With connection state recovery on a [SessionAdapter], the event is a
+// broadcast to the socket's own room (as Node's socket.emit with an ack
+// callback): the client gets it with its ack id and answers as usual, and
+// the adapter stores it without an offset. A client that misses it and
+// recovers (on any server, Node's included) gets it back from the store as
+// Node's Streams adapter replays it: a plain event, the stream entry id as
+// last argument, no ack id. No answer comes then: the recovered socket is
+// another one. So an EmitWithAck to a socket that lost its connection but
+// whose session is kept stores the event that way and returns
+// [ErrNotConnected] at once, where Node's would wait for its timeout.
+// Without a SessionAdapter, as in Node's in-memory adapter, an event that
+// asks an answer is never kept for recovery.
 func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Response, error) {
 	return Emitter{s: s}.EmitWithAck(ctx, event, args...)
 }

@@ -185,8 +185,22 @@ func Packet(pkt *parser.Packet, withNsp bool) (msgpack.Map, error) {
 	return msgpack.Object("type", int(parser.Event), "data", norm, "nsp", pkt.Namespace), nil
 }
 
+// BroadcastPacket is Packet for a plain broadcast, whose packet keeps its
+// ack id, if any, as Node's adapters publish it: a socket's own emit with
+// an ack callback is such a broadcast when connection state recovery is on
+// (a broadcast with acknowledgements has none: each server numbers its
+// own).
+func BroadcastPacket(pkt *parser.Packet, withNsp bool) (msgpack.Map, error) {
+	m, err := Packet(pkt, withNsp)
+	if err != nil || !pkt.HasID {
+		return m, err
+	}
+	return append(m, msgpack.KV{Key: "id", Value: pkt.ID}), nil
+}
+
 // ReadPacket turns a received packet object into an EVENT packet for nsp,
-// or nil when it is not one.
+// or nil when it is not one. An ack id it carries (see BroadcastPacket) is
+// kept: Node's servers deliver such a packet with it.
 func ReadPacket(v any, nsp string) *parser.Packet {
 	m, _ := v.(map[string]any)
 	if m == nil {
@@ -207,7 +221,13 @@ func ReadPacket(v any, nsp string) *parser.Packet {
 	if !ok || len(data) == 0 {
 		return nil
 	}
-	return &parser.Packet{Type: parser.Event, Namespace: nsp, Data: data}
+	pkt := &parser.Packet{Type: parser.Event, Namespace: nsp, Data: data}
+	if id, ok := m["id"]; ok {
+		if n, ok := ToInt(id); ok && n >= 0 {
+			pkt.ID, pkt.HasID = uint64(n), true
+		}
+	}
+	return pkt
 }
 
 // nodeTime formats t as JavaScript's String(new Date()).

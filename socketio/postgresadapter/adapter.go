@@ -312,11 +312,11 @@ func (a *Adapter) Broadcast(ctx context.Context, pkt *parser.Packet, opts *socke
 	if opts.Flags.Local {
 		return nil
 	}
-	wp, err := clusterwire.Packet(pkt, false)
+	wp, err := clusterwire.BroadcastPacket(pkt, false)
 	if err != nil {
 		return fmt.Errorf("postgresadapter: encode: %w", err)
 	}
-	return a.publish(ctx, clusterwire.MsgBroadcast, msgpack.Object("packet", wp, "opts", wireOpts(opts, 0)))
+	return a.publish(ctx, clusterwire.MsgBroadcast, msgpack.Object("packet", wp, "opts", wireOpts(opts, opts.Flags.Timeout)))
 }
 
 // BroadcastWithAck implements socketio.Adapter.

@@ -429,11 +429,11 @@ func (a *Adapter) Broadcast(ctx context.Context, pkt *parser.Packet, opts *socke
 	if opts.Flags.Local {
 		return nil
 	}
-	wp, err := clusterwire.Packet(pkt, true)
+	wp, err := clusterwire.BroadcastPacket(pkt, true)
 	if err != nil {
 		return fmt.Errorf("redisadapter: encode: %w", err)
 	}
-	msg, err := msgpack.Marshal([]any{a.uid, wp, clusterwire.Opts(opts, true, 0)})
+	msg, err := msgpack.Marshal([]any{a.uid, wp, clusterwire.Opts(opts, true, opts.Flags.Timeout)})
 	if err != nil {
 		return fmt.Errorf("redisadapter: encode: %w", err)
 	}

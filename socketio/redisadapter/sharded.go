@@ -288,12 +288,12 @@ func (a *ShardedAdapter) Broadcast(ctx context.Context, pkt *parser.Packet, opts
 	if opts.Flags.Local {
 		return nil
 	}
-	wp, err := clusterwire.Packet(pkt, false)
+	wp, err := clusterwire.BroadcastPacket(pkt, false)
 	if err != nil {
 		return fmt.Errorf("redisadapter: encode: %w", err)
 	}
 	channel := a.channelFor(clusterwire.MsgBroadcast, false, clusterwire.Unique(opts.Rooms))
-	return a.publishTo(ctx, channel, clusterwire.MsgBroadcast, msgpack.Object("packet", wp, "opts", clusterOpts(opts, 0)))
+	return a.publishTo(ctx, channel, clusterwire.MsgBroadcast, msgpack.Object("packet", wp, "opts", clusterOpts(opts, opts.Flags.Timeout)))
 }
 
 // BroadcastWithAck implements socketio.Adapter.

@@ -246,12 +246,12 @@ func (a *Adapter) Broadcast(ctx context.Context, pkt *parser.Packet, opts *socke
 	var perr error
 	if !opts.Flags.Local {
 		var offset string
-		wp, err := clusterwire.Packet(pkt, false)
+		wp, err := clusterwire.BroadcastPacket(pkt, false)
 		if err != nil {
 			return fmt.Errorf("redisstreams: encode: %w", err)
 		}
 		offset, perr = a.xadd(ctx, streamwire.Broadcast, msgpack.Object(
-			"packet", wp, "opts", clusterwire.Opts(opts, true, 0)))
+			"packet", wp, "opts", clusterwire.Opts(opts, true, opts.Flags.Timeout)))
 		pkt = a.withOffset(pkt, opts, offset)
 	}
 	if err := a.MemoryAdapter.Broadcast(ctx, pkt, opts); err != nil {
