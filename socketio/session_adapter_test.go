@@ -31,6 +31,7 @@ type fakeSessionAdapter struct {
 	log        []fakeEntry
 	sessions   map[string]*SavedSession
 	broadcasts []*BroadcastOptions // every Broadcast's options, in order
+	packets    []parser.Packet     // and its packet, as given
 	persisted  chan *SavedSession  // every session persisted
 	restores   []string            // "pid offset" of every RestoreSession
 	closed     bool
@@ -68,6 +69,9 @@ func newFakeSessionAdapter(n *Namespace) *fakeSessionAdapter {
 func (a *fakeSessionAdapter) Broadcast(ctx context.Context, pkt *parser.Packet, opts *BroadcastOptions) error {
 	a.mu.Lock()
 	a.broadcasts = append(a.broadcasts, opts)
+	cp := *pkt
+	cp.Data = slices.Clone(pkt.Data.([]any))
+	a.packets = append(a.packets, cp)
 	if a.Namespace().Recovery() != nil && pkt.Type == parser.Event && !pkt.HasID && !opts.Flags.Volatile {
 		a.seq++
 		offset := fmt.Sprintf("%d-0", a.seq)
