@@ -32,7 +32,11 @@ async function startNodeStreams(key) {
     adapter: createAdapter(redis, { streamName: key, channelPrefix: key, blockTimeInMs: 1000 }),
     connectionStateRecovery: RECOVERY,
   });
+  // The last socket of each id, kept after it disconnects, as an app
+  // keeps the socket its handler was given (see "socket-emit").
+  const seen = new Map();
   io.on("connection", (s) => {
+    seen.set(s.id, s);
     const q = s.handshake.query;
     if (!s.recovered) {
       if (q.rooms) s.join(q.rooms.split(","));
@@ -44,6 +48,21 @@ async function startNodeStreams(key) {
       if (t.except?.length) o = o.except(t.except);
       o.emit(t.event, t.data);
       ack("ok");
+    });
+    // clusternode's "socket-emit": an emit on socket t.id, connected or
+    // not; with t.ack, timeout(t.timeout).emitWithAck.
+    s.on("socket-emit", async (t, ack) => {
+      const target = seen.get(t.id);
+      if (!target) return ack({ ok: false, error: "not found" });
+      if (!t.ack) {
+        target.emit(t.event, t.data);
+        return ack({ ok: true });
+      }
+      try {
+        ack({ ok: true, response: await target.timeout(t.timeout ?? 5000).emitWithAck(t.event, t.data) });
+      } catch (e) {
+        ack({ ok: false, error: e.message });
+      }
     });
     s.on("fetch", async (t, ack) => {
       const socks = await (t.rooms?.length ? io.in(t.rooms) : io).fetchSockets();
@@ -156,6 +175,15 @@ function eventsAfter(socket, from) {
   }));
 }
 
+/** The events from the index `mark` on, as eventsAfter gives them. */
+function eventsFrom(socket, mark) {
+  return socket.received.slice(mark).map(({ event, args }) => ({
+    event,
+    args: args.slice(0, -1),
+    offset: args[args.length - 1],
+  }));
+}
+
 /**
  * A minimal emitter writing to the stream as Node's adapter writes a
  * broadcast (no Streams emitter is published on npm): any process can do
@@ -169,14 +197,18 @@ async function emitToStream(redis, key, event, data, rooms = []) {
   await redis.xAdd(key, "*", { uid: "emitter", nsp: "/", type: "3", data: JSON.stringify(message) });
 }
 
-/** What every case checks: the client recovered, with exactly `want` (names and data) in order. */
-async function checkRecovered(client, { id, events, control, rooms, data }) {
+/**
+ * What every case checks: the client recovered, with exactly `want` (names
+ * and data) in order, after the "before" event or, given, the first `mark`
+ * events it received.
+ */
+async function checkRecovered(client, { id, events, control, rooms, data, mark }) {
   assert.equal(client.recovered, true, "socket.recovered");
   assert.equal(client.id, id, "same id");
   // A last broadcast marks the end: nothing may come between it and the missed ones.
   await call(control, "broadcast", { event: "after", data: "end" });
   await eventually(() => client.received.some((r) => r.event === "after"));
-  const got = eventsAfter(client, "before");
+  const got = mark === undefined ? eventsAfter(client, "before") : eventsFrom(client, mark);
   assert.deepEqual(
     got.map((e) => [e.event, ...e.args]),
     [...events, ["after", "end"]],
@@ -300,6 +332,84 @@ describe("connection state recovery across Node and Go servers (Redis Streams)",
       { runtime: "node", tag: "t1" },
     );
   });
+
+  // A socket's own emits: with recovery on, Node's socket.emit sends
+  // through the adapter, which writes each to the stream — one with an
+  // ack callback too, with its ack id and no offset — and its
+  // restoreSession replays every stored one as a plain event with its
+  // entry id, no ack id. So a client that recovers gets again an event it
+  // answered (it had no offset after it), and those emitted to its socket
+  // while it was away, the one with an ack too (whose answer cannot come:
+  // the recovered socket is another one). Node to Node is where these
+  // expectations come from; every pair of runtimes must meet them.
+  for (const [fromName, toName] of [["node", "node"], ["go", "go"], ["go", "node"], ["node", "go"]]) {
+    it(`a socket's own emits with ack are replayed as Node replays them (${fromName} to ${toName})`, async () => {
+      const servers = {
+        go: { port: go.port, control: controls.go },
+        node: { port: node.port, control: controls.node },
+      };
+      const from = servers[fromName];
+      const to = servers[toName];
+      proxy = await startProxy(from.port);
+      const client = await connectRecovering(proxy.port, { rooms: "r1", tag: "t4" });
+      const asked = [];
+      client.on("ask", (data, cb) => {
+        asked.push([data, typeof cb]);
+        if (typeof cb === "function") cb({ got: data });
+      });
+      try {
+        const id = client.id;
+        await call(from.control, "broadcast", { rooms: ["r1"], event: "before" });
+        await eventually(() => client.received.some((r) => r.event === "before"));
+
+        // Connected: the client gets the ack id (and no offset), the
+        // server its answer.
+        let res;
+        await emitted(async () => {
+          res = await call(from.control, "socket-emit", { id, event: "ask", data: "live", ack: true, timeout: 5000 });
+        });
+        assert.deepEqual(res, { ok: true, response: { got: "live" } });
+        const live = client.received.at(-1);
+        assert.equal(live.event, "ask");
+        assert.deepEqual([live.args[0], typeof live.args[1], live.args.length], ["live", "function", 2]);
+
+        proxy.pause();
+        proxy.setTarget(to.port);
+        const gone = once(client, "disconnect");
+        proxy.drop();
+        await gone;
+        await eventually(async () => (await redis.exists(`sio:session:${client._pid}`)) === 1);
+        const mark = client.received.length;
+
+        // Away: emits to its socket, with and without ack.
+        await emitted(async () => {
+          assert.deepEqual(await call(from.control, "socket-emit", { id, event: "p1", data: "plain" }), { ok: true });
+        });
+        await emitted(async () => {
+          const r = await call(from.control, "socket-emit", { id, event: "a1", data: "with ack", ack: true, timeout: 300 });
+          assert.equal(r.ok, false, `no answer can come: ${JSON.stringify(r)}`);
+        });
+
+        const back = once(client, "connect");
+        proxy.resume();
+        await back;
+        await checkRecovered(client, {
+          id,
+          control: to.control,
+          data: { runtime: fromName, tag: "t4" },
+          mark,
+          events: [["ask", "live"], ["p1", "plain"], ["a1", "with ack"]],
+        });
+        // The replayed "ask" has no ack id: its listener gets the offset
+        // where the live one got the callback.
+        assert.deepEqual(asked.map(([d, cb]) => [d, cb]), [["live", "function"], ["live", "string"]]);
+      } finally {
+        client.disconnect();
+        await proxy.close();
+        proxy = undefined;
+      }
+    });
+  }
 
   // An offset the stream no longer holds (trimmed) restores nothing, on
   // either runtime: the client connects as a new socket, and the session

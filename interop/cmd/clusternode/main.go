@@ -37,6 +37,10 @@
 //	"emitter" {op, rooms?, except?, event?, data?, room?}
 //	                                          → the same through the adapter's emitter (op "emit",
 //	                                            "join", "leave", "disconnect", "sse"); ack("ok")
+//	"socket-emit" {id, event, data, ack?, timeout?}
+//	                                          → on this server's socket id, connected or not (see
+//	                                            socketemit.go): Emit, or with ack Timeout(ms).EmitWithAck;
+//	                                            ack({ok, response | error})
 //
 // Server-side events it listens to: "ping-server" data ack → ack({from:
 // "go", data}); "note" data → io.Local().Emit("note-received", {by: "go",
@@ -142,6 +146,9 @@ func setup(io *socketio.Server, em emitterOp) {
 			s.SetData(map[string]any{"runtime": "go", "tag": q.Get("tag")})
 		}
 		ctx := context.Background()
+		for _, h := range socketHooks {
+			h(s)
+		}
 
 		// Read as a map: binary data stays []byte (a struct's `any` field
 		// would get it as base64 text).
