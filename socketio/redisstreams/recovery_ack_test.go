@@ -111,3 +111,24 @@ func TestRecoveryEmitWithAck(t *testing.T) {
 	require.NoError(t, res.err)
 	require.Equal(t, s2.ID(), res.r.SocketID)
 }
+
+// A stream entry whose packet has an ack id (another server's socket.emit
+// with an ack callback, to a socket that has recovered here meanwhile) is
+// delivered as Node delivers it: with that id, without an offset.
+func TestRecoveryEntryWithAckID(t *testing.T) {
+	nodes := startRecoveryCluster(t, 1)
+	a := nodes[0]
+	rdb := redis.NewClient(&redis.Options{Addr: clustertest.RedisAddr})
+	t.Cleanup(func() { _ = rdb.Close() })
+	stream := a.io.Of("/").Adapter().(*Adapter).Stream()
+	c := siotest.Dial(t, a.hs, "")
+	sid, _ := connectPID(t, c, "")
+	receive(t, a.sockets)
+	require.NoError(t, rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: stream, Values: map[string]any{
+		"uid": "elsewhere", "nsp": "/", "type": "3",
+		"data": `{"packet":{"type":2,"data":["ask","x"],"id":41},"opts":{"rooms":["` + sid + `"],"except":[],"flags":{}}}`,
+	}}).Err())
+	id, arr := c.Event()
+	require.Equal(t, 41, id)
+	require.Equal(t, []any{"ask", "x"}, arr)
+}
