@@ -24,7 +24,10 @@
 // each broadcast event's offset is its stream entry id, Node's format, so a
 // client can recover its missed events on any server of the cluster, Node
 // or Go; the sessions are kept in Redis (see PersistSession and
-// RestoreSession).
+// RestoreSession). A socket's own emits are then broadcasts to its room,
+// stored too, as Node's socket.emit: one with an acknowledgement keeps its
+// ack id in the entry (no offset), and is replayed, like every stored
+// broadcast, as a plain event with its entry id.
 //
 // On a Redis Cluster pass a *redis.ClusterClient: the stream lives on the
 // master of its key's slot, Pub/Sub messages cross the cluster bus (or go
