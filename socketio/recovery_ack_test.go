@@ -208,3 +208,26 @@ func TestSessionAdapterEmitWithAck(t *testing.T) {
 	require.True(t, pkts[2].HasID)
 	require.Equal(t, []any{"away"}, pkts[2].Data)
 }
+
+// From a connection handler, an EmitWithAck through a SessionAdapter
+// reaches the socket (in its room already, its packets held until
+// CONNECT) and its answer comes back to the waiting handler.
+func TestSessionAdapterEmitWithAckFromHandler(t *testing.T) {
+	io, _, hs := startSessionServer(t, nil, nil)
+	done := make(chan ackResult, 1)
+	io.OnConnection(func(s *Socket) {
+		r, err := s.Timeout(5*time.Second).EmitWithAck(context.Background(), "hi")
+		done <- ackResult{r, err}
+	})
+	c := dial(t, hs)
+	c.send("0")
+	readConnect(t, c)
+	id, data := nextEventID(t, c)
+	require.Equal(t, []any{"hi"}, data)
+	c.send(fmt.Sprintf(`3%d["there"]`, id))
+	res := receive(t, done)
+	require.NoError(t, res.err)
+	var answer string
+	require.NoError(t, res.r.Decode(&answer))
+	require.Equal(t, "there", answer)
+}
