@@ -192,7 +192,7 @@ func (a *Adapter) publishTo(ctx context.Context, channel string, typ int, data m
 	if a.opts.UseShardedPubSub {
 		err = a.client.SPublish(ctx, channel, payload).Err()
 	} else {
-		err = a.client.Publish(ctx, channel, payload).Err()
+		err = redisutil.Publish(ctx, a.client, a.publicChannel, channel, payload)
 	}
 	if err != nil {
 		a.log.Warn("redisstreams: publish failed", "channel", channel, "err", err)
