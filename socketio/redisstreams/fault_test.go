@@ -1,10 +1,12 @@
 package redisstreams
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
@@ -44,8 +46,23 @@ func newPrivateRedis(t *testing.T) *privateRedis {
 	require.NoError(t, l.Close())
 	r := &privateRedis{t: t, port: port, dir: t.TempDir()}
 	r.start()
+	t.Cleanup(func() { waitPoolDialers(t) }) // after r.stop and the servers' cleanups
 	t.Cleanup(r.stop)
 	return r
+}
+
+// waitPoolDialers waits until no go-redis background dialer is left. A
+// pool starts one after PoolSize dials in a row failed (at once for a
+// reader's pool of one); it sleeps a second between tries and sees that
+// its client was closed only then, later than goleak looks. One that
+// never ends is a client left open.
+func waitPoolDialers(t *testing.T) {
+	t.Helper()
+	buf := make([]byte, 4<<20)
+	require.Eventually(t, func() bool {
+		n := runtime.Stack(buf, true)
+		return !bytes.Contains(buf[:n], []byte("(*ConnPool).tryDial"))
+	}, 10*time.Second, 50*time.Millisecond, "a go-redis client with failing dials was left open")
 }
 
 func (r *privateRedis) addr() string { return "127.0.0.1:" + strconv.Itoa(r.port) }
