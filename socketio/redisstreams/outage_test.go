@@ -1,6 +1,7 @@
 package redisstreams
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/gosio/gosio/internal/clustertest"
 	"github.com/gosio/gosio/internal/siotest"
 	"github.com/gosio/gosio/internal/streamwire"
+	"github.com/gosio/gosio/socketio"
 )
 
 // streamIDsOf returns the ids of the broadcast entries uid appended to
@@ -112,10 +114,10 @@ func TestOutageHeldEntries(t *testing.T) {
 // entries held before it do.
 func TestOutageOverflow(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
-		opts  Options
-		data  string
-		fits  int
+		name string
+		opts Options
+		data string
+		fits int
 	}{
 		{name: "count", opts: Options{MaxPending: 5}, data: "x", fits: 5},
 		{name: "bytes", opts: Options{MaxPendingBytes: 2500}, data: strings.Repeat("y", 1000), fits: 2},
@@ -129,6 +131,7 @@ func TestOutageOverflow(t *testing.T) {
 			cs := clustertest.ConnectAll(t, nodes, 1, nil)
 			a, b := cs[0][0], cs[1][0]
 			ad := adapterOf(nodes[0])
+			st := nodes[0].IO.Stats() // counting from now
 
 			rd.stop()
 			for i := range tc.fits {
@@ -150,6 +153,10 @@ func TestOutageOverflow(t *testing.T) {
 			want = append(want, [2]any{"end", float64(0)})
 			expectSeq(t, b, want)
 			expectSeq(t, a, want)
+			i := slices.IndexFunc(st.AdapterRequests(), func(r socketio.AdapterRequestStats) bool { return r.Kind == "xaddHeld" })
+			require.GreaterOrEqual(t, i, 0)
+			r := st.AdapterRequests()[i]
+			assert.Equal(t, [2]uint64{uint64(tc.fits), 1}, [2]uint64{r.OK, r.Errors})
 		})
 	}
 }
