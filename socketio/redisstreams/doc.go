@@ -32,13 +32,15 @@
 // returns an error wrapping ErrPendingFull. An XADD that may have reached
 // Redis (a reply lost, a timeout) is never sent again, since it would then
 // be appended twice: the operation takes effect on this server only and
-// returns the error. Close drops what is still held, logging it, after
-// applying it on this server, so that local sockets lose nothing. A Warn is
-// logged when entries start to be held (and when the bounds are first
-// reached) and an Info when they have all been sent; each entry held, or
-// refused for lack of room, counts in the server's Stats.AdapterRequests as
-// the kind "xaddHeld" (ok: appended; error: refused or dropped), timed from
-// hold to append.
+// returns the error. Close drops what is still held, logging how many
+// entries, after applying it on this server, so that no local socket still
+// connected misses it (Server.Close and Shutdown disconnect the sockets
+// before they close the adapters: there the log line is what is left). A
+// Warn is logged when entries start to be held (and when the bounds are
+// first reached) and an Info when they have all been sent; each entry held,
+// or refused for lack of room, counts in the server's Stats.AdapterRequests
+// as the kind "xaddHeld" (ok: appended; error: refused or dropped), timed
+// from hold to append.
 //
 // With connection state recovery on (socketio.Options.ConnectionStateRecovery),
 // each broadcast event's offset is its stream entry id, Node's format, so a

@@ -248,9 +248,10 @@ func (o *outbox) sleep(backoff *time.Duration) bool {
 }
 
 // close stops the sender and waits for it. What is still held is not
-// appended (Redis may stay away for good): it is reported in the log and
-// takes effect on this server only, so that local sockets lose nothing the
-// application emitted.
+// appended (Redis may stay away for good, and Close must not wait for
+// it): it is reported in the log and takes effect on this server only, so
+// that the local sockets still connected lose nothing the application
+// emitted.
 func (o *outbox) close() {
 	o.mu.Lock()
 	o.closed = true

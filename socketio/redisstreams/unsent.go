@@ -32,7 +32,9 @@ import (
 //
 // A context error is ambiguous even when it ended a dial: go-redis reports
 // it alike whether the command was waiting for a connection or for its
-// reply.
+// reply. A ClusterClient returns its last attempt's error (it retries
+// network errors within MaxRedirects, see New): an earlier attempt may
+// have reached Redis, as its own retry may already append twice.
 func unsent(err error) bool {
 	if err == nil {
 		return false
