@@ -21,7 +21,9 @@ import (
 // them after reconnecting.
 //
 // While it holds entries, later ones go behind them, so that the entries
-// of one server stay in the order they were made. Each entry's local part
+// a namespace of this server makes stay in the order they were made (each
+// namespace has its own outbox: Socket.IO orders nothing across
+// namespaces). Each entry's local part
 // (delivering a broadcast to this server's sockets, joining, leaving,
 // disconnecting) runs when its XADD succeeds, with the entry id as the
 // broadcast's offset, as Node's ClusterAdapter awaits the XADD before
