@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The cluster benchmark: two servers of one runtime on one store (gosio+gosio,
-# Node+Node), clients on both, broadcasts from one at a fixed rate; both
+# Node+Node, and on Redis Pub/Sub floor+floor, the least a cluster server
+# spends), clients on both, broadcasts from one at a fixed rate; both
 # servers' CPU per delivered message and the delivery latency, per adapter.
-#   bench/cluster.sh          400 clients, 25 broadcasts/s for 4 s, 3 repeats, ~2.5 minutes
-#   bench/cluster.sh -full    1000 clients, 20/s for 10 s, 5 repeats, ~8 minutes
+#   bench/cluster.sh          400 clients, 25 broadcasts/s for 4 s, 3 repeats, ~3 minutes
+#   bench/cluster.sh -full    1000 clients, 20/s for 10 s, 5 repeats, ~9 minutes
 #   bench/cluster.sh -h       every flag (-adapters, -runtimes, -clients, -rate, ...)
 # It starts Redis and PostgreSQL when they do
 # not answer; every run uses keys and channels of its own prefix

@@ -8,6 +8,7 @@ require (
 	github.com/jackc/pgx/v5 v5.13.0
 	github.com/redis/go-redis/v9 v9.17.3
 	github.com/zishang520/socket.io/servers/socket/v3 v3.0.6
+	go.uber.org/goleak v1.3.0
 )
 
 require (

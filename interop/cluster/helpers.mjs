@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { Server } from "socket.io";
-import { createClient } from "redis";
+import { createClient, createCluster } from "redis";
 import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
 import { createAdapter as createStreamsAdapter } from "@socket.io/redis-streams-adapter";
 import { io as ioc } from "socket.io-client";
@@ -15,6 +15,14 @@ import { instrument } from "@socket.io/admin-ui";
 
 export const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
 const REDIS_ADDR = new URL(REDIS_URL).host;
+
+// The Redis Cluster scripts/ensure-redis-cluster.sh starts (make redis).
+export const REDIS_CLUSTER_ADDRS = (process.env.REDIS_CLUSTER_ADDRS || "127.0.0.1:30001,127.0.0.1:30002,127.0.0.1:30003").split(",");
+
+/** A node-redis client of the Redis Cluster at REDIS_CLUSTER_ADDRS. */
+export function createClusterClient() {
+  return createCluster({ rootNodes: REDIS_CLUSTER_ADDRS.map((a) => ({ url: `redis://${a}` })) });
+}
 
 export function uniqueKey(name) {
   return `gosio-interop-${name}-${process.pid}-${Date.now()}`;
@@ -40,10 +48,11 @@ export async function eventually(fn, { timeout = 5000, interval = 25 } = {}) {
 /**
  * Starts the Node server. Returns {io, port, close}. adapter "streams"
  * selects @socket.io/redis-streams-adapter (key names the stream and
- * prefixes the channels); redisUrl another Redis than REDIS_URL.
+ * prefixes the channels); redisUrl another Redis than REDIS_URL; cluster
+ * the Redis Cluster at REDIS_CLUSTER_ADDRS instead.
  */
-export async function startNodeServer({ key, sharded = false, mode = "dynamic", admin, adapter: kind = "redis", redisUrl = REDIS_URL }) {
-  const pub = createClient({ url: redisUrl });
+export async function startNodeServer({ key, sharded = false, mode = "dynamic", admin, adapter: kind = "redis", redisUrl = REDIS_URL, cluster = false }) {
+  const pub = cluster ? createClusterClient() : createClient({ url: redisUrl });
   const sub = pub.duplicate();
   pub.on("error", () => {});
   sub.on("error", () => {});
@@ -174,10 +183,14 @@ export function setup(io) {
 
 /**
  * Starts the Go clusternode. Returns {port, close, kill}. adapter selects
- * clusternode's -adapter; redisUrl another Redis than REDIS_URL.
+ * clusternode's -adapter; redisUrl another Redis than REDIS_URL; cluster
+ * the Redis Cluster at REDIS_CLUSTER_ADDRS instead.
  */
-export async function startGoServer({ key, sharded = false, mode = "dynamic", admin, adapter, redisUrl, flags = [] }) {
-  const args = ["-redis", redisUrl ? new URL(redisUrl).host : REDIS_ADDR, "-key", key, "-mode", mode];
+export async function startGoServer({ key, sharded = false, mode = "dynamic", admin, adapter, redisUrl, cluster = false, flags = [] }) {
+  const args = cluster
+    ? ["-redis-cluster", REDIS_CLUSTER_ADDRS.join(",")]
+    : ["-redis", redisUrl ? new URL(redisUrl).host : REDIS_ADDR];
+  args.push("-key", key, "-mode", mode);
   if (adapter) args.push("-adapter", adapter);
   if (sharded) args.push("-sharded");
   if (admin) args.push("-admin", admin);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Cluster interop suite: builds the Go test server (interop/cmd/clusternode),
 # installs this folder's pinned Node packages and runs the Node test runner
-# against a Redis on 127.0.0.1:6379 and a PostgreSQL on 127.0.0.1:5432
-# (started by scripts/ensure-redis.sh and scripts/ensure-postgres.sh
-# when missing). Extra arguments go to `node --test`.
+# against a Redis on 127.0.0.1:6379, a Redis Cluster on ports 30001-30003
+# and a PostgreSQL on 127.0.0.1:5432 (started by scripts/ensure-redis.sh,
+# ensure-redis-cluster.sh and ensure-postgres.sh when missing). Extra
+# arguments go to `node --test`.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -13,6 +14,7 @@ GO="${GO:-go}"
 mkdir -p "$HERE/.bin"
 (cd "$ROOT" && "$GO" build -o "$HERE/.bin/clusternode" ./interop/cmd/clusternode)
 bash "$ROOT/scripts/ensure-redis.sh"
+bash "$ROOT/scripts/ensure-redis-cluster.sh"
 bash "$ROOT/scripts/ensure-postgres.sh"
 
 cd "$HERE"

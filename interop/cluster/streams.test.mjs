@@ -177,6 +177,13 @@ describe("streams wire bytes", () => {
 streamsSuite("streams adapter");
 streamsSuite("streams adapter, sharded Pub/Sub", { sharded: true });
 
+/** Whether stream entry id x comes before y. */
+function entryBefore(x, y) {
+  const [xm, xs] = x.split("-").map(BigInt);
+  const [ym, ys] = y.split("-").map(BigInt);
+  return xm < ym || (xm === ym && xs < ys);
+}
+
 /** A redis-server of this suite's own, which it stops and starts again. */
 async function privateRedis() {
   const port = await new Promise((resolve) => {
@@ -220,33 +227,45 @@ async function privateRedis() {
 }
 
 describe("streams faults", () => {
-  it("Redis restarted mid-traffic: nothing the stream acknowledged is lost, repeated or reordered", async () => {
+  it("Redis restarted mid-traffic: nothing is lost, repeated or reordered, not even what was emitted while it was down", async () => {
     const redis = await privateRedis();
     const key = uniqueKey("streams-restart");
     const node = await startNodeServer({ key, adapter: "streams", redisUrl: redis.url });
-    const go = await startGoServer({ key, adapter: "streams", redisUrl: redis.url });
+    // -recovery: the Go server's broadcasts carry their offsets.
+    const go = await startGoServer({ key, adapter: "streams", redisUrl: redis.url, flags: ["-recovery"] });
     const gc = await connectClient(go.port, { tag: "g" });
     const nc = await connectClient(node.port, { tag: "n" });
     try {
       await eventually(async () => (await call(gc, "server-count")) === 2);
       const goAcked = [];
       const goFailed = [];
+      // The broadcasts asked for once Redis had exited and before it was
+      // started again, on each runtime.
+      const goDown = [];
+      const nodeDown = [];
+      let down = false;
       let running = true;
       let seq = 0;
       const traffic = (async () => {
         while (running) {
           const i = seq++;
-          // From Go: "ok" means the XADD was acknowledged.
+          if (down) goDown.push(i);
+          // From Go: "ok" means appended, or held until Redis answers
+          // again (an error: an XADD whose reply was lost as Redis
+          // stopped; that one is never sent twice).
           const res = await call(gc, "broadcast", { event: "go-seq", data: i }).catch((e) => e.message);
           (res === "ok" ? goAcked : goFailed).push(i);
           // From Node: its Redis client queues commands while offline.
+          if (down) nodeDown.push(i);
           nc.emit("broadcast", { event: "node-seq", data: i }, () => {});
           await sleep(5);
         }
       })();
       await eventually(() => goAcked.length >= 30, { timeout: 10000 });
       await redis.stop();
-      await eventually(() => goFailed.length >= 3, { timeout: 20000 });
+      down = true;
+      await eventually(() => goDown.length >= 20 && nodeDown.length >= 20, { timeout: 20000 });
+      down = false;
       await redis.start();
       const after = goAcked.length;
       await eventually(() => goAcked.length >= after + 30, { timeout: 20000 });
@@ -259,14 +278,25 @@ describe("streams faults", () => {
       await eventually(() => received(nc, "go-seq").some((r) => r.args[0] === last), { timeout: 15000 });
       const atNode = received(nc, "go-seq").map((r) => r.args[0]);
       for (let i = 1; i < atNode.length; i++) assert.ok(atNode[i] > atNode[i - 1], `go-seq out of order or repeated at ${i}: ${atNode}`);
+      assert.deepEqual(goDown.filter((i) => !goAcked.includes(i)), [], "Go broadcasts emitted while Redis was down failed");
       const missing = goAcked.filter((i) => !atNode.includes(i));
-      assert.deepEqual(missing, [], `acknowledged Go broadcasts lost (${goFailed.length} failed)`);
+      assert.deepEqual(missing, [], `acknowledged Go broadcasts lost (${goFailed.length} failed; ${goDown.length} emitted while Redis was down)`);
+      // The Go client gets every Go broadcast once, in order (those emitted
+      // while Redis was down once they are in the stream), each with its
+      // entry id as offset, but for a failed one.
+      await eventually(() => received(gc, "go-seq").length >= seq, { timeout: 15000 });
+      const atGoLocal = received(gc, "go-seq");
+      assert.deepEqual(atGoLocal.map((r) => r.args[0]), [...Array(seq).keys()]);
+      const offsets = atGoLocal.filter((r) => !goFailed.includes(r.args[0])).map((r) => r.args[1]);
+      for (const o of offsets) assert.match(o, /^\d+-\d+$/);
+      for (let i = 1; i < offsets.length; i++) assert.ok(entryBefore(offsets[i - 1], offsets[i]), `offsets out of order: ${offsets[i - 1]}, ${offsets[i]}`);
       // The Go client gets Node's broadcasts in order, once, including the
-      // ones emitted since Redis came back.
+      // ones emitted while Redis was down and since it came back.
       const lastNode = seq - 1;
       await eventually(() => received(gc, "node-seq").some((r) => r.args[0] === lastNode), { timeout: 15000 });
       const atGo = received(gc, "node-seq").map((r) => r.args[0]);
       for (let i = 1; i < atGo.length; i++) assert.ok(atGo[i] > atGo[i - 1], `node-seq out of order or repeated at ${i}`);
+      assert.deepEqual(nodeDown.filter((i) => !atGo.includes(i)), [], "Node broadcasts emitted while Redis was down lost");
       // Requests work again both ways.
       await eventually(async () => (await call(nc, "server-count")) === 2, { timeout: 10000 });
       assert.equal((await call(gc, "fetch", {})).length, 2);

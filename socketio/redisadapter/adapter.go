@@ -28,6 +28,7 @@ import (
 	"github.com/gosio/gosio/internal/clusterreq"
 	"github.com/gosio/gosio/internal/clusterwire"
 	"github.com/gosio/gosio/internal/msgpack"
+	"github.com/gosio/gosio/internal/redisutil"
 	"github.com/gosio/gosio/parser"
 	"github.com/gosio/gosio/socketio"
 )
@@ -149,7 +150,7 @@ func (a *Adapter) RequestsTimeout() time.Duration { return a.opts.RequestsTimeou
 func (a *Adapter) publish(ctx context.Context, channel string, payload []byte) error {
 	ctx, cancel := a.bounded(ctx)
 	defer cancel()
-	if err := a.client.Publish(ctx, channel, payload).Err(); err != nil {
+	if err := redisutil.Publish(ctx, a.client, a.channel, channel, payload); err != nil {
 		a.log.Warn("redisadapter: publish failed", "channel", channel, "err", err)
 		return fmt.Errorf("redisadapter: publish: %w", err)
 	}

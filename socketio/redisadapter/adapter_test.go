@@ -83,6 +83,23 @@ func clusterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 		}
 	})
 
+	t.Run("one server's broadcasts keep their order", func(t *testing.T) {
+		// On a Redis Cluster go-redis sends each PUBLISH to a random node,
+		// and the cluster keeps the order per node only.
+		nodes := startCluster(t, 3, cfg())
+		cs := clustertest.ConnectAll(t, nodes, 1, nil)
+		settle(t, nodes, nil)
+		const n = 40
+		for i := range n {
+			require.NoError(t, nodes[0].IO.Emit("seq", i))
+		}
+		for _, c := range clustertest.Flat(cs) {
+			for i := range n {
+				assert.Equal(t, float64(i), c.ExpectEvent("seq")[0])
+			}
+		}
+	})
+
 	t.Run("rooms and except across nodes", func(t *testing.T) {
 		nodes := startCluster(t, 3, cfg())
 		// client j of each node: j=0 in a, j=1 in a,b, j=2 in none.

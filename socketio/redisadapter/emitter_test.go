@@ -43,6 +43,16 @@ func emitterSuiteOn(t *testing.T, client func() redis.UniversalClient, sharded b
 		assert.Equal(t, float64(1), args[0])
 		assert.Equal(t, []byte{7}, <-c.Bin)
 	}
+	// The emitter's events keep their order (on a Redis Cluster, each
+	// PUBLISH would otherwise go to a random node).
+	for i := range 30 {
+		require.NoError(t, e.Emit("seq", i))
+	}
+	for _, c := range clustertest.Flat(cs) {
+		for i := range 30 {
+			assert.Equal(t, float64(i), c.ExpectEvent("seq")[0])
+		}
+	}
 	if sharded && mode != Static {
 		require.Eventually(t, func() bool {
 			n, err := redisutil.NumSub(bg(), nodes[0].Client, true, key+"#/#r#")

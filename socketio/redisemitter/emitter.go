@@ -24,6 +24,7 @@ import (
 
 	"github.com/gosio/gosio/internal/emitsel"
 	"github.com/gosio/gosio/internal/msgpack"
+	"github.com/gosio/gosio/internal/redisutil"
 )
 
 // uid is the sender id of every emitter message, as in Node.
@@ -149,7 +150,7 @@ func (e *Emitter) publish(ctx context.Context, channel string, payload []byte) e
 	if e.opts.Sharded {
 		err = e.client.SPublish(ctx, channel, payload).Err()
 	} else {
-		err = e.client.Publish(ctx, channel, payload).Err()
+		err = redisutil.Publish(ctx, e.client, e.mainChannel(), channel, payload)
 	}
 	if err != nil {
 		return fmt.Errorf("redisemitter: publish: %w", err)

@@ -47,6 +47,9 @@ type Adapter struct {
 	// serverSideEmit), the broadcasts with acknowledgements, and the
 	// goroutines Close waits for.
 	req *clusterreq.Table
+	// out holds the stream entries made while Redis is unreachable
+	// (outbox.go).
+	out *outbox
 }
 
 var _ socketio.Adapter = (*Adapter)(nil)
@@ -83,6 +86,7 @@ func newAdapter(nsp *socketio.Namespace, h *hub) *Adapter {
 	a.publicChannel, a.privateChannel = streamwire.Channels(o.ChannelPrefix, nsp.Name(), a.uid)
 	a.log = loggerFor(o.Logger, nsp).With("adapter", "redis-streams", "nsp", nsp.Name(), "uid", a.uid)
 	a.req = clusterreq.NewTable(ctx, nsp, o.RequestsTimeout, a.log, "redisstreams", ErrClosed, ErrTimeout)
+	a.out = newOutbox(a)
 	a.subscribe()
 	h.join(a)
 	return a
@@ -159,22 +163,30 @@ func (a *Adapter) bounded(ctx context.Context) (context.Context, context.CancelF
 }
 
 // xadd appends a message to the stream (XADD MAXLEN ~ MaxLen) and returns
-// the entry's id, the offset of a broadcast.
-func (a *Adapter) xadd(ctx context.Context, typ int, data msgpack.Map) (string, error) {
+// the entry's id, the offset of a broadcast. held reports that the entry
+// waits in the outbox instead (Redis unreachable, or entries already
+// waiting): its local part is then the outbox's, once it is appended.
+func (a *Adapter) xadd(ctx context.Context, typ int, data msgpack.Map) (id string, held bool, err error) {
 	vals, err := streamwire.EntryValues(a.uid, a.nsp.Name(), typ, data, a.opts.OnlyPlaintext)
 	if err != nil {
-		return "", fmt.Errorf("redisstreams: encode: %w", err)
+		return "", false, fmt.Errorf("redisstreams: encode: %w", err)
+	}
+	if held, err := a.out.hold(vals, nil); held || err != nil {
+		return "", held, err
 	}
 	ctx, cancel := a.bounded(ctx)
 	defer cancel()
-	id, err := a.writer.XAdd(ctx, &redis.XAddArgs{
-		Stream: a.stream, MaxLen: a.opts.MaxLen, Approx: true, ID: "*", Values: vals,
-	}).Result()
-	if err != nil {
-		a.log.Warn("redisstreams: XADD failed", "stream", a.stream, "err", err)
-		return "", fmt.Errorf("redisstreams: XADD: %w", err)
+	id, err = a.appendNow(ctx, vals)
+	if err == nil {
+		return id, false, nil
 	}
-	return id, nil
+	if unsent(err) {
+		if held, err := a.out.hold(vals, err); held || err != nil {
+			return "", held, err
+		}
+	}
+	a.log.Warn("redisstreams: XADD failed", "stream", a.stream, "err", err)
+	return "", false, fmt.Errorf("redisstreams: XADD: %w", err)
 }
 
 // publish sends an ephemeral message (a request) on the public channel.
@@ -192,7 +204,7 @@ func (a *Adapter) publishTo(ctx context.Context, channel string, typ int, data m
 	if a.opts.UseShardedPubSub {
 		err = a.client.SPublish(ctx, channel, payload).Err()
 	} else {
-		err = a.client.Publish(ctx, channel, payload).Err()
+		err = redisutil.Publish(ctx, a.client, a.publicChannel, channel, payload)
 	}
 	if err != nil {
 		a.log.Warn("redisstreams: publish failed", "channel", channel, "err", err)
@@ -241,17 +253,24 @@ func (a *Adapter) withOffset(pkt *parser.Packet, opts *socketio.BroadcastOptions
 
 // Broadcast implements socketio.Adapter: the message goes to the stream
 // first (its entry id is the event's offset), then to the local sockets.
-// A failed XADD is returned after local delivery, which goes on.
+// While Redis cannot be reached the message is held (see
+// Options.MaxPending) and Broadcast returns nil: both happen once Redis
+// answers again. A failed XADD is returned after local delivery, which
+// goes on.
 func (a *Adapter) Broadcast(ctx context.Context, pkt *parser.Packet, opts *socketio.BroadcastOptions) error {
 	var perr error
 	if !opts.Flags.Local {
 		var offset string
+		var held bool
 		wp, err := clusterwire.BroadcastPacket(pkt, false)
 		if err != nil {
 			return fmt.Errorf("redisstreams: encode: %w", err)
 		}
-		offset, perr = a.xadd(ctx, streamwire.Broadcast, msgpack.Object(
+		offset, held, perr = a.xadd(ctx, streamwire.Broadcast, msgpack.Object(
 			"packet", wp, "opts", clusterwire.Opts(opts, true, opts.Flags.Timeout)))
+		if held {
+			return nil // delivered here when appended (outbox.go)
+		}
 		pkt = a.withOffset(pkt, opts, offset)
 	}
 	if err := a.MemoryAdapter.Broadcast(ctx, pkt, opts); err != nil {
@@ -290,8 +309,11 @@ func requestOpts(opts *socketio.BroadcastOptions) msgpack.Map {
 func (a *Adapter) AddSockets(ctx context.Context, opts *socketio.BroadcastOptions, rooms []string) error {
 	var err error
 	if !opts.Flags.Local {
-		_, err = a.xadd(ctx, streamwire.SocketsJoin, msgpack.Object(
-			"opts", requestOpts(opts), "rooms", clusterwire.Strs(rooms)))
+		var held bool
+		if _, held, err = a.xadd(ctx, streamwire.SocketsJoin, msgpack.Object(
+			"opts", requestOpts(opts), "rooms", clusterwire.Strs(rooms))); held {
+			return nil // applied here when appended (outbox.go)
+		}
 	}
 	_ = a.MemoryAdapter.AddSockets(ctx, opts, rooms)
 	return err
@@ -301,8 +323,11 @@ func (a *Adapter) AddSockets(ctx context.Context, opts *socketio.BroadcastOption
 func (a *Adapter) DelSockets(ctx context.Context, opts *socketio.BroadcastOptions, rooms []string) error {
 	var err error
 	if !opts.Flags.Local {
-		_, err = a.xadd(ctx, streamwire.SocketsLeave, msgpack.Object(
-			"opts", requestOpts(opts), "rooms", clusterwire.Strs(rooms)))
+		var held bool
+		if _, held, err = a.xadd(ctx, streamwire.SocketsLeave, msgpack.Object(
+			"opts", requestOpts(opts), "rooms", clusterwire.Strs(rooms))); held {
+			return nil // applied here when appended (outbox.go)
+		}
 	}
 	_ = a.MemoryAdapter.DelSockets(ctx, opts, rooms)
 	return err
@@ -312,8 +337,11 @@ func (a *Adapter) DelSockets(ctx context.Context, opts *socketio.BroadcastOption
 func (a *Adapter) DisconnectSockets(ctx context.Context, opts *socketio.BroadcastOptions, close bool) error {
 	var err error
 	if !opts.Flags.Local {
-		_, err = a.xadd(ctx, streamwire.DisconnectSockets, msgpack.Object(
-			"opts", requestOpts(opts), "close", close))
+		var held bool
+		if _, held, err = a.xadd(ctx, streamwire.DisconnectSockets, msgpack.Object(
+			"opts", requestOpts(opts), "close", close)); held {
+			return nil // applied here when appended (outbox.go)
+		}
 	}
 	_ = a.MemoryAdapter.DisconnectSockets(ctx, opts, close)
 	return err
@@ -373,10 +401,13 @@ func (a *Adapter) ServerCount(ctx context.Context) (int, error) {
 // Close implements socketio.Adapter: it leaves the stream's reader
 // (stopped with the last namespace of its New), unsubscribes, fails the
 // pending requests with ErrClosed and waits for the adapter's goroutines.
+// Stream entries still held for an unreachable Redis are dropped, logged,
+// and take effect on this server only.
 func (a *Adapter) Close() error {
 	if !a.req.Shutdown() {
 		return nil
 	}
+	a.out.close()
 	a.hub.leave(a)
 	a.cancel()
 	var err error

@@ -17,8 +17,30 @@
 // Because the stream stores its entries, a server that loses Redis for a
 // while (a restart, a network cut) reconnects and resumes reading where it
 // stopped: it misses nothing the stream still holds. What Pub/Sub carries
-// (the requests) is lost meanwhile, and operations that need Redis return
-// errors while it is away; local delivery goes on.
+// (the requests) is lost meanwhile, and requests return errors while Redis
+// is away.
+//
+// What a server writes to the stream meanwhile is not lost either, as
+// node-redis' offline queue keeps it for Node's adapter: an entry whose
+// XADD certainly did not reach Redis (the connection could not be opened;
+// see Options.MaxPending) is held, and so is every entry made after it,
+// until Redis answers again; then they are appended in order, and each
+// takes effect on this server at that moment, as Node's adapter awaits the
+// XADD: a held broadcast reaches the local sockets with its entry id as
+// offset, and Broadcast (Emit) returns nil. Past MaxPending or
+// MaxPendingBytes, an operation takes effect on this server only and
+// returns an error wrapping ErrPendingFull. An XADD that may have reached
+// Redis (a reply lost, a timeout) is never sent again, since it would then
+// be appended twice: the operation takes effect on this server only and
+// returns the error. Close drops what is still held, logging how many
+// entries, after applying it on this server, so that no local socket still
+// connected misses it (Server.Close and Shutdown disconnect the sockets
+// before they close the adapters: there the log line is what is left). A
+// Warn is logged when entries start to be held (and when the bounds are
+// first reached) and an Info when they have all been sent; each entry held,
+// or refused for lack of room, counts in the server's Stats.AdapterRequests
+// as the kind "xaddHeld" (ok: appended; error: refused or dropped), timed
+// from hold to append.
 //
 // With connection state recovery on (socketio.Options.ConnectionStateRecovery),
 // each broadcast event's offset is its stream entry id, Node's format, so a

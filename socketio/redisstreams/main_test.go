@@ -35,6 +35,9 @@ type clusterConfig struct {
 	client func() redis.UniversalClient
 	opts   Options
 	setup  func(i int, io *socketio.Server)
+	// recovery turns connection state recovery on (broadcasts then
+	// carry their offsets).
+	recovery bool
 }
 
 // startCluster starts n servers on one Redis, each behind httptest (see
@@ -67,7 +70,11 @@ func startCluster(t testing.TB, n int, cfg clusterConfig) []*node {
 		if o.Logger == nil {
 			o.Logger = clustertest.Logger()
 		}
-		nodes[i] = clustertest.StartNode(t, i, rdb, &socketio.Options{Adapter: New(rdb, &o)}, cfg.setup)
+		so := &socketio.Options{Adapter: New(rdb, &o)}
+		if cfg.recovery {
+			so.ConnectionStateRecovery = &socketio.RecoveryOptions{}
+		}
+		nodes[i] = clustertest.StartNode(t, i, rdb, so, cfg.setup)
 	}
 	clustertest.WaitServerCount(t, nodes, n)
 	return nodes

@@ -3,6 +3,7 @@ package redisstreams
 import (
 	"errors"
 	"log/slog"
+	"math"
 	"time"
 )
 
@@ -48,6 +49,20 @@ type Options struct {
 	// acknowledgements wait for the other servers, and each Redis command
 	// of an operation. Default 5s, as Node.
 	RequestsTimeout time.Duration
+	// MaxPending bounds the stream entries (broadcasts, socketsJoin,
+	// socketsLeave, disconnectSockets) a namespace holds while Redis
+	// cannot be reached, to append them in order once it answers again,
+	// as node-redis' offline queue does for Node's adapter. An entry is
+	// held only when its XADD certainly did not reach Redis (the
+	// connection could not be opened, ...); its local part waits with it.
+	// Beyond the bound an operation takes effect on this server only and
+	// returns an error wrapping ErrPendingFull. Default MaxLen (the
+	// stream would trim more anyway); negative: nothing is held, a failed
+	// XADD returns its error at once.
+	MaxPending int
+	// MaxPendingBytes bounds the total size of the held entries' field
+	// values. Default 16 MiB.
+	MaxPendingBytes int64
 	// Logger receives Redis errors and malformed messages. Default: the
 	// Socket.IO server's logger.
 	Logger *slog.Logger
@@ -85,6 +100,12 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.SessionKeyPrefix == "" {
 		c.SessionKeyPrefix = "sio:session:"
+	}
+	if c.MaxPending == 0 {
+		c.MaxPending = int(min(c.MaxLen, math.MaxInt))
+	}
+	if c.MaxPendingBytes <= 0 {
+		c.MaxPendingBytes = 16 << 20
 	}
 	if c.RequestsTimeout <= 0 {
 		c.RequestsTimeout = 5 * time.Second

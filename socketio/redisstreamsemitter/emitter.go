@@ -30,6 +30,7 @@ import (
 
 	"github.com/gosio/gosio/internal/emitsel"
 	"github.com/gosio/gosio/internal/msgpack"
+	"github.com/gosio/gosio/internal/redisutil"
 	"github.com/gosio/gosio/internal/streamwire"
 )
 
@@ -166,7 +167,7 @@ func (e *Emitter) ServerSideEmitContext(ctx context.Context, event string, args 
 	if e.opts.UseShardedPubSub {
 		err = e.client.SPublish(ctx, channel, payload).Err()
 	} else {
-		err = e.client.Publish(ctx, channel, payload).Err()
+		err = redisutil.Publish(ctx, e.client, channel, channel, payload)
 	}
 	if err != nil {
 		return fmt.Errorf("redisstreamsemitter: publish: %w", err)

@@ -1,12 +1,14 @@
 // Command cluster is the cluster benchmark: for each adapter, two servers of
-// one runtime (gosio+gosio, Node+Node) on one store, the clients split
-// between them, broadcasts emitted from the first at a fixed rate. It reports
-// both servers' CPU time per delivered message and the delivery latency, as
-// medians over the repeats, with the ratios gosio/Node, in a Markdown table
-// also written to results/cluster-<date>.md (raw runs in .json).
+// one runtime (gosio+gosio, Node+Node, and floor+floor, the least a cluster
+// server spends) on one store, the clients split between them, broadcasts
+// emitted from the first at a fixed rate. It reports both servers' CPU time
+// per delivered message and the delivery latency, as medians over the
+// repeats, with the ratios gosio/Node, floor/Node and gosio/floor, in a
+// Markdown table also written to results/cluster-<date>.md (raw runs,
+// medians and ratios in .json).
 //
-// Run it from bench/ (bench/cluster.sh does): it builds .bin/load and
-// .bin/gosio-cluster and runs `npm ci` in node/ when needed.
+// Run it from bench/ (bench/cluster.sh does): it builds .bin/load,
+// .bin/gosio-cluster and .bin/floor and runs `npm ci` in node/ when needed.
 package main
 
 import (
@@ -60,8 +62,6 @@ type run struct {
 	Seconds float64            `json:"seconds"`
 }
 
-var allRuntimes = []string{"gosio", "node"}
-
 func main() {
 	var o opts
 	var ads, rts string
@@ -70,7 +70,7 @@ func main() {
 		names[i] = a.name
 	}
 	flag.StringVar(&ads, "adapters", "", "comma-separated adapters: "+strings.Join(names, ", ")+" (default: every one the gosio server registers)")
-	flag.StringVar(&rts, "runtimes", "gosio,node", "comma-separated runtimes: gosio, node")
+	flag.StringVar(&rts, "runtimes", "gosio,node,floor", "comma-separated runtimes: gosio, node, floor (servers/floor, the least a cluster server spends; pubsub only)")
 	flag.BoolVar(&o.full, "full", false, "full scale: 1000 clients, 20 broadcasts/s for 10 s, 5 repeats (default: 400 clients, 25/s for 4 s, 3 repeats)")
 	flag.IntVar(&o.repeat, "repeat", 0, "runs of each adapter×runtime; the table shows medians")
 	flag.IntVar(&o.clients, "clients", 0, "clients, half on each server")
@@ -142,8 +142,12 @@ func main() {
 				if ctx.Err() != nil {
 					fatalf("interrupted")
 				}
-				if rt == "gosio" && !slices.Contains(goAdapters, ad) {
-					fmt.Fprintf(os.Stderr, "cluster: [%d/%d] %-9s %-6s skipped (not registered in this build of servers/gosio-cluster)\n", rep+1, o.repeat, ad, rt)
+				if !supports(rt, ad, goAdapters) {
+					why := "not registered in this build of servers/gosio-cluster"
+					if rt == "floor" {
+						why = "floor stands in for " + strings.Join(floorAdapters, ", ") + " only"
+					}
+					fmt.Fprintf(os.Stderr, "cluster: [%d/%d] %-9s %-6s skipped (%s)\n", rep+1, o.repeat, ad, rt, why)
 					continue
 				}
 				r := runOne(ctx, o, st, ad, rt, rep, started)
@@ -169,7 +173,8 @@ func main() {
 		mdPath := filepath.Join(o.outDir, stamp+".md")
 		jsonPath := filepath.Join(o.outDir, stamp+".json")
 		_ = os.WriteFile(mdPath, []byte(md), 0o644)
-		raw, _ := json.MarshalIndent(map[string]any{"machine": machine, "args": os.Args[1:], "runs": runs}, "", "  ")
+		raw, _ := json.MarshalIndent(map[string]any{"machine": machine, "args": os.Args[1:],
+			"summary": summarize(runs, goAdapters), "runs": runs}, "", "  ")
 		_ = os.WriteFile(jsonPath, raw, 0o644)
 		fmt.Fprintf(os.Stderr, "cluster: wrote %s and %s\n", mdPath, jsonPath)
 	}
@@ -228,8 +233,8 @@ func index(name string) int {
 }
 
 func build(ctx context.Context, o opts) {
-	fmt.Fprintln(os.Stderr, "cluster: building .bin/ (load, gosio-cluster)")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", ".bin/", "./cmd/load", "./servers/gosio-cluster")
+	fmt.Fprintln(os.Stderr, "cluster: building .bin/ (load, gosio-cluster, floor)")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", ".bin/", "./cmd/load", "./servers/gosio-cluster", "./servers/floor")
 	cmd.Env = append(os.Environ(), "GOWORK=off")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {

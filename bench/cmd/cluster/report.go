@@ -30,25 +30,69 @@ var rows = []metricRow{
 // message at most a quarter of Node's.
 const goal = 0.25
 
-func report(o opts, runs []run, goAdapters []string, machine map[string]string, load0, load1 string, started time.Time) string {
-	type key struct{ ad, rt, m string }
-	vals := map[key][]float64{}
-	okRuns := map[[2]string]int{}
+// summary is the medians over the successful runs, by adapter, runtime
+// and metric, and the ratios of ratioPairs ("gosio/node", ...) by adapter
+// and metric; written to the JSON beside the runs.
+type summary struct {
+	Medians map[string]map[string]map[string]float64 `json:"medians"`
+	Ratios  map[string]map[string]map[string]float64 `json:"ratios"`
+}
+
+func summarize(runs []run, goAdapters []string) summary {
+	vals := map[[3]string][]float64{} // adapter, runtime, metric
 	for _, r := range runs {
 		if r.Error != "" {
 			continue
 		}
-		okRuns[[2]string{r.Adapter, r.Runtime}]++
 		for k, v := range r.Metrics {
-			vals[key{r.Adapter, r.Runtime, k}] = append(vals[key{r.Adapter, r.Runtime, k}], v)
+			key := [3]string{r.Adapter, r.Runtime, k}
+			vals[key] = append(vals[key], v)
 		}
 	}
-	med := func(ad, rt, m string) (float64, bool) {
-		v := vals[key{ad, rt, m}]
-		if len(v) == 0 {
-			return 0, false
+	s := summary{Medians: map[string]map[string]map[string]float64{}, Ratios: map[string]map[string]map[string]float64{}}
+	for key, v := range vals {
+		ad, rt, m := key[0], key[1], key[2]
+		if s.Medians[ad] == nil {
+			s.Medians[ad] = map[string]map[string]float64{}
 		}
-		return runinfo.Median(slices.Clone(v)), true
+		if s.Medians[ad][rt] == nil {
+			s.Medians[ad][rt] = map[string]float64{}
+		}
+		s.Medians[ad][rt][m] = runinfo.Median(slices.Clone(v))
+	}
+	for ad, byRT := range s.Medians {
+		for _, pair := range ratioPairs {
+			num, den := byRT[pair[0]], byRT[pair[1]]
+			if num == nil || den == nil || !supports(pair[0], ad, goAdapters) || !supports(pair[1], ad, goAdapters) {
+				continue
+			}
+			name := pair[0] + "/" + pair[1]
+			for _, row := range rows {
+				n, ok1 := num[row.key]
+				d, ok2 := den[row.key]
+				if !ok1 || !ok2 || d == 0 || row.key == "lost" {
+					continue
+				}
+				if s.Ratios[ad] == nil {
+					s.Ratios[ad] = map[string]map[string]float64{}
+				}
+				if s.Ratios[ad][name] == nil {
+					s.Ratios[ad][name] = map[string]float64{}
+				}
+				s.Ratios[ad][name][row.key] = n / d
+			}
+		}
+	}
+	return s
+}
+
+func report(o opts, runs []run, goAdapters []string, machine map[string]string, load0, load1 string, started time.Time) string {
+	sum := summarize(runs, goAdapters)
+	var pairs [][2]string
+	for _, p := range ratioPairs {
+		if slices.Contains(o.runtimes, p[0]) && slices.Contains(o.runtimes, p[1]) {
+			pairs = append(pairs, p)
+		}
 	}
 
 	var b strings.Builder
@@ -65,26 +109,21 @@ func report(o opts, runs []run, goAdapters []string, machine map[string]string, 
 	for _, rt := range o.runtimes {
 		fmt.Fprintf(&b, " %s+%s |", rt, rt)
 	}
-	both := slices.Contains(o.runtimes, "gosio") && slices.Contains(o.runtimes, "node")
-	if both {
-		b.WriteString(" gosio/Node |")
+	for _, p := range pairs {
+		fmt.Fprintf(&b, " %s/%s |", title(p[0]), title(p[1]))
 	}
 	b.WriteString("\n|---|---|")
-	for range o.runtimes {
-		b.WriteString("--:|")
-	}
-	if both {
+	for range len(o.runtimes) + len(pairs) {
 		b.WriteString("--:|")
 	}
 	b.WriteString("\n")
-	var verdicts []string
 	for _, ad := range o.adapters {
 		for _, row := range rows {
 			fmt.Fprintf(&b, "| %s | %s |", ad, row.label)
 			for _, rt := range o.runtimes {
-				v, ok := med(ad, rt, row.key)
+				v, ok := sum.Medians[ad][rt][row.key]
 				switch {
-				case rt == "gosio" && !slices.Contains(goAdapters, ad):
+				case !supports(rt, ad, goAdapters):
 					b.WriteString(" — |")
 				case !ok:
 					b.WriteString(" FAIL |")
@@ -92,20 +131,11 @@ func report(o opts, runs []run, goAdapters []string, machine map[string]string, 
 					fmt.Fprintf(&b, " %s |", runinfo.FmtNum(v, row.decimals))
 				}
 			}
-			if both {
-				g, ok1 := med(ad, "gosio", row.key)
-				n, ok2 := med(ad, "node", row.key)
-				if !ok1 || !ok2 || n == 0 || row.key == "lost" {
-					b.WriteString(" — |")
+			for _, p := range pairs {
+				if v, ok := sum.Ratios[ad][p[0]+"/"+p[1]][row.key]; ok {
+					fmt.Fprintf(&b, " %.2f× |", v)
 				} else {
-					fmt.Fprintf(&b, " %.2f× |", g/n)
-					if row.key == "cpu_us_per_msg" {
-						met := "met"
-						if g/n > goal {
-							met = "not met"
-						}
-						verdicts = append(verdicts, fmt.Sprintf("%s %.2f× (%s)", ad, g/n, met))
-					}
+					b.WriteString(" — |")
 				}
 			}
 			b.WriteString("\n")
@@ -114,17 +144,42 @@ func report(o opts, runs []run, goAdapters []string, machine map[string]string, 
 	b.WriteString("\n↓ lower is better. Server CPU is utime+stime of both server processes over the measured phase (/proc, 10 ms ticks), summed, divided by the messages the clients received. ")
 	b.WriteString("Latency runs from the emit (a timestamp in the payload) to the receipt at the client, on one clock (the load generator's). ")
 	b.WriteString("The store's own CPU (Redis, PostgreSQL) is not counted: both runtimes use the same store the same way.\n")
+	if slices.Contains(o.runtimes, "floor") {
+		b.WriteString("\nfloor (servers/floor -redis) is not a Socket.IO server: it publishes each broadcast once on Redis and writes it to each client with one write of its own, on both servers: the least a server spends here when each delivery is a write of its own, as at this rate in every runtime.\n")
+	}
+	var verdicts, floors []string
+	for _, ad := range o.adapters {
+		if v, ok := sum.Ratios[ad]["gosio/node"]["cpu_us_per_msg"]; ok {
+			met := "met"
+			if v > goal {
+				met = "not met"
+			}
+			verdicts = append(verdicts, fmt.Sprintf("%s %.2f× (%s)", ad, v, met))
+		}
+		if v, ok := sum.Ratios[ad]["floor/node"]["cpu_us_per_msg"]; ok {
+			floors = append(floors, fmt.Sprintf("%s %.2f×", ad, v))
+		}
+	}
 	if len(verdicts) > 0 {
 		fmt.Fprintf(&b, "\nGoal, gosio's CPU per delivered message at most %.2f× Node's: %s.\n", goal, strings.Join(verdicts, "; "))
 	}
+	if len(floors) > 0 {
+		fmt.Fprintf(&b, "\nThe floor's CPU per delivered message against Node's: %s.\n", strings.Join(floors, "; "))
+	}
 	var missing []string
 	for _, ad := range o.adapters {
-		if slices.Contains(o.runtimes, "gosio") && !slices.Contains(goAdapters, ad) {
+		if slices.Contains(o.runtimes, "gosio") && !supports("gosio", ad, goAdapters) {
 			missing = append(missing, ad)
 		}
 	}
 	if len(missing) > 0 {
 		fmt.Fprintf(&b, "\n— : no gosio adapter registered for %s in this build (servers/gosio-cluster).\n", strings.Join(missing, ", "))
+	}
+	for _, ad := range o.adapters {
+		if slices.Contains(o.runtimes, "floor") && !supports("floor", ad, goAdapters) {
+			fmt.Fprintf(&b, "\n— for floor: it stands in for %s only.\n", strings.Join(floorAdapters, ", "))
+			break
+		}
 	}
 	var failed []run
 	for _, r := range runs {

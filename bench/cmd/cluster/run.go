@@ -18,16 +18,6 @@ import (
 	"github.com/gosio/gosio/bench/internal/runinfo"
 )
 
-// serverArgv is the command line of one cluster server.
-func serverArgv(o opts, rt, adapter, prefix string, maxLife time.Duration) []string {
-	common := []string{"-adapter", adapter, "-prefix", prefix, "-pg", o.pg, "-table", o.table,
-		"-addr", "127.0.0.1:0", "-watch-stdin", "-max-lifetime", fmt.Sprintf("%ds", int(maxLife.Seconds()))}
-	if rt == "node" {
-		return append([]string{"node", "node/cluster-server.js", "-redis", "redis://" + o.redis}, common...)
-	}
-	return append([]string{".bin/gosio-cluster", "-redis", o.redis}, common...)
-}
-
 // runOne measures one adapter in one runtime: server A, then server B (on
 // the same store, under a prefix of the run's own), then the load generator
 // with half of the clients on each, then both servers stopped and the

@@ -7,15 +7,21 @@
 // minimal Go read/write loop: a floor that no Socket.IO server on this
 // machine can go below. bench/RESULTS.md uses it to split gosio's CPU per ack
 // into the part that is the machine's and the part that is gosio's.
+//
+// With -redis it is also the floor of the cluster benchmark (bench/cmd/cluster,
+// adapter pubsub only): each broadcast is published once on Redis and
+// written by every other server to its own clients (cluster.go).
 package main
 
 import (
 	"bufio"
 	"bytes"
 	"flag"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 
 	"github.com/gobwas/ws"
@@ -23,10 +29,30 @@ import (
 	"github.com/gosio/gosio/bench/internal/srvutil"
 )
 
+// cluster is the link to the other servers, nil outside the cluster
+// benchmark.
+var cluster *link
+
 func main() {
 	f := srvutil.Register()
+	redisAddr := flag.String("redis", "", "cluster mode: Redis address of the run's Pub/Sub channel (empty: a single server)")
+	prefix := flag.String("prefix", "gosio-bench", "cluster mode: channel prefix, distinct per run")
+	adapter := flag.String("adapter", "pubsub", "cluster mode: the adapter to stand in for; only pubsub")
 	flag.Parse()
-	srvutil.Serve(f, http.HandlerFunc(serve), nil)
+	var onStop func()
+	if *redisAddr != "" {
+		if *adapter != "pubsub" {
+			fmt.Fprintf(os.Stderr, "floor: -adapter %q: only pubsub\n", *adapter)
+			os.Exit(2)
+		}
+		var err error
+		if cluster, err = dialLink(*redisAddr, *prefix); err != nil {
+			fmt.Fprintln(os.Stderr, "floor: redis:", err)
+			os.Exit(1)
+		}
+		onStop = cluster.close
+	}
+	srvutil.Serve(f, http.HandlerFunc(serve), onStop)
 }
 
 func serve(w http.ResponseWriter, r *http.Request) {
@@ -67,6 +93,11 @@ func serve(w http.ResponseWriter, r *http.Request) {
 			peers.add(self)
 			defer peers.remove(self)
 		case bytes.HasPrefix(p, []byte(`42["bcast",`)):
+			if cluster != nil {
+				if perr := cluster.publish(p); perr != nil {
+					fmt.Fprintln(os.Stderr, "floor: publish:", perr)
+				}
+			}
 			peers.broadcast(appendFrame(nil, p))
 		case bytes.HasPrefix(p, []byte("42")):
 			err = send(ackFor(p))

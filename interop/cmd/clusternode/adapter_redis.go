@@ -1,8 +1,6 @@
 package main
 
 import (
-	"github.com/redis/go-redis/v9"
-
 	"github.com/gosio/gosio/socketio/redisadapter"
 	"github.com/gosio/gosio/socketio/redisemitter"
 )
@@ -15,7 +13,7 @@ func init() {
 }
 
 func redisBackend(cfg config, sharded bool) (*backend, error) {
-	rdb := redis.NewClient(&redis.Options{Addr: cfg.redis})
+	rdb := cfg.redisClient()
 	aopts := &redisadapter.Options{Key: cfg.key, SubscriptionMode: redisadapter.SubscriptionMode(cfg.mode), Logger: cfg.logger}
 	factory := redisadapter.New(rdb, aopts)
 	if sharded {

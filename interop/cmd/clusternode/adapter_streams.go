@@ -1,8 +1,6 @@
 package main
 
 import (
-	"github.com/redis/go-redis/v9"
-
 	"github.com/gosio/gosio/socketio/redisstreams"
 	"github.com/gosio/gosio/socketio/redisstreamsemitter"
 )
@@ -12,7 +10,7 @@ import (
 // the channels.
 func init() {
 	register("streams", func(cfg config) (*backend, error) {
-		rdb := redis.NewClient(&redis.Options{Addr: cfg.redis})
+		rdb := cfg.redisClient()
 		factory := redisstreams.New(rdb, &redisstreams.Options{
 			StreamName: cfg.key, ChannelPrefix: cfg.key, UseShardedPubSub: cfg.sharded, Logger: cfg.logger,
 		})

@@ -71,9 +71,10 @@ func emitterOps[B operator[B]](em emitter[B], own func(t target, b B) error) emi
 
 // config is what the common flags give every backend.
 type config struct {
-	redis   string // -redis
-	key     string // -key: channel prefix (and stream name)
-	mode    string // -mode: sharded subscription mode
+	redis   string   // -redis
+	cluster []string // -redis-cluster: seed addresses of a Redis Cluster, used instead of -redis
+	key     string   // -key: channel prefix (and stream name)
+	mode    string   // -mode: sharded subscription mode
 	logger  *slog.Logger
 	sharded bool // -sharded (the "sharded" backend)
 }

@@ -74,6 +74,7 @@ type target struct {
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
 	redisAddr := flag.String("redis", "127.0.0.1:6379", "Redis address")
+	redisCluster := flag.String("redis-cluster", "", "comma-separated seed addresses of a Redis Cluster (instead of -redis)")
 	key := flag.String("key", "socket.io", "channel prefix")
 	sharded := flag.Bool("sharded", false, "use the sharded adapter")
 	mode := flag.String("mode", "dynamic", "sharded subscription mode")
@@ -86,7 +87,7 @@ func main() {
 	if *verbose {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	be, err := newBackend(*adapterName, config{redis: *redisAddr, key: *key, mode: *mode, logger: logger, sharded: *sharded})
+	be, err := newBackend(*adapterName, config{redis: *redisAddr, cluster: splitList(*redisCluster), key: *key, mode: *mode, logger: logger, sharded: *sharded})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
