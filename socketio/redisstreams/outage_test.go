@@ -187,3 +187,42 @@ func TestOutageCloseDropsHeld(t *testing.T) {
 	rd.start()
 	assert.Empty(t, streamIDsOf(t, rd.addr(), ad.Stream(), ad.UID()))
 }
+
+// An EmitWithAck made while Redis is down is held with the rest: its
+// entry keeps its ack id, so once Redis is back the client gets it with
+// that id (no offset) and its answer resolves the wait.
+func TestOutageHeldEmitWithAck(t *testing.T) {
+	rd := newPrivateRedis(t)
+	nodes := startCluster(t, 1, clusterConfig{addr: rd.addr(), recovery: true, opts: Options{
+		RequestsTimeout: time.Second, BlockTime: 500 * time.Millisecond,
+	}})
+	c := clustertest.ConnectAll(t, nodes, 1, nil)[0][0]
+	ad := adapterOf(nodes[0])
+	socks, err := nodes[0].IO.Of("/").Local().FetchSockets(bg())
+	require.NoError(t, err)
+	require.Len(t, socks, 1)
+	s := socks[0].Local()
+
+	rd.stop()
+	type result struct {
+		r   socketio.Response
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		r, err := s.Timeout(20*time.Second).EmitWithAck(bg(), "ask", "x")
+		done <- result{r, err}
+	}()
+	require.Eventually(t, func() bool { return ad.out.len() == 1 }, 5*time.Second, 10*time.Millisecond)
+	c.ExpectNothing(100 * time.Millisecond)
+	rd.start()
+	id, arr := c.Event()
+	require.GreaterOrEqual(t, id, 0)
+	require.Equal(t, []any{"ask", "x"}, arr)
+	c.Ack(id, `["yes"]`)
+	res := receive(t, done)
+	require.NoError(t, res.err)
+	v, err := res.r.Values()
+	require.NoError(t, err)
+	require.Equal(t, []any{"yes"}, v)
+}
