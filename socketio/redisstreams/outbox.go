@@ -9,7 +9,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/gosio/gosio/internal/clusterwire"
 	"github.com/gosio/gosio/internal/streamwire"
 	"github.com/gosio/gosio/socketio"
 )
@@ -296,22 +295,5 @@ func (a *Adapter) applyHeld(vals []any, offset string) {
 		a.log.Warn("redisstreams: cannot read back a held entry", "err", err)
 		return
 	}
-	d := m.Data
-	switch m.Type {
-	case streamwire.Broadcast:
-		pkt := clusterwire.ReadPacket(d["packet"], a.nsp.Name())
-		if pkt == nil {
-			return
-		}
-		opts := clusterwire.ReadOpts(d["opts"])
-		if err := a.MemoryAdapter.Broadcast(a.ctx, a.withOffset(pkt, opts, offset), opts); err != nil {
-			a.log.Warn("redisstreams: cannot deliver broadcast", "err", err)
-		}
-	case streamwire.SocketsJoin:
-		_ = a.MemoryAdapter.AddSockets(a.ctx, clusterwire.ReadOpts(d["opts"]), clusterwire.StringList(d["rooms"]))
-	case streamwire.SocketsLeave:
-		_ = a.MemoryAdapter.DelSockets(a.ctx, clusterwire.ReadOpts(d["opts"]), clusterwire.StringList(d["rooms"]))
-	case streamwire.DisconnectSockets:
-		_ = a.MemoryAdapter.DisconnectSockets(a.ctx, clusterwire.ReadOpts(d["opts"]), clusterwire.Truthy(d["close"]))
-	}
+	a.applyLocal(m, offset)
 }

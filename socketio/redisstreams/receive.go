@@ -30,27 +30,18 @@ func (a *Adapter) onMessage(m *streamwire.Message, offset string) {
 	d := m.Data
 	switch m.Type {
 	case streamwire.Broadcast:
-		pkt := clusterwire.ReadPacket(d["packet"], a.nsp.Name())
-		if pkt == nil {
-			a.log.Warn("redisstreams: malformed broadcast", "from", m.UID)
-			return
-		}
-		opts := clusterwire.ReadOpts(d["opts"])
 		if _, withAck := d["requestId"]; withAck {
-			a.onBroadcastWithAck(m, pkt, opts)
+			pkt := clusterwire.ReadPacket(d["packet"], a.nsp.Name())
+			if pkt == nil {
+				a.log.Warn("redisstreams: malformed broadcast", "from", m.UID)
+				return
+			}
+			a.onBroadcastWithAck(m, pkt, clusterwire.ReadOpts(d["opts"]))
 			return
 		}
-		pkt = a.withOffset(pkt, opts, offset)
-		if err := a.MemoryAdapter.Broadcast(a.ctx, pkt, opts); err != nil {
-			a.log.Warn("redisstreams: cannot deliver broadcast", "err", err)
-		}
-
-	case streamwire.SocketsJoin:
-		_ = a.MemoryAdapter.AddSockets(a.ctx, clusterwire.ReadOpts(d["opts"]), clusterwire.StringList(d["rooms"]))
-	case streamwire.SocketsLeave:
-		_ = a.MemoryAdapter.DelSockets(a.ctx, clusterwire.ReadOpts(d["opts"]), clusterwire.StringList(d["rooms"]))
-	case streamwire.DisconnectSockets:
-		_ = a.MemoryAdapter.DisconnectSockets(a.ctx, clusterwire.ReadOpts(d["opts"]), clusterwire.Truthy(d["close"]))
+		a.applyLocal(m, offset)
+	case streamwire.SocketsJoin, streamwire.SocketsLeave, streamwire.DisconnectSockets:
+		a.applyLocal(m, offset)
 
 	case streamwire.FetchSockets:
 		local, _ := a.MemoryAdapter.FetchSockets(a.ctx, clusterwire.ReadOpts(d["opts"]))
@@ -153,5 +144,32 @@ func (a *Adapter) onResponse(m *streamwire.Message) {
 		if onAck != nil {
 			onAck(resp)
 		}
+	}
+}
+
+// applyLocal gives a stream entry (a broadcast without acknowledgement,
+// socketsJoin, socketsLeave or disconnectSockets) its effect on this
+// server's sockets, with offset (its entry id; "" when it has none) as the
+// offset of a broadcast. Entries read from the stream and this server's
+// own held entries, once appended (see outbox), go through here alike.
+func (a *Adapter) applyLocal(m *streamwire.Message, offset string) {
+	d := m.Data
+	switch m.Type {
+	case streamwire.Broadcast:
+		pkt := clusterwire.ReadPacket(d["packet"], a.nsp.Name())
+		if pkt == nil {
+			a.log.Warn("redisstreams: malformed broadcast", "from", m.UID)
+			return
+		}
+		opts := clusterwire.ReadOpts(d["opts"])
+		if err := a.MemoryAdapter.Broadcast(a.ctx, a.withOffset(pkt, opts, offset), opts); err != nil {
+			a.log.Warn("redisstreams: cannot deliver broadcast", "err", err)
+		}
+	case streamwire.SocketsJoin:
+		_ = a.MemoryAdapter.AddSockets(a.ctx, clusterwire.ReadOpts(d["opts"]), clusterwire.StringList(d["rooms"]))
+	case streamwire.SocketsLeave:
+		_ = a.MemoryAdapter.DelSockets(a.ctx, clusterwire.ReadOpts(d["opts"]), clusterwire.StringList(d["rooms"]))
+	case streamwire.DisconnectSockets:
+		_ = a.MemoryAdapter.DisconnectSockets(a.ctx, clusterwire.ReadOpts(d["opts"]), clusterwire.Truthy(d["close"]))
 	}
 }
