@@ -178,3 +178,32 @@ export function crossRuntimeTests(env, { broadcast = true, specific = () => {} }
     assert.ok(g[0].connected && n[0].connected && g[2].connected && n[2].connected);
   });
 }
+
+/**
+ * Registers the test that each server's broadcasts reach every client in
+ * the order they were emitted. The control event of a Node server is
+ * answered before its adapter has written the broadcast, so the two
+ * servers' sequences interleave in any way; each keeps its own order. With
+ * nodeOrdered false, Node's sequence is only checked to arrive whole, once
+ * each (see rediscluster.test.mjs: Node's classic adapter on a Redis
+ * Cluster).
+ */
+export function orderTest(env, { nodeOrdered = true } = {}) {
+  it("each server's broadcasts keep their order on every client", async () => {
+    const { g, n, all } = env();
+    for (let i = 0; i < 20; i++) {
+      await call(g[2], "broadcast", { event: "seq-go", data: i });
+      await call(n[2], "broadcast", { event: "seq-node", data: i });
+    }
+    await waitEvents(all, "seq-go", 20);
+    await waitEvents(all, "seq-node", 20);
+    const seq = [...Array(20).keys()];
+    for (const s of all) {
+      const tag = s.io.opts.query.tag;
+      assert.deepEqual(received(s, "seq-go").map((r) => r.args[0]), seq, `seq-go on ${tag}`);
+      const fromNode = received(s, "seq-node").map((r) => r.args[0]);
+      if (nodeOrdered) assert.deepEqual(fromNode, seq, `seq-node on ${tag}`);
+      else assert.deepEqual([...fromNode].sort((x, y) => x - y), seq, `seq-node on ${tag}`);
+    }
+  });
+}

@@ -11,9 +11,9 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createClient } from "redis";
 import {
-  REDIS_URL, uniqueKey, startNodeServer, startGoServer, call, waitEvents, received, eventually, createClusterClient,
+  REDIS_URL, uniqueKey, startNodeServer, startGoServer, call, eventually, createClusterClient,
 } from "./helpers.mjs";
-import { connectBothSides, crossRuntimeTests } from "./crossruntime.mjs";
+import { connectBothSides, crossRuntimeTests, orderTest } from "./crossruntime.mjs";
 
 function clusterSuite(title, { adapter, sharded = false }) {
   // A PUBLISH has no key: node-redis 4 sends them to the cluster's nodes in
@@ -22,7 +22,7 @@ function clusterSuite(title, { adapter, sharded = false }) {
   // server's broadcasts on a cluster. gosio sends all of a namespace's
   // messages through the master of one slot, so its order holds. Sharded
   // Pub/Sub and the stream keep both runtimes' order.
-  const nodeKeepsOrder = adapter !== "redis" || sharded;
+  const nodeOrdered = adapter !== "redis" || sharded;
   describe(title, () => {
     let key, node, go, g, n, all;
 
@@ -48,21 +48,7 @@ function clusterSuite(title, { adapter, sharded = false }) {
 
     crossRuntimeTests(() => ({ g, n, all }), {
       specific: () => {
-        it("each server's broadcasts keep their order on every client", async () => {
-          for (let i = 0; i < 20; i++) {
-            await call(g[2], "broadcast", { event: "seq-go", data: i });
-            await call(n[2], "broadcast", { event: "seq-node", data: i });
-          }
-          await waitEvents(all, "seq-go", 20);
-          await waitEvents(all, "seq-node", 20);
-          const seq = [...Array(20).keys()];
-          for (const s of all) {
-            assert.deepEqual(received(s, "seq-go").map((r) => r.args[0]), seq, `seq-go on ${s.io.opts.query.tag}`);
-            const fromNode = received(s, "seq-node").map((r) => r.args[0]);
-            if (nodeKeepsOrder) assert.deepEqual(fromNode, seq, `seq-node on ${s.io.opts.query.tag}`);
-            else assert.deepEqual([...fromNode].sort((x, y) => x - y), seq);
-          }
-        });
+        orderTest(() => ({ g, n, all }), { nodeOrdered });
         if (adapter === "streams") {
           it("the stream is on the cluster, with both servers' entries, and not on the single Redis", async () => {
             const c = createClusterClient();
