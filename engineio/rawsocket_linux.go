@@ -21,14 +21,14 @@ func isPlainSocket(conn net.Conn) bool {
 }
 
 // rawWritev is one non-blocking vectored write; pooled, so that passing its
-// method to RawConn.Write allocates nothing per call.
+// method to RawConn.Control allocates nothing per call.
 type rawWritev struct {
 	bufs net.Buffers
 	one  [1][]byte // bufs for a single buffer, without allocating a vector
 	iov  []syscall.Iovec
 	n    int // bytes written
 	err  error
-	fn   func(fd uintptr) bool
+	fn   func(fd uintptr)
 }
 
 // maxIovecs is Linux's IOV_MAX: one writev takes at most this many buffers.
@@ -40,7 +40,22 @@ var rawWritevs = sync.Pool{New: func() any {
 	return w
 }}
 
-func (w *rawWritev) write(fd uintptr) bool {
+// write runs in RawConn.Control, which holds the descriptor open but, unlike
+// RawConn.Write, neither takes its write lock nor resets its poll state: in a
+// broadcast that reset touches a cold cache line per socket and cost about
+// 2 % of a server's CPU (perf, bench/RESULTS.md "Scheduler wake-ups"). This
+// write never waits for the poller, and writers are serialised already (one
+// writer role per session, and c.writeMu); a socket that does not take
+// everything goes to the drain goroutine, whose conn.Write waits.
+//
+// The system call is raw, without the runtime's syscall bookkeeping: a
+// non-blocking writev does not block, so handing the P to another thread
+// while it runs (what sysmon does for a system call that spans its 20 µs
+// tick when goroutines are queued) buys nothing and costs futex wake-ups.
+// A round copies at most what the socket's buffers take: a few megabytes,
+// a few milliseconds for the largest batches, less than the 10 ms a
+// goroutine may run before the scheduler preempts it.
+func (w *rawWritev) write(fd uintptr) {
 	for w.bufs = consumed(w.bufs, 0); len(w.bufs) > 0; {
 		w.iov = w.iov[:0]
 		for _, b := range w.bufs {
@@ -55,22 +70,21 @@ func (w *rawWritev) write(fd uintptr) bool {
 		}
 		// The iovec array is handed to the kernel as a pointer, as the
 		// standard library's own writev does.
-		m, _, errno := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&w.iov[0])), uintptr(len(w.iov)))
+		m, _, errno := syscall.RawSyscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&w.iov[0])), uintptr(len(w.iov)))
 		switch {
 		case errno == syscall.EINTR:
 			continue
 		case errno == syscall.EAGAIN:
-			return true // the socket is full: the caller hands over the rest
+			return // the socket is full: the caller hands over the rest
 		case errno != 0:
 			w.err = errno
-			return true
+			return
 		case m == 0:
-			return true // took nothing without saying why: the writer goroutine retries
+			return // took nothing without saying why: the writer goroutine retries
 		}
 		w.n += int(m)
 		w.bufs = consumed(w.bufs, int(m))
 	}
-	return true // never wait here
 }
 
 // tryWrite writes b to c's socket as far as it takes it without blocking.
@@ -99,7 +113,7 @@ func (c *wsConn) tryWritev(bufs *net.Buffers) (int, error) {
 func (c *wsConn) writeRaw(w *rawWritev) (int, error) {
 	w.n, w.err = 0, nil
 	c.writeMu.Lock()
-	err := c.raw.Write(w.fn)
+	err := c.raw.Control(w.fn)
 	// What the socket did not take goes to the writer goroutine, maybe
 	// from the middle of a frame.
 	c.midFrame = len(w.bufs) > 0
