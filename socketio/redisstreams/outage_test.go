@@ -2,7 +2,9 @@ package redisstreams
 
 import (
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -225,4 +227,59 @@ func TestOutageHeldEmitWithAck(t *testing.T) {
 	v, err := res.r.Values()
 	require.NoError(t, err)
 	require.Equal(t, []any{"yes"}, v)
+}
+
+// A held entry whose XADD, once Redis answers again, fails in a way that
+// may have appended it (the connection closes after the command) is not
+// sent again: it takes effect on this server only, is counted as an error,
+// and the entries after it go on. Redis is a fake here, which refuses the
+// first XADD with LOADING (certainly not applied: held), then closes the
+// connection on the second, then appends.
+func TestOutageHeldEntryAmbiguousFailure(t *testing.T) {
+	nodes := startCluster(t, 1, clusterConfig{opts: Options{RequestsTimeout: time.Second}})
+	c := clustertest.ConnectAll(t, nodes, 1, nil)[0][0]
+	ad := adapterOf(nodes[0])
+	st := nodes[0].IO.Stats()
+
+	var mu sync.Mutex
+	var xadds []string // the first argument after the stream of each XADD: which event
+	fake := fakeRedis(t, func(cmd []string) string {
+		switch strings.ToUpper(cmd[0]) {
+		case "EXISTS":
+			return ":1\r\n"
+		case "XADD":
+			mu.Lock()
+			defer mu.Unlock()
+			xadds = append(xadds, strings.Join(cmd, " "))
+			switch len(xadds) {
+			case 1:
+				return "-LOADING Redis is loading the dataset in memory\r\n"
+			case 2:
+				return "close"
+			default:
+				return "$3\r\n9-" + strconv.Itoa(len(xadds)) + "\r\n"
+			}
+		}
+		return "+OK\r\n"
+	})
+	w := redis.NewClient(&redis.Options{Addr: fake, MaxRetries: -1, Protocol: 2})
+	t.Cleanup(func() { _ = w.Close() })
+	ad.writer = w // before any emit: the adapter's goroutines read it only for XADD and the probe
+
+	require.NoError(t, nodes[0].IO.Emit("n", 0)) // held
+	// Its local effect comes once the sender gave up on it.
+	require.Equal(t, []any{float64(0)}, c.ExpectEvent("n"))
+	require.Eventually(t, func() bool { return ad.out.len() == 0 }, 5*time.Second, 10*time.Millisecond)
+	require.NoError(t, nodes[0].IO.Emit("n", 1)) // the queue is empty: appended at once
+	require.Equal(t, []any{float64(1)}, c.ExpectEvent("n"))
+	c.ExpectNothing(100 * time.Millisecond)
+
+	mu.Lock()
+	n := len(xadds)
+	mu.Unlock()
+	assert.Equal(t, 3, n, "the held entry was sent twice (refused, then ambiguous), never a third time")
+	i := slices.IndexFunc(st.AdapterRequests(), func(r socketio.AdapterRequestStats) bool { return r.Kind == "xaddHeld" })
+	require.GreaterOrEqual(t, i, 0)
+	r := st.AdapterRequests()[i]
+	assert.Equal(t, [2]uint64{0, 1}, [2]uint64{r.OK, r.Errors})
 }
